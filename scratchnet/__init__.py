@@ -1,0 +1,39 @@
+"""scratchnet: a deep-learning framework written from scratch on NumPy (CPU) and CuPy (GPU).
+
+The public face: tensors and their creation, autograd switches, random seeds, devices,
+and every op as a function (``sn.exp``, ``sn.matmul``, ``sn.softmax``...).
+
+>>> import scratchnet as sn
+>>> sn.manual_seed(0)
+>>> w = sn.randn(3, requires_grad=True)
+>>> loss = (w * w).sum()
+>>> loss.backward()
+>>> bool(((w.grad - 2 * w).abs() < 1e-6).all())
+True
+"""
+import numpy as _numpy
+
+from . import backend  # noqa: F401
+from .backend import (  # noqa: F401
+    DeviceError, cuda_is_available, get_default_dtype, manual_seed, set_default_dtype,
+)
+from . import autograd  # noqa: F401
+from .autograd import (  # noqa: F401
+    Function, Tensor, as_tensor, enable_grad, from_numpy, is_grad_enabled, no_grad,
+    set_grad_enabled, tensor,
+)
+from . import ops  # noqa: F401
+from .ops import *  # noqa: F401,F403
+from .ops import abs, max, min, pow, sum  # noqa: F401  (shadow builtins only inside sn.*)
+from .creation import *  # noqa: F401,F403
+
+__version__ = "0.1.0"
+
+float16 = _numpy.float16
+float32 = _numpy.float32
+float64 = _numpy.float64
+int8 = _numpy.int8
+int32 = _numpy.int32
+int64 = _numpy.int64
+uint8 = _numpy.uint8
+bool_ = _numpy.bool_

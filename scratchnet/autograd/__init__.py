@@ -1,0 +1,13 @@
+"""Reverse-mode automatic differentiation: Tensor, Function, the backward engine, grad modes.
+
+* ``tensor.py``: the Tensor class and how data becomes one;
+* ``function.py``: Function, the graph node every op subclasses;
+* ``engine.py``: ``backward`` and ``grad``, the walk from the output back to the leaves;
+* ``grad_mode.py``: ``no_grad``, ``enable_grad``, ``set_grad_enabled``;
+* ``gradcheck.py``: ``gradcheck``, central finite differences against backward.
+"""
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
+from .function import DeviceMismatchError, Function  # noqa: F401
+from .tensor import Tensor, as_tensor, from_numpy, tensor  # noqa: F401
+from .engine import backward, grad  # noqa: F401
+from .gradcheck import GradcheckError, gradcheck  # noqa: F401

@@ -1,0 +1,161 @@
+"""The backward pass: walk the graph from the output back to the leaves.
+
+Algorithm (reverse-mode automatic differentiation):
+
+1. Seed: dL/dL = 1 (or the ``grad`` the caller gives) at the output's node.
+2. Pop the node with the highest *generation* from a heap. A node's generation is larger
+   than that of every node feeding it, so when a node is popped, every consumer of its
+   output has already sent its share of the gradient: the sum is complete.
+3. Call ``node.backward(grad)``, which returns one gradient per input. If an input was
+   broadcast in the forward pass its gradient has the broadcast shape; it is summed back
+   to the input's shape here, in one place, so no op has to do it (``sum_to``).
+4. Add each input's gradient to what its own node has received so far (or, for a leaf, to
+   ``leaf.grad``), and push that node on the heap the first time it receives something.
+5. Release the node (its inputs and saved arrays) unless ``retain_graph=True``.
+
+The loop is iterative, so a chain of 100,000 ops needs no recursion. Gradients are computed
+by Tensor ops with recording off, or on when ``create_graph=True`` (then the gradients are
+themselves differentiable, which gives second derivatives).
+"""
+import heapq
+import itertools
+
+from .grad_mode import set_grad_enabled
+
+__all__ = ["backward", "grad"]
+
+
+def backward(output, grad=None, retain_graph=False, create_graph=False):
+    """Accumulate d(output)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
+    if not output.requires_grad:
+        raise RuntimeError(
+            "backward() on a tensor that does not require grad: no input of the computation "
+            "had requires_grad=True, or it ran under no_grad()"
+        )
+    seed = _seed_gradient(output, grad)
+    _run([output], [seed], retain_graph or create_graph, create_graph, capture=None)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Return d(outputs)/d(inputs) as a tuple, without touching any ``.grad``.
+
+    Mirrors ``torch.autograd.grad``. ``outputs`` and ``inputs`` are a Tensor or a sequence of
+    Tensors; ``grad_outputs`` gives d(loss)/d(output) for non-scalar outputs.
+    """
+    from .tensor import Tensor
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    for i, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise RuntimeError(f"grad(): input {i} (shape {x.shape}) does not require grad")
+    seeds = [_seed_gradient(y, g) for y, g in zip(outputs, grad_outputs)]
+    captured = {id(x): None for x in inputs}
+    _run(outputs, seeds, retain_graph, create_graph, capture=captured, targets=inputs)
+    result = []
+    for i, x in enumerate(inputs):
+        g = captured[id(x)]
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad(): input {i} (shape {x.shape}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        result.append(g)
+    return tuple(result)
+
+
+def _seed_gradient(output, grad):
+    from .tensor import Tensor
+    if grad is None:
+        if output.data.size != 1:
+            raise RuntimeError(
+                f"backward() without a gradient needs a one-element output, got shape "
+                f"{output.shape}; pass grad= (d(loss)/d(output), same shape as the output)"
+            )
+        return Tensor._make(output.xp.ones_like(output.data))
+    if not isinstance(grad, Tensor):
+        grad = Tensor(grad, dtype=output.dtype, device=output.device)
+    if grad.shape != output.shape:
+        raise RuntimeError(
+            f"backward(): gradient of shape {grad.shape} given for an output of shape "
+            f"{output.shape}"
+        )
+    return grad
+
+
+def _run(outputs, seeds, retain_graph, create_graph, capture, targets=()):
+    """The reverse walk shared by ``backward`` and ``grad`` (see the module docstring).
+
+    ``capture`` is None for ``backward`` (gradients go to ``leaf.grad``), or a dict
+    ``id(tensor) -> gradient`` to fill for the ``targets`` of ``grad``.
+    """
+    from ..ops import add, sum_to
+    # Targets of grad() that are not leaves: their gradient is what their node receives.
+    node_targets = {}
+    for x in targets:
+        if x._node is not None:
+            node_targets.setdefault(x._node, []).append(x)
+
+    grads = {}          # node -> gradient of its output, summed over its consumers
+    retained = {}       # node -> its output tensor, when that tensor called retain_grad()
+    heap = []
+    tie = itertools.count()  # equal generations pop in insertion order, never compare nodes
+
+    def send(x, g):
+        """Add gradient ``g`` to input tensor ``x``: to its node, or to the leaf itself."""
+        if g.data.shape != x.data.shape:
+            g = sum_to(g, x.data.shape)
+        node = x._node
+        if node is None:
+            _accumulate_leaf(x, g, capture, add)
+            return
+        if x._retain:
+            retained[node] = x
+        if node in grads:
+            grads[node] = add(grads[node], g)
+        else:
+            grads[node] = g
+            heapq.heappush(heap, (-node.generation, next(tie), node))
+
+    with set_grad_enabled(create_graph):
+        for y, g in zip(outputs, seeds):
+            if y.requires_grad:
+                send(y, g)
+        while heap:
+            node = heapq.heappop(heap)[2]
+            gy = grads.pop(node)
+            for t in node_targets.get(node, ()):
+                capture[id(t)] = gy
+            if node in retained:
+                retained.pop(node).grad = gy
+            if node.released:
+                raise RuntimeError(
+                    f"backward through {node.name} a second time: its saved values were freed "
+                    "by the first backward; pass retain_graph=True to the first call"
+                )
+            gxs = node.backward(gy)
+            if type(gxs) is not tuple:
+                gxs = (gxs,)
+            for x, gx, need in zip(node.inputs, gxs, node.needs_input_grad):
+                if need and gx is not None:
+                    send(x, gx)
+            if not retain_graph:
+                node.release()
+
+
+def _accumulate_leaf(x, g, capture, add):
+    if capture is not None:
+        key = id(x)
+        if key in capture:
+            capture[key] = g if capture[key] is None else add(capture[key], g)
+        return
+    if x._node is None and not x.requires_grad:
+        return
+    # A broadcast view would make .grad read-only and strided; give leaves a plain array.
+    if g._node is None and not g.data.flags.c_contiguous:
+        g = type(g)._make(g.xp.ascontiguousarray(g.data))
+    x.grad = g if x.grad is None else add(x.grad, g)

@@ -1,0 +1,129 @@
+"""``Function``: one node of the computational graph, with its forward and its backward.
+
+Every differentiable op is a small subclass::
+
+    class Exp(Function):
+        '''y = exp(x);  dL/dx = dL/dy * exp(x)'''
+        def forward(self, x):            # x: a raw array (numpy or cupy)
+            self.y = np.exp(x)           # keep what backward needs, nothing more
+            return self.y
+        def backward(self, gy):          # gy: dL/dy as a Tensor
+            return gy * exp(self.inputs[0])   # one gradient per input, as Tensors
+
+Calling an instance, ``Exp()(x)``, runs ``forward`` on the arrays inside the input tensors
+and wraps the result in a new Tensor. When gradient recording is on and some input needs a
+gradient, the Function becomes that tensor's ``_node``: it keeps its inputs (so the graph can
+be walked back) and a *generation* one higher than its newest input, which is the order in
+which the backward pass visits nodes (see ``engine.py``).
+
+A node never refers to its output tensor, so the graph holds no reference cycles: dropping
+the last tensor of a graph frees the whole graph at once, without waiting for the garbage
+collector. Backward formulas are written with Tensor ops; the engine runs them with
+recording off, or on when ``create_graph=True`` asks for higher-order gradients.
+"""
+import numpy
+
+from .. import backend
+from .grad_mode import state as _grad_state
+
+__all__ = ["Function", "DeviceMismatchError"]
+
+
+class DeviceMismatchError(RuntimeError):
+    """Inputs of one op live on different devices."""
+
+
+class Function:
+    # Class-level defaults double as the "empty" state of a node that was released.
+    inputs = None            # input Tensors, kept only while the graph is alive
+    generation = 0           # 1 + the largest generation among the inputs' nodes
+    needs_input_grad = ()    # per input: does it need a gradient?
+    released = False         # True once backward freed the saved arrays
+
+    def __call__(self, *inputs):
+        arrays = [x.data for x in inputs]
+        if len(arrays) > 1:
+            first = type(arrays[0])
+            for a in arrays:
+                if type(a) is not first or first is not numpy.ndarray:
+                    _check_same_device(self, arrays)
+                    break
+        y = self.forward(*arrays)
+        if isinstance(y, numpy.generic):
+            # NumPy returns scalars from some ops on 0-d arrays; a Tensor always holds an array.
+            y = numpy.asarray(y)
+        out = _make_tensor(y)
+        if not _grad_state.enabled:
+            return out
+        needs = tuple([x.requires_grad for x in inputs])
+        if True not in needs:
+            return out
+        generation = 0
+        for x in inputs:
+            node = x._node
+            if node is not None and node.generation > generation:
+                generation = node.generation
+        self.generation = generation + 1
+        self.inputs = inputs
+        self.needs_input_grad = needs
+        out.requires_grad = True
+        out._node = self
+        return out
+
+    def forward(self, *arrays):
+        """Compute the output array from the input arrays; save what backward needs."""
+        raise NotImplementedError(f"{type(self).__name__}.forward")
+
+    def backward(self, grad_output):
+        """Given dL/d(output) as a Tensor, return dL/d(input) for each input (Tensor or None)."""
+        raise NotImplementedError(f"{type(self).__name__}.backward")
+
+    def saved_output(self, op):
+        """The forward's output ``self.y`` as a Tensor, for backward formulas that use it.
+
+        With ``create_graph=True`` the output must itself be a function of the inputs in the
+        new graph, so it is recomputed as ``op(*self.inputs)``; otherwise the saved array is
+        wrapped as a constant, which costs nothing.
+        """
+        if _grad_state.enabled:
+            return op(*self.inputs)
+        return _make_tensor(self.y)
+
+    def release(self):
+        """Drop the inputs and saved arrays once backward has used them (frees memory early)."""
+        self.__dict__.clear()
+        self.released = True
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name} node, generation {self.generation}>"
+
+
+def _check_same_device(fn, arrays):
+    """Raise DeviceMismatchError naming the op and both devices when inputs are mixed."""
+    kind = type(arrays[0])
+    mixed = False
+    for a in arrays[1:]:
+        if type(a) is not kind:
+            mixed = True
+            break
+    if not mixed and kind is numpy.ndarray:
+        return
+    devices = []
+    for a in arrays:
+        d = backend.device_of(a)
+        if d not in devices:
+            devices.append(d)
+    if len(devices) > 1:
+        raise DeviceMismatchError(
+            f"{type(fn).__name__}: expected all tensors on one device, but found tensors on "
+            f"{' and '.join(devices)}; move them with .to(device) first"
+        )
+
+
+def _make_tensor(array):
+    # Filled in by tensor.py (which imports this module) to avoid a circular import.
+    raise RuntimeError("scratchnet.autograd.tensor was not imported")

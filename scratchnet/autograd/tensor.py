@@ -1,0 +1,580 @@
+"""``Tensor``: an array (NumPy or CuPy) plus what reverse-mode autograd needs.
+
+A Tensor holds:
+
+* ``data``: the array itself (``numpy.ndarray`` on "cpu", ``cupy.ndarray`` on "cuda:N");
+* ``requires_grad``: whether gradients should flow back to it;
+* ``grad``: the accumulated gradient, a Tensor (None before the first backward);
+* ``_node``: the Function that produced it (None for a *leaf*, a tensor made by the user).
+
+Operators (``+ - * / ** @``, indexing, comparisons) and methods (``x.sum()``, ``x.exp()``...)
+forward to the ops in ``scratchnet.ops``, so ``x.exp()`` and ``sn.exp(x)`` are one thing.
+
+Dtypes follow one rule that keeps a float32 network float32: a Python number or a raw array
+combined with a floating tensor takes that tensor's dtype (``x * 0.5`` stays float32), and an
+integer tensor combined with a floating one is cast to the floating dtype, as in PyTorch.
+
+>>> import scratchnet as sn
+>>> x = sn.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> y = (x * x).sum()
+>>> y.backward()
+>>> x.grad
+tensor([2., 4., 6.])
+"""
+import numbers
+
+import numpy
+
+from .. import backend
+from . import function as _function
+from .grad_mode import state as _grad_state
+
+__all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "to_tensor_pair", "constant_like"]
+
+
+class Tensor:
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_retain", "__weakref__")
+
+    # Let ``ndarray * tensor`` reach Tensor.__rmul__ instead of NumPy broadcasting over it.
+    __array_priority__ = 1000
+    __array_ufunc__ = None
+
+    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+        self.data = _to_array(data, dtype, device, copy=True)
+        self.grad = None
+        self._node = None
+        self._retain = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, array, requires_grad=False):
+        """Wrap an array that is already right (dtype, device) without checks or copies."""
+        t = object.__new__(cls)
+        t.data = array
+        t.grad = None
+        t._node = None
+        t._retain = False
+        t.requires_grad = requires_grad
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        """"cpu" or "cuda:N"."""
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self):
+        """True for tensors made by the user (not by an op that records a graph)."""
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        """The Function that made this tensor (None for a leaf), as in PyTorch."""
+        return self._node
+
+    @property
+    def xp(self):
+        """The array module of this tensor: numpy or cupy."""
+        return backend.get_array_module(self.data)
+
+    def size(self, dim=None):
+        """The shape (PyTorch's ``size()``), or the length of one dimension."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        """The number of elements."""
+        return int(self.data.size)
+
+    def dim(self):
+        return self.data.ndim
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self):
+        """The data as a NumPy array (copied to the host from a GPU; shared on the CPU)."""
+        return backend.to_device(self.data, "cpu")
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors can be used as an index, got {self.dtype}")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.item())
+
+    def to(self, device=None, dtype=None):
+        """A copy on ``device`` and/or with ``dtype``; ``self`` when nothing changes.
+
+        Differentiable: the gradient flows back to the original device and dtype.
+        """
+        out = self
+        if dtype is not None and numpy.dtype(dtype) != self.dtype:
+            out = _ops.astype(out, dtype)
+        if device is not None and backend.normalize_device(device) != self.device:
+            out = _ops.to_device(out, device)
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, index=None):
+        return self.to("cuda" if index is None else f"cuda:{index}")
+
+    def astype(self, dtype):
+        return self.to(dtype=dtype)
+
+    def float(self):
+        return self.to(dtype=numpy.float32)
+
+    def double(self):
+        return self.to(dtype=numpy.float64)
+
+    def long(self):
+        return self.to(dtype=numpy.int64)
+
+    def int(self):
+        return self.to(dtype=numpy.int32)
+
+    def bool(self):
+        return self.to(dtype=numpy.bool_)
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, grad=None, retain_graph=False, create_graph=False):
+        """Compute d(self)/d(leaf) for every leaf that requires grad; accumulate into ``.grad``.
+
+        ``grad`` is d(loss)/d(self); it may be left out when ``self`` has one element.
+        """
+        _engine.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+
+    def detach(self):
+        """The same data, cut from the graph (shares memory, never requires grad)."""
+        return Tensor._make(self.data)
+
+    def requires_grad_(self, requires_grad=True):
+        """Turn gradient tracking of this leaf on or off (in place); returns self."""
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(f"only floating tensors can require gradients, got {self.dtype}")
+        if not requires_grad and self._node is not None:
+            raise RuntimeError("requires_grad_(False) on a non-leaf tensor; use .detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor after backward (for inspecting a graph)."""
+        if self._node is not None:
+            self._retain = True
+
+    def zero_grad(self):
+        """Forget the accumulated gradient (sets ``grad`` to None, as PyTorch does)."""
+        self.grad = None
+
+    # ------------------------------------------------------------------ printing
+    def __repr__(self):
+        body = numpy.array2string(
+            self.numpy(), separator=", ", prefix="tensor(", precision=4, threshold=200
+        )
+        extras = []
+        if self.dtype not in (backend.get_default_dtype(), numpy.int64, numpy.bool_):
+            extras.append(f"dtype={self.dtype}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self._node is not None:
+            extras.append(f"grad_fn=<{self._node.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        self._check_inplace("item assignment")
+        if isinstance(value, Tensor):
+            value = value.data
+        self.data[_ops.to_index(index)] = value
+
+    # Comparisons give boolean tensors and no gradient.
+    def __lt__(self, other):
+        return _ops.compare(self, other, "less")
+
+    def __le__(self, other):
+        return _ops.compare(self, other, "less_equal")
+
+    def __gt__(self, other):
+        return _ops.compare(self, other, "greater")
+
+    def __ge__(self, other):
+        return _ops.compare(self, other, "greater_equal")
+
+    def __eq__(self, other):
+        return _ops.compare(self, other, "equal")
+
+    def __ne__(self, other):
+        return _ops.compare(self, other, "not_equal")
+
+    def __invert__(self):
+        return _ops.logical_not(self)
+
+    def __and__(self, other):
+        return _ops.compare(self, other, "logical_and")
+
+    def __or__(self, other):
+        return _ops.compare(self, other, "logical_or")
+
+    # In-place arithmetic edits ``data`` without recording: the optimizer-update idiom
+    # ``with sn.no_grad(): p -= lr * p.grad``. Without these, ``p -= ...`` would silently
+    # rebind ``p`` to a new tensor and leave the parameter unchanged.
+    def _check_inplace(self, what):
+        if _grad_state.enabled and (self.requires_grad or self._node is not None):
+            raise RuntimeError(
+                f"in-place {what} on a tensor that requires grad while recording; wrap it in "
+                "`with sn.no_grad():` (or use out-of-place ops)"
+            )
+
+    def _inplace(self, other, ufunc, what):
+        self._check_inplace(what)
+        other = constant_like(other, self).data if not isinstance(other, Tensor) else other.data
+        ufunc(self.data, other, out=self.data, casting="same_kind")
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(other, self.xp.add, "+=")
+
+    def __isub__(self, other):
+        return self._inplace(other, self.xp.subtract, "-=")
+
+    def __imul__(self, other):
+        return self._inplace(other, self.xp.multiply, "*=")
+
+    def __itruediv__(self, other):
+        return self._inplace(other, self.xp.true_divide, "/=")
+
+    # ------------------------------------------------------------------ op methods
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def pow(self, exponent):
+        return _ops.pow(self, exponent)
+
+    def clip(self, min=None, max=None):
+        return _ops.clip(self, min, max)
+
+    clamp = clip
+
+    def maximum(self, other):
+        return _ops.maximum(self, other)
+
+    def minimum(self, other):
+        return _ops.minimum(self, other)
+
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
+    def sum(self, axis=None, keepdims=False, **kw):
+        return _ops.sum(self, axis, keepdims, **kw)
+
+    def mean(self, axis=None, keepdims=False, **kw):
+        return _ops.mean(self, axis, keepdims, **kw)
+
+    def var(self, axis=None, keepdims=False, correction=1, **kw):
+        return _ops.var(self, axis, keepdims, correction=correction, **kw)
+
+    def std(self, axis=None, keepdims=False, correction=1, **kw):
+        return _ops.std(self, axis, keepdims, correction=correction, **kw)
+
+    def max(self, axis=None, keepdims=False, **kw):
+        return _ops.max(self, axis, keepdims, **kw)
+
+    def min(self, axis=None, keepdims=False, **kw):
+        return _ops.min(self, axis, keepdims, **kw)
+
+    def argmax(self, axis=None, keepdims=False, **kw):
+        return _ops.argmax(self, axis, keepdims, **kw)
+
+    def argmin(self, axis=None, keepdims=False, **kw):
+        return _ops.argmin(self, axis, keepdims, **kw)
+
+    def logsumexp(self, axis=None, keepdims=False, **kw):
+        return _ops.logsumexp(self, axis, keepdims, **kw)
+
+    def any(self, axis=None, keepdims=False):
+        return Tensor._make(self.xp.asarray(self.data.any(axis=axis, keepdims=keepdims)))
+
+    def all(self, axis=None, keepdims=False):
+        return Tensor._make(self.xp.asarray(self.data.all(axis=axis, keepdims=keepdims)))
+
+    def reshape(self, *shape):
+        return _ops.reshape(self, _shape_args(shape))
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0=None, dim1=None):
+        """Swap two dimensions (PyTorch); with no arguments, reverse them all (NumPy)."""
+        if dim0 is None and dim1 is None:
+            return _ops.permute(self, None)
+        return _ops.transpose(self, dim0, dim1)
+
+    def permute(self, *dims):
+        return _ops.permute(self, _shape_args(dims))
+
+    @property
+    def T(self):
+        return _ops.permute(self, None)
+
+    @property
+    def mT(self):
+        """Transpose of the last two dimensions (a batch of matrices)."""
+        return _ops.transpose(self, -2, -1)
+
+    def expand(self, *shape):
+        return _ops.expand(self, _shape_args(shape))
+
+    def broadcast_to(self, shape):
+        return _ops.broadcast_to(self, shape)
+
+    def squeeze(self, axis=None):
+        return _ops.squeeze(self, axis)
+
+    def unsqueeze(self, axis):
+        return _ops.unsqueeze(self, axis)
+
+    def split(self, split_size_or_sections, axis=0):
+        return _ops.split(self, split_size_or_sections, axis)
+
+    def chunk(self, chunks, axis=0):
+        return _ops.chunk(self, chunks, axis)
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def softmax(self, axis=-1):
+        return _ops.softmax(self, axis)
+
+    def log_softmax(self, axis=-1):
+        return _ops.log_softmax(self, axis)
+
+
+def _shape_args(args):
+    """Accept both ``reshape(2, 3)`` and ``reshape((2, 3))``."""
+    if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+        return tuple(args[0]) if args[0] is not None else None
+    return tuple(args)
+
+
+# ---------------------------------------------------------------------------------------------
+# Creation and coercion
+# ---------------------------------------------------------------------------------------------
+def _to_array(data, dtype, device, copy):
+    """Make the array of a new tensor: on ``device``, with ``dtype`` or the default rules.
+
+    Default rules: floating data becomes the default float dtype (float32), integer data
+    stays integer (Python ints become int64), booleans stay booleans.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if device is None:
+        device = backend.device_of(data)
+    device = backend.normalize_device(device)
+    xp = backend.array_module(device)
+    if device == "cpu":
+        array = backend.to_device(data, "cpu") if backend.device_of(data) != "cpu" else data
+        array = numpy.array(array, copy=copy) if copy else numpy.asarray(array)
+    else:
+        array = backend.to_device(data, device)
+        if copy and array is data:
+            array = array.copy()
+    if dtype is not None:
+        dtype = numpy.dtype(dtype)
+    elif array.dtype.kind == "f":
+        dtype = backend.get_default_dtype()
+    elif array.dtype.kind in "iub":
+        dtype = numpy.dtype(numpy.int64) if array.dtype == numpy.int_ else array.dtype
+    else:
+        raise TypeError(f"cannot make a tensor from data of dtype {array.dtype}")
+    if array.dtype != dtype:
+        array = array.astype(dtype)
+    return xp.asarray(array)
+
+
+def tensor(data, dtype=None, device="cpu", requires_grad=False):
+    """A new tensor holding a copy of ``data`` (a number, nested lists, or an array).
+
+    ``dtype`` defaults to float32 for floating data, int64 for integers, bool for booleans.
+
+    >>> import scratchnet as sn
+    >>> sn.tensor([[1, 2], [3, 4]], dtype="float32", requires_grad=True).shape
+    (2, 2)
+    """
+    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with ``data`` when dtype and device already match."""
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    return Tensor._make(_to_array(data, dtype, device, copy=False))
+
+
+def from_numpy(array):
+    """A tensor sharing memory with a NumPy array, keeping its dtype (``torch.from_numpy``)."""
+    if not isinstance(array, numpy.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._make(array)
+
+
+def constant_like(value, like):
+    """Turn a Python number or array into a Tensor that combines with ``like`` without
+    changing its dtype: ``x * 0.5`` with x float32 stays float32.
+    """
+    xp = backend.get_array_module(like.data)
+    kind = like.data.dtype.kind
+    if isinstance(value, (bool, numpy.bool_)):
+        dtype = like.data.dtype if kind != "b" else numpy.bool_
+    elif isinstance(value, numbers.Integral):
+        dtype = like.data.dtype if kind in "fciu" else numpy.int64
+    elif isinstance(value, numbers.Real):
+        dtype = like.data.dtype if kind in "fc" else backend.get_default_dtype()
+    else:
+        array = xp.asarray(value)
+        if kind in "fc" and array.dtype.kind in "fiub":
+            array = array.astype(like.data.dtype, copy=False)
+        elif array.dtype.kind == "f" and array.dtype != backend.get_default_dtype():
+            array = array.astype(backend.get_default_dtype())
+        return Tensor._make(array)
+    return Tensor._make(xp.asarray(value, dtype=dtype))
+
+
+def to_tensor_pair(a, b):
+    """Make two operands of a binary op Tensors of compatible dtypes (see module docstring)."""
+    if isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            b = constant_like(b, a)
+    elif isinstance(b, Tensor):
+        a = constant_like(a, b)
+    else:
+        a = Tensor(a)
+        b = constant_like(b, a)
+    da, db = a.data.dtype, b.data.dtype
+    if da != db:
+        # An integer or boolean side is cast to the floating side's dtype (PyTorch's rule),
+        # where NumPy would turn int64 with float32 into float64.
+        if da.kind in "fc" and db.kind in "iub":
+            b = Tensor._make(b.data.astype(da))
+        elif db.kind in "fc" and da.kind in "iub":
+            a = Tensor._make(a.data.astype(db))
+    return a, b
+
+
+# Late imports: the ops and the engine use Tensor, and Tensor's methods use them.
+_function._make_tensor = Tensor._make
+from .. import ops as _ops  # noqa: E402
+from . import engine as _engine  # noqa: E402

@@ -1,0 +1,187 @@
+"""Devices and their array modules: the one place that decides between NumPy and CuPy.
+
+A *device* is a string: ``"cpu"`` (NumPy) or ``"cuda"`` / ``"cuda:N"`` (CuPy on GPU N).
+Every op asks this module for the array module of its inputs (``get_array_module``), so the
+same op code runs on both backends: ``xp.exp(x)`` is ``numpy.exp`` or ``cupy.exp``.
+
+CuPy is imported lazily, the first time a CUDA device or a CuPy array is seen, so that
+``import scratchnet`` stays fast and never fails on a machine without a GPU.
+
+Random numbers also live here, because a generator belongs to a backend: ``manual_seed(n)``
+re-seeds NumPy's generator and (when it has been used) CuPy's, so results repeat on each.
+
+>>> import scratchnet as sn
+>>> sn.backend.array_module("cpu").__name__
+'numpy'
+"""
+import numpy
+
+__all__ = [
+    "DeviceError", "get_array_module", "array_module", "device_of", "normalize_device",
+    "cuda_is_available", "to_device", "manual_seed", "generator", "default_dtype",
+    "set_default_dtype", "get_default_dtype",
+]
+
+
+class DeviceError(RuntimeError):
+    """A device was asked for that this machine cannot give (no CuPy, no GPU, bad name)."""
+
+
+INSTALL_HINT = (
+    "install the GPU extra with `pip install 'scratchnet[gpu]'` (it pulls cupy-cuda12x; for "
+    "another CUDA version install the matching wheel, e.g. `pip install cupy-cuda11x`)"
+)
+
+# The CuPy module once imported; None until a CUDA device is asked for.
+_cupy = None
+# Why CuPy could not be used, remembered so that the error is cheap to repeat.
+_cupy_error = None
+
+
+def _load_cupy():
+    """Import CuPy and check that a GPU is there; raise DeviceError saying what is missing."""
+    global _cupy, _cupy_error
+    if _cupy is not None:
+        return _cupy
+    if _cupy_error is not None:
+        raise DeviceError(_cupy_error)
+    try:
+        import cupy
+    except ImportError as exc:
+        _cupy_error = f"CUDA device requested but CuPy is not installed ({exc}); {INSTALL_HINT}"
+        raise DeviceError(_cupy_error) from None
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CUDA driver missing or broken: CuPy raises its own error types
+        count, detail = 0, f" ({type(exc).__name__}: {exc})"
+    else:
+        detail = ""
+    if count == 0:
+        _cupy_error = (
+            "CUDA device requested and CuPy is installed, but no CUDA GPU was found"
+            f"{detail}; check `nvidia-smi` and that the CuPy wheel matches the CUDA driver"
+        )
+        raise DeviceError(_cupy_error)
+    _cupy = cupy
+    return cupy
+
+
+def cuda_is_available():
+    """True when CuPy imports and sees at least one GPU (like ``torch.cuda.is_available``)."""
+    try:
+        _load_cupy()
+    except DeviceError:
+        return False
+    return True
+
+
+def normalize_device(device):
+    """Turn ``"cpu"``, ``"cuda"``, ``"cuda:1"`` (or a Tensor's device) into a canonical string.
+
+    ``"cuda"`` means the current GPU, written ``"cuda:0"`` unless CuPy says otherwise.
+    """
+    if device is None:
+        return "cpu"
+    if not isinstance(device, str):
+        device = str(device)
+    name = device.strip().lower()
+    if name == "cpu":
+        return "cpu"
+    if name == "cuda" or name == "gpu":
+        cupy = _load_cupy()
+        return f"cuda:{cupy.cuda.runtime.getDevice()}"
+    if name.startswith("cuda:"):
+        index = name[5:]
+        if not index.isdigit():
+            raise DeviceError(f"bad device name {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+        cupy = _load_cupy()
+        count = cupy.cuda.runtime.getDeviceCount()
+        if int(index) >= count:
+            raise DeviceError(f"device {device!r} asked for, but only {count} GPU(s) are visible")
+        return f"cuda:{int(index)}"
+    raise DeviceError(f"bad device name {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+
+
+def array_module(device):
+    """The array module of a device: numpy for "cpu", cupy for "cuda[:N]"."""
+    return numpy if normalize_device(device) == "cpu" else _cupy
+
+
+def get_array_module(array):
+    """The array module (numpy or cupy) that owns ``array``; numpy for anything else."""
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return _cupy
+    return numpy
+
+
+def device_of(array):
+    """The device string of an array: "cpu" or "cuda:N"."""
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return f"cuda:{array.device.id}"
+    return "cpu"
+
+
+def to_device(array, device):
+    """Copy ``array`` to ``device`` (no copy when it is already there)."""
+    device = normalize_device(device)
+    if device == "cpu":
+        if _cupy is not None and isinstance(array, _cupy.ndarray):
+            return _cupy.asnumpy(array)
+        return numpy.asarray(array)
+    cupy = _cupy
+    with cupy.cuda.Device(int(device[5:])):
+        return cupy.asarray(array)
+
+
+def is_cuda_module(xp):
+    """True when ``xp`` is the CuPy module (lets code pick a CuPy kernel without importing it)."""
+    return _cupy is not None and xp is _cupy
+
+
+# ---------------------------------------------------------------------------------------------
+# Default floating dtype
+# ---------------------------------------------------------------------------------------------
+_default_dtype = numpy.dtype(numpy.float32)
+
+
+def get_default_dtype():
+    """The dtype of new floating tensors: float32 unless changed."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype):
+    """Change the dtype of new floating tensors (float32 or float64)."""
+    global _default_dtype
+    dtype = numpy.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"default dtype must be a floating type, got {dtype}")
+    _default_dtype = dtype
+
+
+default_dtype = get_default_dtype
+
+
+# ---------------------------------------------------------------------------------------------
+# Random numbers: one generator per backend, re-seeded together
+# ---------------------------------------------------------------------------------------------
+_seed = None
+_generators = {}
+
+
+def manual_seed(seed):
+    """Seed every backend's generator so that results repeat (``torch.manual_seed``)."""
+    global _seed
+    _seed = int(seed)
+    _generators.clear()
+
+
+def generator(xp=numpy):
+    """The global random generator of array module ``xp``, created on first use."""
+    gen = _generators.get(xp)
+    if gen is None:
+        if xp is numpy:
+            gen = numpy.random.default_rng(_seed)
+        else:
+            gen = xp.random.default_rng(_seed)
+        _generators[xp] = gen
+    return gen

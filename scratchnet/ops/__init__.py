@@ -1,0 +1,35 @@
+"""Differentiable ops, grouped by kind; each module pairs every forward with its backward.
+
+* ``elementwise``: add, sub, mul, div, neg, pow, exp, log, sqrt, abs, maximum, minimum, clip
+* ``reduce``: sum, mean, var, std, max, min, logsumexp, argmax, argmin
+* ``shape``: reshape, flatten, permute/transpose, broadcast_to/expand, sum_to, squeeze,
+  unsqueeze, concatenate, stack, split, chunk, pad, where, getitem
+* ``linalg``: matmul, linear
+* ``activation``: relu, leaky_relu, elu, gelu, sigmoid, tanh, softplus, softmax,
+  log_softmax, erf
+"""
+from .elementwise import (  # noqa: F401
+    abs, add, clip, compare, div, exp, log, logical_not, maximum, minimum, mul, neg, pow,
+    sign, sqrt, sub,
+)
+from .shape import (  # noqa: F401
+    astype, broadcast_to, cat, chunk, concatenate, expand, flatten, getitem, pad, permute,
+    reshape, split, squeeze, stack, sum_to, to_device, to_index, transpose, unsqueeze, where,
+)
+from .reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F401
+from .linalg import linear, matmul  # noqa: F401
+from .loss import cross_entropy  # noqa: F401
+from .activation import (  # noqa: F401
+    elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh,
+)
+
+clamp = clip
+
+__all__ = [
+    "abs", "add", "clip", "clamp", "div", "exp", "log", "maximum", "minimum", "mul", "neg",
+    "pow", "sign", "sqrt", "sub", "astype", "broadcast_to", "cat", "chunk", "concatenate",
+    "expand", "flatten", "getitem", "pad", "permute", "reshape", "split", "squeeze", "stack",
+    "sum_to", "to_device", "transpose", "unsqueeze", "where", "argmax", "argmin", "logsumexp",
+    "max", "mean", "min", "std", "sum", "var", "linear", "matmul", "elu", "erf", "gelu",
+    "leaky_relu", "log_softmax", "cross_entropy", "relu", "sigmoid", "softmax", "softplus", "tanh",
+]

@@ -1,0 +1,43 @@
+"""Small helpers shared by the ops: argument normalisation, nothing differentiable."""
+import numbers
+
+from ..autograd.tensor import Tensor
+
+__all__ = ["as_tensor", "normalize_axis", "keepdims_shape", "pick_axis"]
+
+
+def as_tensor(x):
+    """``x`` as a Tensor (a new constant tensor for numbers, lists and arrays)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def normalize_axis(axis, ndim):
+    """``axis`` (None, int or sequence, negatives allowed) as a sorted tuple of non-negative
+    ints, or None for "all axes". Raises IndexError naming the bad axis."""
+    if axis is None:
+        return None
+    if isinstance(axis, numbers.Integral):
+        axis = (axis,)
+    out = []
+    for a in axis:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise IndexError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(a % ndim if ndim else 0)
+    return tuple(sorted(set(out)))
+
+
+def keepdims_shape(shape, axis):
+    """The shape a reduction over ``axis`` has with keepdims=True (reduced axes become 1)."""
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+def pick_axis(axis, dim, keepdims=None, keepdim=None):
+    """Accept PyTorch's ``dim=``/``keepdim=`` as aliases of NumPy's ``axis=``/``keepdims=``."""
+    if dim is not None:
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    return axis, bool(keepdims)

@@ -1,0 +1,202 @@
+"""Reductions over axes: sum, mean, var, std, max, min, logsumexp, argmax, argmin.
+
+Each takes ``axis`` (None for all, an int, or a tuple; negatives allowed) and ``keepdims``,
+NumPy's names; PyTorch's ``dim=`` and ``keepdim=`` are accepted too. The backward of a
+reduction *spreads* the gradient back over the reduced axes: first it puts the reduced axes
+back as size 1 (``_expand_back``), then broadcasts to the input's shape.
+"""
+from .. import backend
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ._util import as_tensor, keepdims_shape, normalize_axis, pick_axis
+from .shape import broadcast_to, reshape
+
+__all__ = ["sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "logsumexp"]
+
+
+def _xp(a):
+    return backend.get_array_module(a)
+
+
+def _expand_back(gy, in_shape, axis, keepdims):
+    """Reshape the gradient of a reduction so that it broadcasts against the input."""
+    if not keepdims:
+        gy = reshape(gy, keepdims_shape(in_shape, axis))
+    return gy
+
+
+def _count(shape, axis):
+    n = 1
+    for i, size in enumerate(shape):
+        if axis is None or i in axis:
+            n *= size
+    return n
+
+
+class Sum(Function):
+    """y = sum of x over ``axis``;  gx = gy broadcast back over the summed axes"""
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return _xp(x).asarray(x.sum(axis=self.axis, keepdims=self.keepdims))
+
+    def backward(self, gy):
+        gy = _expand_back(gy, self.in_shape, self.axis, self.keepdims)
+        return broadcast_to(gy, self.in_shape)
+
+
+class Mean(Function):
+    """y = sum(x) / n over ``axis``;  gx = gy / n broadcast back"""
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return _xp(x).asarray(x.mean(axis=self.axis, keepdims=self.keepdims))
+
+    def backward(self, gy):
+        n = _count(self.in_shape, self.axis)
+        gy = _expand_back(gy, self.in_shape, self.axis, self.keepdims)
+        return broadcast_to(gy / n, self.in_shape)
+
+
+class _Extreme(Function):
+    """Shared by Max and Min: y = extreme of x over ``axis``;
+    gx = gy at the positions that attain it (shared equally between ties), 0 elsewhere."""
+    reduce_name = None
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        y = getattr(x, self.reduce_name)(axis=self.axis, keepdims=True)
+        self.hit = x == y
+        return _xp(x).asarray(y if self.keepdims else y.reshape(
+            [n for i, n in enumerate(y.shape) if not (self.axis is None or i in self.axis)]))
+
+    def backward(self, gy):
+        x_shape = self.hit.shape
+        gy = _expand_back(gy, x_shape, self.axis, self.keepdims)
+        share = self.hit / self.hit.sum(axis=self.axis, keepdims=True)
+        return broadcast_to(gy, x_shape) * Tensor._make(share.astype(gy.dtype, copy=False))
+
+
+class Max(_Extreme):
+    reduce_name = "max"
+
+
+class Min(_Extreme):
+    reduce_name = "min"
+
+
+class LogSumExp(Function):
+    """y = log(sum(exp(x))) over ``axis``, computed as m + log(sum(exp(x - m))) with m = max(x)
+    so that exp never overflows;  gx = gy * softmax(x) = gy * exp(x - y)"""
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        xp = _xp(x)
+        m = x.max(axis=self.axis, keepdims=True)
+        # An all -inf slice has m = -inf and x - m = nan; shifting by 0 there gives -inf.
+        m = xp.where(xp.isfinite(m), m, 0)
+        y = xp.log(xp.exp(x - m).sum(axis=self.axis, keepdims=True)) + m
+        self.y = y  # kept with keepdims=True, ready to broadcast in backward
+        if not self.keepdims:
+            y = y.reshape([n for i, n in enumerate(y.shape)
+                           if not (self.axis is None or i in self.axis)])
+        return xp.asarray(y)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        gy = _expand_back(gy, x.shape, self.axis, self.keepdims)
+        y = self.saved_output(lambda t: logsumexp(t, self.axis, keepdims=True))
+        if not self.keepdims and y.shape != gy.shape:
+            y = reshape(y, gy.shape)
+        from .elementwise import exp
+        return gy * exp(x - y)
+
+
+def _reduction(cls, x, axis, keepdims, dim, keepdim):
+    x = as_tensor(x)
+    axis, keepdims = pick_axis(axis, dim, keepdims, keepdim)
+    axis = normalize_axis(axis, x.ndim)
+    if x.ndim == 0:
+        axis = None
+    return cls(axis, keepdims)(x)
+
+
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Sum over ``axis`` (all axes by default)."""
+    return _reduction(Sum, x, axis, keepdims, dim, keepdim)
+
+
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Arithmetic mean over ``axis``."""
+    x = as_tensor(x)
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"mean() of an integer tensor ({x.dtype}); convert with .float() first")
+    return _reduction(Mean, x, axis, keepdims, dim, keepdim)
+
+
+def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Largest value over ``axis`` (values only; use ``argmax`` for positions)."""
+    return _reduction(Max, x, axis, keepdims, dim, keepdim)
+
+
+def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Smallest value over ``axis``."""
+    return _reduction(Min, x, axis, keepdims, dim, keepdim)
+
+
+def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """log(sum(exp(x))) over ``axis``, stable for large |x| (finite for inputs of +-1000)."""
+    return _reduction(LogSumExp, x, axis, keepdims, dim, keepdim)
+
+
+def var(x, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None):
+    """Variance over ``axis``: sum((x - mean)^2) / (n - correction).
+
+    ``correction=1`` (the default, as in PyTorch) is the unbiased sample variance; pass 0
+    for the population variance that batch norm uses. Built from differentiable ops, so
+    its gradient, 2 (x - mean) / (n - correction), comes out of the chain rule.
+    """
+    x = as_tensor(x)
+    axis, keepdims = pick_axis(axis, dim, keepdims, keepdim)
+    axes = normalize_axis(axis, x.ndim)
+    n = _count(x.shape, axes)
+    centred = x - mean(x, axes, keepdims=True)
+    return sum(centred * centred, axes, keepdims) / max_(n - correction, 0)
+
+
+def std(x, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None):
+    """Standard deviation over ``axis``: sqrt(var) (see ``var`` for ``correction``)."""
+    from .elementwise import sqrt
+    return sqrt(var(x, axis, keepdims, correction, dim=dim, keepdim=keepdim))
+
+
+def argmax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Index of the largest value (flat index when ``axis`` is None); no gradient."""
+    return _arg("argmax", x, axis, keepdims, dim, keepdim)
+
+
+def argmin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Index of the smallest value; no gradient."""
+    return _arg("argmin", x, axis, keepdims, dim, keepdim)
+
+
+def _arg(name, x, axis, keepdims, dim, keepdim):
+    x = as_tensor(x)
+    axis, keepdims = pick_axis(axis, dim, keepdims, keepdim)
+    xp = _xp(x.data)
+    result = getattr(xp, name)(x.data, axis=axis, keepdims=keepdims)
+    return Tensor._make(xp.asarray(result, dtype="int64"))
+
+
+def max_(a, b):
+    return a if a > b else b

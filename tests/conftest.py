@@ -1,0 +1,79 @@
+"""Shared fixtures: the ``device`` fixture that runs a test on every available backend,
+and where the real data sets are.
+
+``device`` is "cpu" (NumPy) and "cuda" (CuPy); the CUDA case is skipped, with the reason
+shown by ``pytest -ra``, when CuPy or a GPU is missing. ``SCRATCHNET_TEST_DEVICES=cuda``
+runs the whole suite on the GPU only (``cpu`` on the CPU only).
+"""
+import os
+import pathlib
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import scratchnet as sn
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+settings.register_profile(
+    "default", max_examples=25, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "thorough", max_examples=300, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def _selected_devices():
+    chosen = os.environ.get("SCRATCHNET_TEST_DEVICES", "cpu,cuda")
+    return [d.strip() for d in chosen.split(",") if d.strip()]
+
+
+def _cuda_skip_reason():
+    try:
+        import cupy  # noqa: F401
+    except ImportError:
+        return "CuPy is not installed (pip install 'scratchnet[gpu]')"
+    if not sn.cuda_is_available():
+        return "CuPy is installed but no CUDA GPU is visible"
+    return None
+
+
+@pytest.fixture(params=_selected_devices())
+def device(request):
+    """Each test using this fixture runs once per backend: "cpu" and "cuda"."""
+    if request.param.startswith("cuda"):
+        reason = _cuda_skip_reason()
+        if reason:
+            pytest.skip(f"CUDA backend: {reason}")
+    return request.param
+
+
+@pytest.fixture
+def xp(device):
+    """The array module (numpy or cupy) of the ``device`` under test."""
+    return sn.backend.array_module(device)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    """Every test starts from the same global seed, so failures repeat."""
+    sn.manual_seed(0)
+
+
+def shared_datasets():
+    """The folder of real data sets: $SCRATCHNET_DATA, else ../shared/datasets."""
+    env = os.environ.get("SCRATCHNET_DATA")
+    if env:
+        return pathlib.Path(env)
+    return ROOT.parent / "shared" / "datasets"
+
+
+@pytest.fixture
+def datasets_dir():
+    path = shared_datasets()
+    if not path.is_dir():
+        pytest.skip(f"real data sets not found at {path} (set SCRATCHNET_DATA)")
+    return path
