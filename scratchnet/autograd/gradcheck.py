@@ -17,10 +17,10 @@ True
 import numpy
 
 from .. import backend
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
 
-__all__ = ["gradcheck", "GradcheckError"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 # Inputs with more elements than this are checked along random directions.
 FULL_CHECK_LIMIT = 2048
@@ -30,7 +30,8 @@ class GradcheckError(AssertionError):
     """Backward's gradient disagrees with finite differences."""
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, directions=3):
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, directions=3,
+              _record_in_numeric=False):
     """Check ``fn``'s backward against central differences; True or GradcheckError.
 
     ``inputs`` is a sequence of Tensors; those with ``requires_grad=True`` are checked (all
@@ -66,7 +67,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, directions=3):
     projection = xp.asarray(rng.standard_normal(y.shape))
 
     def loss():
-        with no_grad():
+        # fn may itself call autograd (gradgradcheck); then it must record while evaluated.
+        with (enable_grad() if _record_in_numeric else no_grad()):
             return float((fn(*xs).data * projection).sum())
 
     for i in marked:
@@ -110,6 +112,32 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, directions=3):
                 _compare(i, numpy.array((analytic * v).sum()), numeric, atol, rtol,
                          elementwise=False)
     return True
+
+
+def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+    """Check second derivatives: gradcheck of the gradient of ``fn`` (with create_graph).
+
+    The first gradient is taken along a fixed random projection of ``fn``'s output, so this
+    checks Hessian-vector products, which is what double backward computes.
+    """
+    from .engine import grad
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    marked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    rng = numpy.random.default_rng(seed + 1)
+    projections = {}
+
+    def first_gradient(*xs):
+        y = fn(*xs)
+        if y.shape not in projections:
+            xp = backend.get_array_module(y.data)
+            projections[y.shape] = xp.asarray(rng.standard_normal(y.shape))
+        scalar = (y * Tensor._make(projections[y.shape])).sum()
+        grads = grad(scalar, [xs[i] for i in marked], create_graph=True, allow_unused=True)
+        from ..ops import concatenate, reshape
+        return concatenate([reshape(g, (-1,)) for g in grads if g is not None])
+
+    return gradcheck(first_gradient, inputs, eps=eps, atol=atol, rtol=rtol, seed=seed,
+                     _record_in_numeric=True)
 
 
 def _compare(i, analytic, numeric, atol, rtol, elementwise):

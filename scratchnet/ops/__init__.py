@@ -19,6 +19,10 @@ from .shape import (  # noqa: F401
 from .reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F401
 from .linalg import linear, matmul  # noqa: F401
 from .loss import cross_entropy  # noqa: F401
+from .conv import conv2d, conv_transpose2d  # noqa: F401
+from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from .norm import batch_norm, layer_norm  # noqa: F401
+from .dropout import dropout  # noqa: F401
 from .activation import (  # noqa: F401
     elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh,
 )
@@ -31,5 +35,6 @@ __all__ = [
     "expand", "flatten", "getitem", "pad", "permute", "reshape", "split", "squeeze", "stack",
     "sum_to", "to_device", "transpose", "unsqueeze", "where", "argmax", "argmin", "logsumexp",
     "max", "mean", "min", "std", "sum", "var", "linear", "matmul", "elu", "erf", "gelu",
-    "leaky_relu", "log_softmax", "cross_entropy", "relu", "sigmoid", "softmax", "softplus", "tanh",
+    "leaky_relu", "log_softmax", "cross_entropy", "conv2d", "conv_transpose2d",
+    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "layer_norm", "dropout", "relu", "sigmoid", "softmax", "softplus", "tanh",
 ]

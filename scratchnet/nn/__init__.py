@@ -1,0 +1,19 @@
+"""Neural-network building blocks: Module, Parameter, containers, layers, losses, init.
+
+Names, arguments, defaults and parameter names follow PyTorch's ``torch.nn``.
+"""
+from . import functional, init  # noqa: F401
+from .activation import (  # noqa: F401
+    ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh,
+)
+from .containers import ModuleDict, ModuleList, Sequential  # noqa: F401
+from .conv import Conv2d, ConvTranspose2d  # noqa: F401
+from .dropout import Dropout  # noqa: F401
+from .linear import Dense, Flatten, Identity, Linear, Unflatten  # noqa: F401
+from .module import Module  # noqa: F401
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
+from .parameter import Parameter  # noqa: F401
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d  # noqa: F401
+from .residual import BasicBlock, Residual  # noqa: F401
+from .summary import summary  # noqa: F401
+from .upsample import Upsample  # noqa: F401

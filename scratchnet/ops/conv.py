@@ -1,0 +1,343 @@
+"""2-D convolution as one matrix product: im2col, GEMM, col2im.
+
+A convolution slides a (C, kh, kw) kernel over the input. ``im2col`` copies every window the
+kernel sees into one column of a matrix, so that all output pixels of all images and all
+output channels come out of ONE matrix product:
+
+    cols  (C*kh*kw, B*OH*OW)   column n = the input window under output pixel n
+    W     (O, C*kh*kw)         row o = kernel o, flattened
+    Y = W @ cols               (O, B*OH*OW) -> viewed as (B, O, OH, OW)
+
+Output size along one axis, for input size n, padding p, dilation d, kernel k, stride s:
+
+    out = floor((n + 2p - d(k-1) - 1) / s) + 1
+
+Backward: Y = W @ cols is a matrix product, so dL/dW = dY @ cols^T and dL/dcols = W^T @ dY;
+``col2im`` then adds each column of dL/dcols back onto the input pixels it was copied from
+(a pixel under several windows receives the sum of their gradients).
+
+Memory layout, chosen for speed (measured on a 2-core CPU, see benchmarks/bench_layers.py):
+the column matrix is ordered (C, kh, kw) x (B, OH, OW), so the innermost run of each copy is
+a row of the output (contiguous in the input for stride 1), and the product's result
+(O, B, OH, OW) is returned as a *transposed view* (B, O, OH, OW) without a copy: elementwise
+ops keep that layout, and the next im2col reads it through strides just as well.
+
+Three differentiable Functions make convolution differentiable to any order:
+``Conv2dFunction`` (x, W -> y), ``Conv2dGradInput`` (dy, W -> dx, which is also the
+transposed convolution) and ``Conv2dGradWeight`` (x, dy -> dW); each one's backward is
+written with the other two.
+"""
+from .. import backend
+from ..autograd.function import Function
+
+__all__ = ["conv2d", "conv_transpose2d", "conv_output_size", "im2col", "col2im"]
+
+
+def conv_output_size(n, k, s=1, p=0, d=1):
+    """floor((n + 2p - d(k-1) - 1) / s) + 1, for one spatial axis."""
+    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def _pad_hw(x, padding, value=0):
+    """Pad the last two axes of an array by ((top, bottom), (left, right))."""
+    (top, bottom), (left, right) = padding
+    if not (top or bottom or left or right):
+        return x
+    xp = backend.get_array_module(x)
+    B, C, H, W = x.shape
+    # Allocate in the same (C, B, H, W) memory order that our conv outputs use, so that the
+    # copy below and the window reads of im2col walk memory forwards.
+    out = xp.empty((C, B, H + top + bottom, W + left + right), dtype=x.dtype).transpose(
+        1, 0, 2, 3)
+    if value == 0:
+        out[...] = 0
+    else:
+        out[...] = value
+    out[:, :, top:top + H, left:left + W] = x
+    return out
+
+
+def im2col(x, kernel, stride, padding, dilation, out_hw=None):
+    """Columns (C*kh*kw, B*OH*OW) of the windows of x (B, C, H, W); also returns (OH, OW).
+
+    ``out_hw`` limits the windows to the first (OH, OW) (see ``_ConvParams``).
+
+    Built from a strided *view* of the padded input of shape (C, kh, kw, B, OH, OW) (no
+    copy: each axis is a stride into the same memory), copied once into a contiguous matrix.
+    """
+    xp = backend.get_array_module(x)
+    kh, kw = kernel
+    sh, sw = stride
+    dh, dw = dilation
+    x = _pad_hw(x, padding)
+    B, C, H, W = x.shape
+    if out_hw is None:
+        oh = (H - dh * (kh - 1) - 1) // sh + 1
+        ow = (W - dw * (kw - 1) - 1) // sw + 1
+    else:
+        oh, ow = out_hw
+    sB, sC, sH, sW = x.strides
+    windows = xp.lib.stride_tricks.as_strided(
+        x, shape=(C, kh, kw, B, oh, ow),
+        strides=(sC, sH * dh, sW * dw, sB, sH * sh, sW * sw), writeable=False)
+    cols = xp.ascontiguousarray(windows).reshape(C * kh * kw, B * oh * ow)
+    return cols, (oh, ow)
+
+
+def col2im(cols, x_shape, out_hw, kernel, stride, padding, dilation):
+    """The adjoint of im2col: add each column back onto the pixels it came from.
+
+    ``cols`` is (C*kh*kw, B*OH*OW) with (OH, OW) = ``out_hw``; returns (B, C, H, W). (The
+    output size is passed, not recomputed: a transposed convolution's ``output_padding``
+    can leave input rows that no window covers, which then receive zero.) One strided slice-add per kernel
+    position (kh*kw of them), each over all channels, images and output pixels at once;
+    ``np.add.at`` would do the same scatter but is many times slower.
+    """
+    xp = backend.get_array_module(cols)
+    B, C, H, W = x_shape
+    kh, kw = kernel
+    sh, sw = stride
+    dh, dw = dilation
+    (top, bottom), (left, right) = padding
+    Hp, Wp = H + top + bottom, W + left + right
+    oh, ow = out_hw
+    cols = cols.reshape(C, kh, kw, B, oh, ow)
+    out = xp.zeros((C, B, Hp, Wp), dtype=cols.dtype)
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+        for j in range(kw):
+            columns = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+            out[:, :, rows, columns] += cols[:, i, j]
+    out = out[:, :, top:top + H, left:left + W]
+    return out.transpose(1, 0, 2, 3)
+
+
+class _ConvParams:
+    """Hyper-parameters shared by the three conv Functions.
+
+    ``out_hw`` fixes the output size of the convolution when it is the adjoint of a
+    transposed convolution whose ``output_padding`` added input rows no window reaches;
+    None means the usual formula.
+    """
+
+    def __init__(self, stride, padding, dilation, groups, out_hw=None):
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        self.out_hw = out_hw
+
+
+def _conv_forward_arrays(x, weight, p, cols=None):
+    """y = conv(x, weight) on arrays; returns (y, cols) with y viewed as (B, O, OH, OW)."""
+    xp = backend.get_array_module(x)
+    B = x.shape[0]
+    O, Cg, kh, kw = weight.shape
+    g = p.groups
+    if cols is None:
+        cols, (oh, ow) = im2col(x, (kh, kw), p.stride, p.padding, p.dilation, p.out_hw)
+    else:
+        oh, ow = _out_hw(x.shape, (kh, kw), p)
+    if g == 1:
+        y = weight.reshape(O, -1) @ cols
+    else:
+        # Grouped: group k's kernels see only group k's channels: one batched product.
+        y = xp.matmul(weight.reshape(g, O // g, -1), cols.reshape(g, -1, cols.shape[1]))
+    y = y.reshape(O, B, oh, ow).transpose(1, 0, 2, 3)
+    return y, cols
+
+
+def _out_hw(x_shape, kernel, p):
+    if p.out_hw is not None:
+        return p.out_hw
+    (top, bottom), (left, right) = p.padding
+    oh = (x_shape[2] + top + bottom - p.dilation[0] * (kernel[0] - 1) - 1) // p.stride[0] + 1
+    ow = (x_shape[3] + left + right - p.dilation[1] * (kernel[1] - 1) - 1) // p.stride[1] + 1
+    return oh, ow
+
+
+def _as_rows(dy):
+    """(B, O, OH, OW) -> (O, B*OH*OW), free when dy has our (O, B, ...) memory order."""
+    B, O, oh, ow = dy.shape
+    return dy.transpose(1, 0, 2, 3).reshape(O, B * oh * ow)
+
+
+class Conv2dFunction(Function):
+    """y = conv2d(x, W) + b  as  Y = W @ im2col(x) (+ b per output channel);
+
+    gx = conv_transpose(gy, W) = col2im(W^T @ gY),   gW = gY @ im2col(x)^T,   gb = sum gy
+    """
+
+    def __init__(self, params):
+        self.p = params
+
+    def forward(self, x, weight, bias=None):
+        y, cols = _conv_forward_arrays(x, weight, self.p)
+        self.cols = cols
+        self.x_shape = x.shape
+        if bias is not None:
+            y += bias.reshape(1, -1, 1, 1)
+        return y
+
+    def backward(self, gy):
+        x, weight = self.inputs[0], self.inputs[1]
+        needs = self.needs_input_grad
+        gx = gw = gb = None
+        if needs[0]:
+            gx = Conv2dGradInput(self.p, self.x_shape)(gy, weight)
+        if needs[1]:
+            gw = Conv2dGradWeight(self.p, weight.shape, self.cols)(x, gy)
+        if len(needs) > 2 and needs[2]:
+            gb = gy.sum(axis=(0, 2, 3))
+        return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
+
+
+class Conv2dGradInput(Function):
+    """dx = col2im(W^T @ dY): the gradient of a convolution w.r.t. its input, which is also
+    the *transposed convolution* of dy with W (used by ConvTranspose2d).
+
+    It is linear in both dy and W, so its own backward (for a gradient G of dx) is
+    g_dy = conv2d(G, W) and g_W = conv2d_grad_weight(G, dy).
+    """
+
+    def __init__(self, params, x_shape):
+        self.p, self.x_shape = params, tuple(x_shape)
+
+    def forward(self, dy, weight):
+        xp = backend.get_array_module(dy)
+        O, Cg, kh, kw = weight.shape
+        g = self.p.groups
+        rows = _as_rows(dy)
+        if g == 1:
+            dcols = weight.reshape(O, -1).T @ rows
+        else:
+            w = weight.reshape(g, O // g, -1).transpose(0, 2, 1)
+            dcols = xp.matmul(w, rows.reshape(g, O // g, -1)).reshape(-1, rows.shape[1])
+        return col2im(dcols, self.x_shape, dy.shape[2:], (kh, kw), self.p.stride,
+                      self.p.padding, self.p.dilation)
+
+    def backward(self, gdx):
+        dy, weight = self.inputs
+        need_dy, need_w = self.needs_input_grad
+        g_dy = Conv2dFunction(self.p)(gdx, weight) if need_dy else None
+        g_w = Conv2dGradWeight(self.p, weight.shape)(gdx, dy) if need_w else None
+        return g_dy, g_w
+
+
+class Conv2dGradWeight(Function):
+    """dW = dY @ im2col(x)^T: the gradient of a convolution w.r.t. its weight.
+
+    ``cols`` (im2col of x from the forward pass) may be passed to skip recomputing it. Its own
+    backward (for a gradient G of dW): g_x = conv_transpose(dy, G), g_dy = conv2d(x, G).
+    """
+
+    def __init__(self, params, w_shape, cols=None):
+        self.p, self.w_shape, self.cols = params, tuple(w_shape), cols
+
+    def forward(self, x, dy):
+        xp = backend.get_array_module(x)
+        O, Cg, kh, kw = self.w_shape
+        cols = self.cols
+        if cols is None:
+            cols, _ = im2col(x, (kh, kw), self.p.stride, self.p.padding, self.p.dilation,
+                             self.p.out_hw)
+        self.cols = None   # only needed once; do not keep it alive with the graph
+        self.x_shape = x.shape
+        rows = _as_rows(dy)
+        g = self.p.groups
+        if g == 1:
+            dw = rows @ cols.T
+        else:
+            dw = xp.matmul(rows.reshape(g, O // g, -1),
+                           cols.reshape(g, -1, cols.shape[1]).transpose(0, 2, 1))
+        return dw.reshape(self.w_shape)
+
+    def backward(self, gdw):
+        x, dy = self.inputs
+        need_x, need_dy = self.needs_input_grad
+        g_x = Conv2dGradInput(self.p, self.x_shape)(dy, gdw) if need_x else None
+        g_dy = Conv2dFunction(self.p)(x, gdw) if need_dy else None
+        return g_x, g_dy
+
+
+def _pair(v, name):
+    if isinstance(v, int):
+        return (v, v)
+    v = tuple(int(a) for a in v)
+    if len(v) != 2:
+        raise ValueError(f"{name} must be an int or a pair, got {v}")
+    return v
+
+
+def _padding_pairs(padding, kernel, stride, dilation):
+    """Turn an int, a pair, "valid" or "same" into ((top, bottom), (left, right))."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0), (0, 0))
+        if padding == "same":
+            if stride != (1, 1):
+                raise ValueError("padding='same' needs stride 1 (as in PyTorch)")
+            pairs = []
+            for k, d in zip(kernel, dilation):
+                total = d * (k - 1)
+                # An odd total puts the extra row/column at the bottom/right, like PyTorch.
+                pairs.append((total // 2, total - total // 2))
+            return tuple(pairs)
+        raise ValueError(f"padding must be an int, a pair, 'valid' or 'same'; got {padding!r}")
+    ph, pw = _pair(padding, "padding")
+    return ((ph, ph), (pw, pw))
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution of NCHW ``input`` with ``weight`` (O, C/groups, kh, kw) (PyTorch's
+    ``F.conv2d``); ``padding`` may be an int, a pair, "valid" or "same"."""
+    from ._util import as_tensor
+    input = as_tensor(input)
+    if input.ndim != 4 or weight.ndim != 4:
+        raise ValueError(f"conv2d expects input (N, C, H, W) and weight (O, C/groups, kh, kw); "
+                         f"got input {input.shape} and weight {weight.shape}")
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    kernel = weight.shape[2:]
+    pads = _padding_pairs(padding, kernel, stride, dilation)
+    C = input.shape[1]
+    if C != weight.shape[1] * groups or weight.shape[0] % groups:
+        raise ValueError(f"conv2d: input has {C} channels but the weight {weight.shape} with "
+                         f"groups={groups} expects {weight.shape[1] * groups}")
+    params = _ConvParams(stride, pads, dilation, groups)
+    oh, ow = _out_hw(input.shape, kernel, params)
+    if oh < 1 or ow < 1:
+        raise ValueError(f"conv2d: input of spatial size {input.shape[2:]} is too small for "
+                         f"kernel {kernel} with padding {pads}, dilation {dilation}")
+    if input.dtype != weight.dtype:
+        input = input.to(dtype=weight.dtype)
+    fn = Conv2dFunction(params)
+    return fn(input, weight) if bias is None else fn(input, weight, bias)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """Transposed convolution (PyTorch's ``F.conv_transpose2d``): weight (C_in, C_out/groups,
+    kh, kw); output size (n - 1) s - 2p + d (k - 1) + output_padding + 1.
+
+    It is exactly the input-gradient of a conv2d with the same weight, so it reuses
+    ``Conv2dGradInput``: the "upsampling" convolution of decoders and U-Nets.
+    """
+    from ._util import as_tensor
+    from .shape import reshape
+    input = as_tensor(input)
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    ph, pw = _pair(padding, "padding")
+    oph, opw = _pair(output_padding, "output_padding")
+    C_in, C_out_g, kh, kw = weight.shape
+    if input.ndim != 4 or input.shape[1] != C_in:
+        raise ValueError(f"conv_transpose2d: input {input.shape} must be (N, {C_in}, H, W) "
+                         f"for a weight of shape {weight.shape}")
+    B, _, H, W = input.shape
+    out_h = (H - 1) * stride[0] - 2 * ph + dilation[0] * (kh - 1) + oph + 1
+    out_w = (W - 1) * stride[1] - 2 * pw + dilation[1] * (kw - 1) + opw + 1
+    params = _ConvParams(stride, ((ph, ph), (pw, pw)), dilation, groups, out_hw=(H, W))
+    if input.dtype != weight.dtype:
+        input = input.to(dtype=weight.dtype)
+    # The conv whose input-gradient this is maps (B, C_out, out_h, out_w) -> (B, C_in, H, W)
+    # with weight (C_in, C_out/groups, kh, kw); output_padding extends its input at the end.
+    out = Conv2dGradInput(params, (B, C_out_g * groups, out_h, out_w))(input, weight)
+    if bias is not None:
+        out = out + reshape(bias, (1, -1, 1, 1))
+    return out

@@ -1,0 +1,153 @@
+"""Normalisation: batch norm and layer norm, one fused op for both.
+
+Both standardise x over some axes, then scale and shift it with learnt parameters:
+
+    mu = mean(x),  var = mean((x - mu)^2)        over the statistics axes
+    xhat = (x - mu) / sqrt(var + eps),           y = gamma * xhat + beta
+
+Batch norm takes the statistics over the batch (and spatial) axes, one gamma per channel;
+layer norm over each sample's last axes, gamma of the normalised shape. With N the number
+of elements in each statistic, the backward is
+
+    dbeta  = sum(dy)               over the axes gamma is broadcast along
+    dgamma = sum(dy * xhat)        likewise
+    g      = dy * gamma                            (the gradient reaching xhat)
+    dx     = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps)
+
+(the two means, over the statistics axes, are what x's own effect on mu and var takes away).
+For batch norm gamma is constant along the statistics axes and is factored out.
+"""
+from .. import backend
+from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.tensor import Tensor
+from ._util import as_tensor
+from .elementwise import sqrt
+from .reduce import mean, sum as _sum
+from .shape import reshape
+
+__all__ = ["batch_norm", "layer_norm"]
+
+
+class Normalize(Function):
+    """y = gamma * (x - mu) / sqrt(var + eps) + beta, statistics over ``stat_axes``.
+
+    ``view`` is the shape gamma and beta are viewed as to broadcast against x; ``param_axes``
+    the axes of x their gradients are summed over.
+    """
+
+    def __init__(self, stat_axes, view, param_axes, eps):
+        self.stat_axes, self.view, self.param_axes, self.eps = stat_axes, view, param_axes, eps
+
+    def forward(self, x, weight=None, bias=None):
+        xp = backend.get_array_module(x)
+        self.batch_mean = x.mean(axis=self.stat_axes, keepdims=True)
+        centred = x - self.batch_mean
+        self.batch_var = (centred * centred).mean(axis=self.stat_axes, keepdims=True)
+        self.inv_std = 1 / xp.sqrt(self.batch_var + x.dtype.type(self.eps))
+        self.xhat = centred * self.inv_std
+        if weight is None:
+            return self.xhat
+        return self.xhat * weight.reshape(self.view) + bias.reshape(self.view)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        axes = self.stat_axes
+        if is_grad_enabled():
+            # create_graph: xhat and 1/std must be functions of x in the new graph.
+            centred = x - mean(x, axes, keepdims=True)
+            inv_std = 1 / sqrt(mean(centred * centred, axes, keepdims=True) + self.eps)
+            xhat = centred * inv_std
+        else:
+            xhat, inv_std = Tensor._make(self.xhat), Tensor._make(self.inv_std)
+        affine = len(self.inputs) > 1
+        gw = gb = None
+        if affine:
+            weight = self.inputs[1]
+            need_w, need_b = self.needs_input_grad[1:]
+            if need_w:
+                gw = reshape(_sum(gy * xhat, self.param_axes), weight.shape)
+            if need_b:
+                gb = reshape(_sum(gy, self.param_axes), weight.shape)
+        gx = None
+        if self.needs_input_grad[0]:
+            scale = inv_std
+            g = gy
+            if affine:
+                gamma = reshape(self.inputs[1], self.view)
+                if self.param_axes == axes:
+                    scale = gamma * inv_std    # batch norm: gamma is constant along axes
+                else:
+                    g = gy * gamma             # layer norm: gamma varies along axes
+            gx = scale * (g - mean(g, axes, keepdims=True)
+                          - xhat * mean(g * xhat, axes, keepdims=True))
+        return (gx, gw, gb) if affine else gx
+
+
+def _affine_pair(weight, bias, like, shape):
+    """Fill in a missing weight (ones) or bias (zeros) so that the op sees both or neither."""
+    if weight is None and bias is None:
+        return None, None
+    xp = backend.get_array_module(like.data)
+    if weight is None:
+        weight = Tensor._make(xp.ones(shape, dtype=like.dtype))
+    if bias is None:
+        bias = Tensor._make(xp.zeros(shape, dtype=like.dtype))
+    return weight, bias
+
+
+def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+               training=False, momentum=0.1, eps=1e-5):
+    """Batch normalisation of (N, C), (N, C, L) or (N, C, H, W) input (PyTorch's
+    ``F.batch_norm``): statistics per channel over every other axis.
+
+    Training uses the batch's statistics and updates the running ones in place:
+    running = (1 - momentum) * running + momentum * batch, with the *unbiased* batch variance
+    (N / (N - 1) times the biased one) for running_var, as in PyTorch. Evaluation uses the
+    running statistics: then y is an affine function of x, applied with ordinary ops.
+    """
+    input = as_tensor(input)
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm expects (N, C, ...) input, got shape {input.shape}")
+    C = input.shape[1]
+    axes = (0,) + tuple(range(2, input.ndim))
+    view = (1, C) + (1,) * (input.ndim - 2)
+    use_batch_stats = training or running_mean is None
+    if use_batch_stats:
+        n = input.data.size // C
+        if training and n <= 1:
+            raise ValueError(f"batch_norm in training needs more than 1 value per channel, "
+                             f"got input of shape {input.shape}")
+        weight, bias = _affine_pair(weight, bias, input, (C,))
+        fn = Normalize(axes, view, axes, eps)
+        out = fn(input) if weight is None else fn(input, weight, bias)
+        if training and running_mean is not None:
+            m = momentum
+            batch_mean = fn.batch_mean.reshape(C)
+            batch_var = fn.batch_var.reshape(C) * (n / max(n - 1, 1))
+            running_mean.data *= 1 - m
+            running_mean.data += m * batch_mean.astype(running_mean.dtype, copy=False)
+            running_var.data *= 1 - m
+            running_var.data += m * batch_var.astype(running_var.dtype, copy=False)
+        return out
+    xp = backend.get_array_module(input.data)
+    inv_std = Tensor._make(1 / xp.sqrt(running_var.data + running_var.dtype.type(eps)))
+    scale = inv_std if weight is None else weight * inv_std
+    shift = -running_mean * scale if bias is None else bias - running_mean * scale
+    return input * reshape(scale, view) + reshape(shift, view)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalisation over the last ``len(normalized_shape)`` axes (``F.layer_norm``)."""
+    input = as_tensor(input)
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
+        normalized_shape)
+    k = len(normalized_shape)
+    if input.shape[input.ndim - k:] != normalized_shape:
+        raise ValueError(f"layer_norm: input of shape {input.shape} does not end with the "
+                         f"normalized shape {normalized_shape}")
+    stat_axes = tuple(range(input.ndim - k, input.ndim))
+    param_axes = tuple(range(input.ndim - k))
+    weight, bias = _affine_pair(weight, bias, input, normalized_shape)
+    fn = Normalize(stat_axes, normalized_shape, param_axes, eps)
+    return fn(input) if weight is None else fn(input, weight, bias)

@@ -1,0 +1,128 @@
+"""``save`` and ``load``: nested dicts of tensors and numbers in one ``.npz`` file.
+
+The format is plain NumPy ``.npz`` (a zip of ``.npy`` arrays) plus one JSON string that
+records the structure (dict keys, lists, numbers, strings, None): no pickle, so loading a
+file never runs code from it. Writing goes to a temporary file in the same folder that is
+renamed over the target only once complete, so a crash never leaves half a checkpoint.
+
+>>> import scratchnet as sn, tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
+>>> sn.save({"epoch": 3, "weights": {"w": sn.ones(2)}}, path)
+>>> sn.load(path)["weights"]["w"]
+tensor([1., 1.])
+"""
+import io
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy
+
+from . import backend
+from .autograd.tensor import Tensor
+
+__all__ = ["save", "load", "atomic_write"]
+
+_STRUCTURE_KEY = "__structure__"
+FORMAT_VERSION = 1
+
+
+def _encode(obj, arrays):
+    """Turn ``obj`` into JSON-able structure; arrays go into ``arrays`` by reference."""
+    if isinstance(obj, Tensor) or isinstance(obj, numpy.ndarray) or (
+            hasattr(obj, "__cuda_array_interface__")):
+        key = f"a{len(arrays)}"
+        is_tensor = isinstance(obj, Tensor)
+        data = obj.data if is_tensor else obj
+        arrays[key] = backend.to_device(data, "cpu")
+        return {"__array__": key, "tensor": is_tensor}
+    if isinstance(obj, dict):
+        for k in obj:
+            if not isinstance(k, str):
+                raise TypeError(f"save: dict keys must be strings, got {k!r}")
+        return {"__dict__": {k: _encode(v, arrays) for k, v in obj.items()}}
+    if isinstance(obj, (list, tuple)):
+        return {"__list__": [_encode(v, arrays) for v in obj], "tuple": isinstance(obj, tuple)}
+    if isinstance(obj, numpy.generic):
+        return obj.item()
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    raise TypeError(
+        f"save: cannot store a {type(obj).__name__}; only tensors, arrays, numbers, strings, "
+        "None, and dicts/lists of them are saved (no pickled objects)"
+    )
+
+
+def _decode(node, arrays, device):
+    if isinstance(node, dict):
+        if "__array__" in node:
+            array = arrays[node["__array__"]]
+            if node.get("tensor"):
+                return Tensor._make(backend.to_device(array, device))
+            return array
+        if "__dict__" in node:
+            return {k: _decode(v, arrays, device) for k, v in node["__dict__"].items()}
+        if "__list__" in node:
+            items = [_decode(v, arrays, device) for v in node["__list__"]]
+            return tuple(items) if node.get("tuple") else items
+        raise ValueError(f"unknown node in the saved structure: {sorted(node)}")
+    return node
+
+
+def atomic_write(path, write):
+    """Call ``write(file_object)`` on a temporary file, then rename it to ``path``.
+
+    The rename is atomic on POSIX and Windows, so readers see the old file or the new one,
+    never a partial one; on any error the temporary file is removed and the old file stays.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                               dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def save(obj, path):
+    """Save tensors (and nested dicts/lists of them, numbers, strings) to ``path`` (.npz)."""
+    arrays = {}
+    structure = {"format": "scratchnet", "version": FORMAT_VERSION,
+                 "root": _encode(obj, arrays)}
+    arrays[_STRUCTURE_KEY] = numpy.array(json.dumps(structure))
+
+    def write(f):
+        buffer = io.BytesIO()
+        numpy.savez(buffer, **arrays)
+        f.write(buffer.getvalue())
+
+    atomic_write(path, write)
+
+
+def load(path, map_location="cpu"):
+    """Load what ``save`` wrote; tensors are put on ``map_location`` ("cpu", "cuda"...)."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"load: no such file: {path}")
+    try:
+        with numpy.load(path, allow_pickle=False) as npz:
+            if _STRUCTURE_KEY not in npz.files:
+                raise ValueError(f"load: {path} is an .npz file but not one written by "
+                                 "scratchnet.save (no structure record)")
+            structure = json.loads(str(npz[_STRUCTURE_KEY]))
+            arrays = {k: npz[k] for k in npz.files if k != _STRUCTURE_KEY}
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ValueError(f"load: {path} is not a readable .npz file ({exc}); it may be "
+                         "truncated or not a scratchnet checkpoint") from None
+    if structure.get("format") != "scratchnet":
+        raise ValueError(f"load: {path} was not written by scratchnet.save")
+    return _decode(structure["root"], arrays, backend.normalize_device(map_location))
