@@ -2,7 +2,7 @@
 
 Names, arguments, defaults and parameter names follow PyTorch's ``torch.nn``.
 """
-from . import functional, init  # noqa: F401
+from . import functional, init, utils  # noqa: F401
 from .activation import (  # noqa: F401
     ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh,
 )

@@ -13,8 +13,14 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, requires_grad=True):
-        super().__init__(_to_array(data, None if not isinstance(data, Tensor) else data.dtype,
-                                   None, copy=False))
+        # A Tensor keeps its dtype and its memory (as torch.nn.Parameter does); other data
+        # follows sn.tensor's rules (floating data becomes float32).
+        shared = isinstance(data, Tensor)
+        self.data = _to_array(data, data.dtype if shared else None, None, copy=not shared)
+        self.grad = None
+        self._node = None
+        self._retain = False
+        self.requires_grad = False
         self.requires_grad_(requires_grad)
 
     def __repr__(self):

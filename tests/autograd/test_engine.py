@@ -215,4 +215,8 @@ def test_ten_thousand_training_steps_do_not_grow_memory():
     finally:
         tracemalloc.stop()
         gc.enable()
-    assert after - before < 64 * 1024, f"memory grew by {after - before} bytes"
+    # One leaked graph per step would be kilobytes per step, megabytes in all; allocator
+    # noise (free lists, caches) is a few bytes per step.
+    assert after - before < 512 * 1024, f"memory grew by {after - before} bytes"
+    live_nodes = [o for o in gc.get_objects() if isinstance(o, sn.autograd.Function)]
+    assert live_nodes == []

@@ -1,0 +1,504 @@
+"""Learning-rate schedules: change each param group's ``lr`` as training goes on.
+
+A scheduler wraps an optimizer. Building it records each group's starting lr as
+``group["initial_lr"]`` (kept in ``base_lrs``) and applies the lr of epoch 0; every
+``scheduler.step()`` (once per epoch, *after* ``optimizer.step()``) moves to the next epoch
+and writes the new lr into the groups. ``last_epoch`` counts the steps taken; ``get_last_lr()``
+lists the lrs now in use. This is PyTorch's ``torch.optim.lr_scheduler``, with its values.
+
+>>> import scratchnet as sn
+>>> from scratchnet.optim import SGD
+>>> from scratchnet.optim.lr_scheduler import StepLR
+>>> opt = SGD([sn.nn.Parameter(sn.zeros(1))], lr=1.0)
+>>> sched = StepLR(opt, step_size=2, gamma=0.5)
+>>> lrs = []
+>>> for epoch in range(6):
+...     lrs.append(sched.get_last_lr()[0])
+...     # train: loss.backward(); opt.step() ...
+...     sched.step()
+>>> lrs
+[1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+
+Two ways to compute a schedule, both PyTorch's:
+
+* *chainable* (``get_lr``): StepLR, MultiStepLR, ConstantLR, LinearLR and ExponentialLR
+  multiply the lr the group has *now* by this epoch's factor, so two of them stepped on one
+  optimizer compose (their factors multiply), and a manual change of ``group["lr"]`` is
+  scaled on from, not undone;
+* *closed form* (``_get_closed_form_lr``): lr_t = f(base_lr, t), used when a scheduler jumps
+  to an epoch (inside SequentialLR). CosineAnnealingLR and LambdaLR always use it:
+  PyTorch's cosine recursion divides two nearly equal small numbers near the end of the
+  schedule and drifts, while the closed form gives the same values exactly (see
+  docs/optim.md).
+"""
+import copy
+import math
+from bisect import bisect_right
+
+from .optimizer import Optimizer
+
+__all__ = [
+    "LRScheduler", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
+    "CosineAnnealingLR", "LambdaLR", "SequentialLR", "ReduceLROnPlateau",
+]
+
+
+class LRScheduler:
+    """Base class: subclasses write ``get_lr`` (and ``_get_closed_form_lr``).
+
+    ``last_epoch=-1`` starts a fresh schedule. A larger value resumes one (PyTorch's
+    convention): the groups must then hold ``initial_lr`` already, as they do after
+    ``optimizer.load_state_dict``; loading the scheduler's own ``state_dict`` is simpler.
+    """
+
+    # True only while the constructor applies epoch 0 (PyTorch's ``_is_initial``), so
+    # that resuming with last_epoch > -1 does not scale the resumed lr one step too far.
+    _is_initial = False
+
+    def __init__(self, optimizer, last_epoch=-1):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__}: expected an Optimizer, got "
+                            f"{type(optimizer).__name__}")
+        self.optimizer = optimizer
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(f"{type(self).__name__}(last_epoch={last_epoch}): "
+                                   f"param_groups[{i}] has no 'initial_lr' to resume from; "
+                                   "load the optimizer's state_dict first, or start with "
+                                   "last_epoch=-1")
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self):
+        """Apply the lr of the first epoch (called by the constructor)."""
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def step(self):
+        """Move to the next epoch and set each group's lr for it."""
+        self._step_count += 1
+        self.last_epoch += 1
+        self._set_lrs(self.get_lr())
+
+    def _jump_to(self, epoch):
+        """Set the lrs of ``epoch`` from the closed form (SequentialLR's milestones)."""
+        self.last_epoch = epoch
+        self._set_lrs(self._get_closed_form_lr())
+
+    def _set_lrs(self, lrs):
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_lr(self):
+        """The lrs for epoch ``last_epoch`` (called by ``step``; read them with
+        ``get_last_lr``)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define get_lr()")
+
+    def _get_closed_form_lr(self):
+        return self.get_lr()
+
+    def get_last_lr(self):
+        """The lr of each param group as last set by this scheduler."""
+        return list(self._last_lr)
+
+    def _current_lrs(self):
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self):
+        """Everything but the optimizer, as plain numbers and lists (``sn.save`` writes it)."""
+        return copy.deepcopy({key: value for key, value in self.__dict__.items()
+                              if key != "optimizer"})
+
+    def load_state_dict(self, state_dict):
+        """Take back what ``state_dict`` gave (load the optimizer's state too: the lr lives
+        in its param groups)."""
+        self.__dict__.update(copy.deepcopy(dict(state_dict)))
+
+
+def _check_positive_int(scheduler, name, value):
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{type(scheduler).__name__}: {name} must be a positive integer, "
+                         f"got {value!r}")
+
+
+class StepLR(LRScheduler):
+    r"""Multiply the lr by ``gamma`` every ``step_size`` epochs.
+
+    lr_t = base_lr · γ^⌊t / step_size⌋.  E.g. base 0.05, step_size 30, γ 0.1: 0.05 for
+    epochs 0-29, 0.005 for 30-59, 0.0005 for 60-89...
+    """
+
+    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        _check_positive_int(self, "step_size", step_size)
+        self.step_size = step_size
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return self._current_lrs()
+        return [lr * self.gamma for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self):
+        return [base * self.gamma ** (self.last_epoch // self.step_size)
+                for base in self.base_lrs]
+
+
+class MultiStepLR(LRScheduler):
+    r"""Multiply the lr by ``gamma`` at each epoch listed in ``milestones``.
+
+    lr_t = base_lr · γ^(number of milestones ≤ t).  A milestone listed twice multiplies by
+    γ² (as in PyTorch). E.g. base 0.05, milestones [30, 80]: 0.05, then 0.005 from epoch
+    30, then 0.0005 from epoch 80.
+    """
+
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        self.milestones = sorted(int(m) for m in milestones)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        hits = self.milestones.count(self.last_epoch)
+        if hits == 0:
+            return self._current_lrs()
+        return [lr * self.gamma ** hits for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self):
+        passed = bisect_right(self.milestones, self.last_epoch)
+        return [base * self.gamma ** passed for base in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    r"""Hold the lr at ``factor`` · base_lr for the first ``total_iters`` epochs.
+
+    lr_t = base_lr · factor for t < total_iters, base_lr from then on (a crude warm-up).
+    """
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        if not 0 < factor <= 1:
+            raise ValueError(f"ConstantLR: factor must be in (0, 1], got {factor!r}")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [lr * (1.0 / self.factor) for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self):
+        factor = self.factor if self.last_epoch < self.total_iters else 1.0
+        return [base * factor for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    r"""Change the lr linearly from ``start_factor`` · base_lr to ``end_factor`` · base_lr
+    over ``total_iters`` epochs, then hold it: the usual warm-up.
+
+    lr_t = base_lr · (s + (e - s) · min(t, T) / T)   with s, e the factors, T = total_iters.
+
+    Chainable form (what ``step`` does): the lr is multiplied by f(t) / f(t-1) =
+    1 + (e - s) / (T s + (t - 1)(e - s)). E.g. base 0.05, s = 0.5, T = 4: 0.025, 0.03125,
+    0.0375, 0.04375, then 0.05.
+    """
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
+                 last_epoch=-1):
+        if not 0 < start_factor <= 1:
+            raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor!r}")
+        if not 0 <= end_factor <= 1:
+            raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor!r}")
+        _check_positive_int(self, "total_iters", total_iters)
+        self.start_factor = start_factor
+        self.end_factor = end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        t, s, e = self.last_epoch, self.start_factor, self.end_factor
+        if t == 0:
+            return [lr * s for lr in self._current_lrs()]
+        if self._is_initial or t > self.total_iters:
+            return self._current_lrs()
+        ratio = 1.0 + (e - s) / (self.total_iters * s + (t - 1) * (e - s))
+        return [lr * ratio for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self):
+        t, s, e = self.last_epoch, self.start_factor, self.end_factor
+        factor = s + (e - s) * min(self.total_iters, t) / self.total_iters
+        return [base * factor for base in self.base_lrs]
+
+
+class ExponentialLR(LRScheduler):
+    r"""Multiply the lr by ``gamma`` every epoch: lr_t = base_lr · γ^t."""
+
+    def __init__(self, optimizer, gamma, last_epoch=-1):
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self._is_initial:
+            return self._current_lrs()
+        return [lr * self.gamma for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self):
+        return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
+
+
+class CosineAnnealingLR(LRScheduler):
+    r"""Follow half a cosine from base_lr down to ``eta_min`` over ``T_max`` epochs.
+
+    lr_t = η_min + (base_lr - η_min) · (1 + cos(π t / T_max)) / 2
+
+    Past T_max the cosine goes on (back up over the next T_max epochs), as in PyTorch; pick
+    T_max = the number of epochs. Computed in closed form from base_lr (PyTorch steps a
+    recursion that reaches the same values up to rounding), so it sets the lr rather than
+    scaling it: for warm-up then cosine, use ``SequentialLR``.
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        _check_positive_int(self, "T_max", T_max)
+        self.T_max = T_max
+        self.eta_min = eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self._is_initial:
+            return self._current_lrs()
+        return self._get_closed_form_lr()
+
+    def _get_closed_form_lr(self):
+        cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+        return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
+
+
+class LambdaLR(LRScheduler):
+    r"""lr_t = base_lr · lr_lambda(t), for any function of the epoch you write.
+
+    ``lr_lambda`` is one function, or a list with one per param group. Functions are not
+    saved by ``state_dict`` (only numbers are): pass the same ones when rebuilding.
+
+    >>> import scratchnet as sn
+    >>> from scratchnet.optim import SGD
+    >>> from scratchnet.optim.lr_scheduler import LambdaLR
+    >>> opt = SGD([sn.nn.Parameter(sn.zeros(1))], lr=0.1)
+    >>> warmup = LambdaLR(opt, lambda epoch: min(1.0, (epoch + 1) / 3))
+    >>> round(opt.param_groups[0]["lr"], 6)
+    0.033333
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 0
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != groups:
+                raise ValueError(f"LambdaLR: expected {groups} lr_lambdas (one per param "
+                                 f"group), got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * groups
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch, got "
+                                f"{type(fn).__name__}")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self):
+        state = {key: value for key, value in self.__dict__.items()
+                 if key not in ("optimizer", "lr_lambdas")}
+        return copy.deepcopy(state)
+
+    def load_state_dict(self, state_dict):
+        state = {key: value for key, value in dict(state_dict).items() if key != "lr_lambdas"}
+        super().load_state_dict(state)
+
+
+class SequentialLR(LRScheduler):
+    r"""Run ``schedulers`` one after the other, switching at the epochs in ``milestones``.
+
+    At milestone m_i scheduler i+1 takes over and starts from its own epoch 0 (its closed
+    form, from base_lr). Warm-up then cosine over 100 epochs:
+
+    >>> import scratchnet as sn
+    >>> from scratchnet.optim import SGD
+    >>> from scratchnet.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
+    >>> opt = SGD([sn.nn.Parameter(sn.zeros(1))], lr=0.1)
+    >>> warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
+    >>> cosine = CosineAnnealingLR(opt, T_max=95)
+    >>> sched = SequentialLR(opt, [warmup, cosine], milestones=[5])
+    >>> lrs = []
+    >>> for epoch in range(7):
+    ...     lrs.append(round(sched.get_last_lr()[0], 5)); sched.step()
+    >>> lrs
+    [0.01, 0.028, 0.046, 0.064, 0.082, 0.1, 0.09997]
+    """
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        schedulers, milestones = list(schedulers), [int(m) for m in milestones]
+        if not schedulers:
+            raise ValueError("SequentialLR: expected at least one scheduler, got none")
+        for i, s in enumerate(schedulers):
+            if isinstance(s, (ReduceLROnPlateau, SequentialLR)) or not isinstance(
+                    s, LRScheduler):
+                raise ValueError(f"SequentialLR: scheduler {i} is a {type(s).__name__}; "
+                                 "expected an epoch-based scheduler (not ReduceLROnPlateau "
+                                 "or another SequentialLR)")
+            if s.optimizer is not optimizer:
+                raise ValueError(f"SequentialLR: scheduler {i} ({type(s).__name__}) wraps a "
+                                 "different optimizer than the one given")
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"SequentialLR: expected {len(schedulers) - 1} milestones for "
+                             f"{len(schedulers)} schedulers, got {len(milestones)}")
+        if milestones != sorted(milestones):
+            raise ValueError(f"SequentialLR: milestones must increase, got {milestones}")
+        self.optimizer = optimizer
+        self._schedulers = schedulers
+        self._milestones = milestones
+        self.last_epoch = last_epoch + 1
+        # Building each scheduler applied its epoch 0 in turn; start over from the first.
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        for s in schedulers:
+            s.last_epoch -= 1
+        schedulers[0]._initial_step()
+        self._last_lr = schedulers[0].get_last_lr()
+
+    def step(self):
+        self.last_epoch += 1
+        index = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            scheduler._jump_to(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self):
+        state = {key: value for key, value in self.__dict__.items()
+                 if key not in ("optimizer", "_schedulers")}
+        state = copy.deepcopy(state)
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        inner = state.pop("_schedulers")
+        if len(inner) != len(self._schedulers):
+            raise ValueError(f"SequentialLR.load_state_dict: the saved state has "
+                             f"{len(inner)} schedulers, this one has {len(self._schedulers)}")
+        self.__dict__.update(copy.deepcopy(state))
+        for s, saved in zip(self._schedulers, inner):
+            s.load_state_dict(saved)
+
+
+class ReduceLROnPlateau(LRScheduler):
+    r"""Cut the lr by ``factor`` when a metric has stopped improving: ``step(val_loss)``.
+
+    Each ``step(metric)`` compares the metric with the best so far. In mode "min" it is an
+    improvement when metric < best · (1 - threshold) ("rel") or < best - threshold ("abs");
+    in mode "max", > best · (1 + threshold) or > best + threshold. After more than
+    ``patience`` epochs in a row without improvement, lr ← max(lr · factor, min_lr) (a cut
+    smaller than ``eps`` is skipped), and the next ``cooldown`` epochs are not counted.
+
+    >>> import scratchnet as sn
+    >>> from scratchnet.optim import SGD
+    >>> from scratchnet.optim.lr_scheduler import ReduceLROnPlateau
+    >>> opt = SGD([sn.nn.Parameter(sn.zeros(1))], lr=1.0)
+    >>> sched = ReduceLROnPlateau(opt, patience=1)
+    >>> for val_loss in [3.0, 2.0, 2.0, 2.0, 2.0]:
+    ...     sched.step(val_loss)
+    >>> sched.get_last_lr()
+    [0.1]
+    """
+
+    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
+                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"ReduceLROnPlateau: expected an Optimizer, got "
+                            f"{type(optimizer).__name__}")
+        if not factor < 1.0:
+            raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor!r}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', "
+                             f"got {threshold_mode!r}")
+        self.optimizer = optimizer
+        groups = len(optimizer.param_groups)
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != groups:
+                raise ValueError(f"ReduceLROnPlateau: expected {groups} min_lrs (one per "
+                                 f"param group), got {len(min_lr)}")
+            self.default_min_lr = None
+            self.min_lrs = [float(m) for m in min_lr]
+        else:
+            self.default_min_lr = float(min_lr)
+            self.min_lrs = [self.default_min_lr] * groups
+        self.mode, self.factor, self.patience = mode, factor, patience
+        self.threshold, self.threshold_mode = threshold, threshold_mode
+        self.cooldown, self.eps = cooldown, eps
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.best = self.mode_worse
+        self.num_bad_epochs = 0
+        self.cooldown_counter = 0
+        self.last_epoch = 0
+        self._last_lr = self._current_lrs()
+
+    @property
+    def in_cooldown(self):
+        return self.cooldown_counter > 0
+
+    def is_better(self, a, best):
+        """Whether metric ``a`` improves on ``best`` by more than the threshold."""
+        if self.mode == "min" and self.threshold_mode == "rel":
+            return a < best * (1.0 - self.threshold)
+        if self.mode == "min":
+            return a < best - self.threshold
+        if self.threshold_mode == "rel":
+            return a > best * (self.threshold + 1.0)
+        return a > best + self.threshold
+
+    def step(self, metrics):
+        current = float(metrics)   # a 0-d tensor works too
+        self.last_epoch += 1
+        if self.is_better(current, self.best):
+            self.best = current
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.in_cooldown:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            self._reduce_lr()
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = self._current_lrs()
+
+    def _reduce_lr(self):
+        groups = self.optimizer.param_groups
+        if len(self.min_lrs) != len(groups):
+            if self.default_min_lr is None:
+                raise RuntimeError(f"ReduceLROnPlateau: the optimizer now has {len(groups)} "
+                                   f"param groups but min_lr listed {len(self.min_lrs)}; "
+                                   "set scheduler.min_lrs to one value per group")
+            self.min_lrs = [self.default_min_lr] * len(groups)
+        for group, min_lr in zip(groups, self.min_lrs):
+            old = float(group["lr"])
+            new = max(old * self.factor, min_lr)
+            if old - new > self.eps:
+                group["lr"] = new
