@@ -20,30 +20,36 @@ def broadcast_pairs(max_dims=3, max_side=4):
 
 def arrays(shape, low=-2.0, high=2.0, away_from=None, margin=0.1):
     """float64 arrays of ``shape`` with values in [low, high]; ``away_from`` keeps every value
-    at least ``margin`` from that point (a kink such as relu's 0)."""
+    at least ``margin`` from that point (a kink such as relu's 0), or from each point of a
+    sequence (clip's two bounds)."""
     elements = st.floats(low, high, allow_nan=False, allow_infinity=False, width=64)
     if away_from is not None:
-        elements = elements.filter(lambda v: abs(v - away_from) >= margin)
+        points = tuple(away_from) if np.ndim(away_from) else (away_from,)
+        elements = elements.filter(lambda v: all(abs(v - p) >= margin for p in points))
     return hnp.arrays(np.float64, shape, elements=elements)
 
 
-def distinct_arrays(shape, low=-2.0, high=2.0, gap=1e-3):
+@st.composite
+def distinct_arrays(draw, shape, low=-2.0, high=2.0, gap=1e-3):
     """float64 arrays whose values are pairwise at least ``gap`` apart (no ties for
-    max/min/sort, even after a finite-difference step).
+    max/min/sort, even after a finite-difference step). Values lie in [low, high].
 
-    Each value is ``2 * gap * k + jitter`` with distinct integers ``k`` and a jitter in
-    [0, gap], so two values differ by at least ``2 * gap - gap``. (Rounding ``v / gap`` to
-    tell values apart, as this once did, lets 0.00149 and 0.00151 both through.)
+    Built without filtering: sorted values are a start plus steps of at least ``gap``, then
+    shuffled. (Rounding ``v / gap`` to tell values apart, as this once did, let values such
+    as 0.00149 and 0.00151 through.)
     """
     size = int(np.prod(shape)) if shape else 1
-    cells = st.lists(st.integers(int(np.ceil(low / (2 * gap))),
-                                 int(np.floor((high - gap) / (2 * gap)))),
-                     min_size=size, max_size=size, unique=True)
-    jitters = st.lists(st.floats(0.0, gap, allow_nan=False, width=64), min_size=size,
-                       max_size=size)
-    return st.tuples(cells, jitters).map(
-        lambda kj: (2 * gap * np.array(kj[0], dtype=np.float64)
-                    + np.array(kj[1], dtype=np.float64)).reshape(shape))
+    widest = (high - low) / size   # so that size - 1 steps always fit in [low, high]
+    if widest < gap:
+        raise ValueError(f"distinct_arrays: {size} values {gap} apart do not fit in "
+                         f"[{low}, {high}]")
+    steps = draw(st.lists(st.floats(gap, widest, width=64), min_size=size - 1,
+                          max_size=size - 1))
+    offsets = np.concatenate([[0.0], np.cumsum(steps)])
+    slack = (high - low) - offsets[-1]
+    start = low + draw(st.floats(0.0, 1.0, width=64)) * slack
+    order = draw(st.permutations(range(size)))
+    return np.minimum(start + offsets, high)[list(order)].reshape(shape)
 
 
 def separated_arrays(shape, parity, low=-2.0, high=2.0, cell=0.1):

@@ -93,15 +93,15 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, targets=()):
     ``capture`` is None for ``backward`` (gradients go to ``leaf.grad``), or a dict
     ``id(tensor) -> gradient`` to fill for the ``targets`` of ``grad``.
     """
-    from ..ops import add, sum_to
+    from ..ops import add, astype, sum_to
     # Targets of grad() that are not leaves: their gradient is what their node receives.
     node_targets = {}
     for x in targets:
         if x._node is not None:
             node_targets.setdefault(x._node, []).append(x)
 
-    grads = {}          # node -> gradient of its output, summed over its consumers
-    retained = {}       # node -> its output tensor, when that tensor called retain_grad()
+    grads = {}          # node -> gradient of its output (a list for multi-output nodes)
+    retained = {}       # node -> its output tensors that called retain_grad()
     heap = []
     tie = itertools.count()  # equal generations pop in insertion order, never compare nodes
 
@@ -109,17 +109,28 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, targets=()):
         """Add gradient ``g`` to input tensor ``x``: to its node, or to the leaf itself."""
         if g.data.shape != x.data.shape:
             g = sum_to(g, x.data.shape)
+        if g.data.dtype != x.data.dtype:
+            # A float32 tensor used with a float64 one gets its gradient in float32 again.
+            g = astype(g, x.data.dtype)
         node = x._node
         if node is None:
             _accumulate_leaf(x, g, capture, add)
             return
         if x._retain:
-            retained[node] = x
-        if node in grads:
-            grads[node] = add(grads[node], g)
+            retained.setdefault(node, []).append(x)
+        first = node not in grads
+        if node.n_outputs is None:
+            grads[node] = g if first else add(grads[node], g)
         else:
-            grads[node] = g
+            slots = grads[node] if not first else [None] * node.n_outputs
+            i = x._index
+            slots[i] = g if slots[i] is None else add(slots[i], g)
+            grads[node] = slots
+        if first:
             heapq.heappush(heap, (-node.generation, next(tie), node))
+
+    def output_grad(gy, t):
+        return gy if t._node.n_outputs is None else gy[t._index]
 
     with set_grad_enabled(create_graph):
         for y, g in zip(outputs, seeds):
@@ -129,9 +140,9 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, targets=()):
             node = heapq.heappop(heap)[2]
             gy = grads.pop(node)
             for t in node_targets.get(node, ()):
-                capture[id(t)] = gy
-            if node in retained:
-                retained.pop(node).grad = gy
+                capture[id(t)] = output_grad(gy, t)
+            for t in retained.pop(node, ()):
+                t.grad = output_grad(gy, t)
             if node.released:
                 raise RuntimeError(
                     f"backward through {node.name} a second time: its saved values were freed "

@@ -38,6 +38,7 @@ class Function:
     inputs = None            # input Tensors, kept only while the graph is alive
     generation = 0           # 1 + the largest generation among the inputs' nodes
     needs_input_grad = ()    # per input: does it need a gradient?
+    n_outputs = None         # None: forward returns one array; n: a tuple of n arrays
     released = False         # True once backward freed the saved arrays
 
     def __call__(self, *inputs):
@@ -49,15 +50,22 @@ class Function:
                     _check_same_device(self, arrays)
                     break
         y = self.forward(*arrays)
+        if type(y) is tuple:
+            return self._record_outputs(inputs, y)
         if isinstance(y, numpy.generic):
             # NumPy returns scalars from some ops on 0-d arrays; a Tensor always holds an array.
             y = numpy.asarray(y)
         out = _make_tensor(y)
-        if not _grad_state.enabled:
-            return out
+        if _grad_state.enabled and self._record(inputs):
+            out.requires_grad = True
+            out._node = self
+        return out
+
+    def _record(self, inputs):
+        """Become a graph node if recording is on and an input needs a gradient."""
         needs = tuple([x.requires_grad for x in inputs])
         if True not in needs:
-            return out
+            return False
         generation = 0
         for x in inputs:
             node = x._node
@@ -66,16 +74,30 @@ class Function:
         self.generation = generation + 1
         self.inputs = inputs
         self.needs_input_grad = needs
-        out.requires_grad = True
-        out._node = self
-        return out
+        return True
+
+    def _record_outputs(self, inputs, arrays):
+        """The multi-output case (``split``, ``unbind``): one Tensor per array, each knowing
+        its position, and ``backward`` receives a list of their gradients (None for an
+        output that received none)."""
+        outs = tuple(_make_tensor(a) for a in arrays)
+        if _grad_state.enabled and self._record(inputs):
+            self.n_outputs = len(outs)
+            for i, out in enumerate(outs):
+                out.requires_grad = True
+                out._node = self
+                out._index = i
+        return outs
 
     def forward(self, *arrays):
         """Compute the output array from the input arrays; save what backward needs."""
         raise NotImplementedError(f"{type(self).__name__}.forward")
 
     def backward(self, grad_output):
-        """Given dL/d(output) as a Tensor, return dL/d(input) for each input (Tensor or None)."""
+        """Given dL/d(output) as a Tensor, return dL/d(input) for each input (Tensor or None).
+
+        A multi-output op gets a list: one gradient per output, None where none arrived.
+        """
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
     def saved_output(self, op):

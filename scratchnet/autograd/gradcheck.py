@@ -142,6 +142,13 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
 
 def _compare(i, analytic, numeric, atol, rtol, elementwise):
     error = numpy.abs(analytic - numeric) - (atol + rtol * numpy.abs(numeric))
+    if not numpy.isfinite(numeric).all():
+        bad = numpy.unravel_index(numpy.argmin(numpy.isfinite(numeric)), numeric.shape) \
+            if numeric.ndim else ()
+        raise GradcheckError(
+            f"gradcheck failed for input {i}: the numeric gradient is not finite "
+            f"({numeric[bad]}) at index {tuple(int(b) for b in bad)}; the function is not "
+            "differentiable there (or overflows) for the inputs given")
     if (error > 0).any() or not numpy.isfinite(analytic).all():
         worst = numpy.unravel_index(numpy.nanargmax(numpy.where(
             numpy.isfinite(error), error, numpy.inf)), error.shape) if error.ndim else ()

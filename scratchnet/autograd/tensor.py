@@ -5,7 +5,8 @@ A Tensor holds:
 * ``data``: the array itself (``numpy.ndarray`` on "cpu", ``cupy.ndarray`` on "cuda:N");
 * ``requires_grad``: whether gradients should flow back to it;
 * ``grad``: the accumulated gradient, a Tensor (None before the first backward);
-* ``_node``: the Function that produced it (None for a *leaf*, a tensor made by the user).
+* ``_node``: the Function that produced it (None for a *leaf*, a tensor made by the user),
+  and ``_index``, which of that Function's outputs it is (0 but for ops such as ``split``).
 
 Operators (``+ - * / ** @``, indexing, comparisons) and methods (``x.sum()``, ``x.exp()``...)
 forward to the ops in ``scratchnet.ops``, so ``x.exp()`` and ``sn.exp(x)`` are one thing.
@@ -33,7 +34,7 @@ __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "to_tensor_pair", "con
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_retain", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_index", "_retain", "__weakref__")
 
     # Let ``ndarray * tensor`` reach Tensor.__rmul__ instead of NumPy broadcasting over it.
     __array_priority__ = 1000
@@ -43,6 +44,7 @@ class Tensor:
         self.data = _to_array(data, dtype, device, copy=True)
         self.grad = None
         self._node = None
+        self._index = 0
         self._retain = False
         self.requires_grad = False
         if requires_grad:
@@ -55,6 +57,7 @@ class Tensor:
         t.data = array
         t.grad = None
         t._node = None
+        t._index = 0          # which output of its node (ops like split have several)
         t._retain = False
         t.requires_grad = requires_grad
         return t

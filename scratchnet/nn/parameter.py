@@ -19,6 +19,7 @@ class Parameter(Tensor):
         self.data = _to_array(data, data.dtype if shared else None, None, copy=not shared)
         self.grad = None
         self._node = None
+        self._index = 0
         self._retain = False
         self.requires_grad = False
         self.requires_grad_(requires_grad)

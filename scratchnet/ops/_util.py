@@ -3,7 +3,8 @@ import numbers
 
 from ..autograd.tensor import Tensor
 
-__all__ = ["as_tensor", "normalize_axis", "keepdims_shape", "pick_axis"]
+__all__ = ["as_tensor", "normalize_axis", "normalize_axis_index", "keepdims_shape",
+           "pick_axis"]
 
 
 def as_tensor(x):
@@ -25,6 +26,15 @@ def normalize_axis(axis, ndim):
             raise IndexError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
         out.append(a % ndim if ndim else 0)
     return tuple(sorted(set(out)))
+
+
+def normalize_axis_index(axis, ndim):
+    """One ``axis`` (negative counts from the end) as a non-negative int below ``ndim``.
+    Raises IndexError naming the bad axis rather than wrapping it around silently."""
+    axis = int(axis)
+    if not -ndim <= axis < ndim:
+        raise IndexError(f"axis {axis} is out of range for a tensor with {ndim} dimensions")
+    return axis % ndim
 
 
 def keepdims_shape(shape, axis):

@@ -173,7 +173,8 @@ class Erf(Function):
     """y = erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt;  gx = gy * 2/sqrt(pi) * e^(-x^2)
 
     NumPy has no erf, so the forward uses a Chebyshev fit of erfc (Numerical Recipes,
-    "erfcc"): fractional error below 1.2e-7 everywhere, more than float32 needs.
+    "erfcc", with c0 adjusted so that erf is continuous at 0): error below 1.2e-7
+    everywhere, more than float32 needs.
     """
 
     def forward(self, x):
@@ -185,7 +186,9 @@ class Erf(Function):
 
 
 # erfc(z) ~ t exp(-z^2 + c0 + c1 t + ... + c9 t^9), t = 1 / (1 + z/2), for z >= 0.
-_ERFC_COEFFICIENTS = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
+# c0 is -(c1 + ... + c9) so that erfc(0) = 1 exactly; Numerical Recipes' -1.26551223 gives
+# erfc(0) = 1 + 3e-8, so erf(0+) = -3e-8: a jump at 0 that wrecks gradients near 0.
+_ERFC_COEFFICIENTS = (-1.26551226, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
                       0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277)
 
 

@@ -6,7 +6,7 @@ engine sums them back to each input's shape (``sum_to``), so no op here has to.
 """
 from .. import backend
 from ..autograd.function import Function
-from ..autograd.tensor import Tensor, to_tensor_pair
+from ..autograd.tensor import Tensor, constant_like, to_tensor_pair
 from ._util import as_tensor
 
 __all__ = [
@@ -264,7 +264,18 @@ def clip(x, min=None, max=None):
     """Limit values to [min, max] (either may be None), like ``torch.clamp``."""
     if min is None and max is None:
         raise ValueError("clip() needs at least one of min and max")
-    return Clip(min, max)(as_tensor(x))
+    x = as_tensor(x)
+    # Bounds take x's dtype and device, as the other operand of a binary op does: NumPy would
+    # turn float32 clipped by a float64 scalar or array into float64.
+    lo = None if min is None else _bound_like(min, x)
+    hi = None if max is None else _bound_like(max, x)
+    return Clip(lo, hi)(x)
+
+
+def _bound_like(bound, x):
+    if isinstance(bound, Tensor):
+        bound = bound.data
+    return constant_like(bound, x).data
 
 
 def compare(a, b, name):

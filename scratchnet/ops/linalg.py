@@ -12,8 +12,7 @@ extra axis is removed again from its gradient.
 """
 from .. import backend
 from ..autograd.function import Function
-from ..autograd.tensor import to_tensor_pair
-from ._util import as_tensor
+from ..autograd.tensor import Tensor, constant_like, to_tensor_pair
 from .shape import squeeze, transpose, unsqueeze
 
 __all__ = ["matmul", "linear"]
@@ -30,7 +29,9 @@ class MatMul(Function):
         need_a, need_b = self.needs_input_grad
         a2, b2 = a, b
         if a.ndim == 1:
-            a2, gy = unsqueeze(a, 0), unsqueeze(gy, -2)
+            # y lacks a's row axis: it stood before y's last axis, or was y's only axis when
+            # b is a vector too (then gy is 0-d)
+            a2, gy = unsqueeze(a, 0), unsqueeze(gy, -2 if b.ndim > 1 else -1)
         if b.ndim == 1:
             b2, gy = unsqueeze(b, -1), unsqueeze(gy, -1)
         ga = gb = None
@@ -92,7 +93,8 @@ def matmul(a, b):
 
 def linear(x, weight, bias=None):
     """``x @ weight.T + bias`` (PyTorch's ``F.linear``); weight has shape (out, in)."""
-    x = as_tensor(x)
+    # An array input joins the weight's device and dtype, as a binary op's constant does.
+    x = x if isinstance(x, Tensor) else constant_like(x, weight)
     if x.shape[-1] != weight.shape[-1]:
         raise ValueError(f"linear: input of shape {x.shape} has {x.shape[-1]} features but "
                          f"the weight of shape {weight.shape} expects {weight.shape[-1]}")

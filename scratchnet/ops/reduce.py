@@ -5,6 +5,8 @@ NumPy's names; PyTorch's ``dim=`` and ``keepdim=`` are accepted too. The backwar
 reduction *spreads* the gradient back over the reduced axes: first it puts the reduced axes
 back as size 1 (``_expand_back``), then broadcasts to the input's shape.
 """
+import numpy
+
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
@@ -103,9 +105,11 @@ class LogSumExp(Function):
     def forward(self, x):
         xp = _xp(x)
         m = x.max(axis=self.axis, keepdims=True)
-        # An all -inf slice has m = -inf and x - m = nan; shifting by 0 there gives -inf.
+        # An all -inf slice has m = -inf and x - m = nan; shifting by 0 there gives -inf,
+        # as log(0), which is the right answer there and no reason for a warning.
         m = xp.where(xp.isfinite(m), m, 0)
-        y = xp.log(xp.exp(x - m).sum(axis=self.axis, keepdims=True)) + m
+        with numpy.errstate(divide="ignore"):
+            y = xp.log(xp.exp(x - m).sum(axis=self.axis, keepdims=True)) + m
         self.y = y  # kept with keepdims=True, ready to broadcast in backward
         if not self.keepdims:
             y = y.reshape([n for i, n in enumerate(y.shape)

@@ -11,13 +11,13 @@ import numpy
 
 from .. import backend
 from ..autograd.function import Function
-from ..autograd.tensor import Tensor, to_tensor_pair
-from ._util import as_tensor, normalize_axis
+from ..autograd.tensor import Tensor, constant_like, to_tensor_pair
+from ._util import as_tensor, normalize_axis, normalize_axis_index
 
 __all__ = [
     "reshape", "flatten", "transpose", "permute", "expand", "broadcast_to", "sum_to",
     "squeeze", "unsqueeze", "concatenate", "cat", "stack", "split", "chunk", "pad", "where",
-    "getitem", "to_index", "astype", "to_device",
+    "getitem", "to_index", "astype", "to_device", "unbind",
 ]
 
 
@@ -115,6 +115,52 @@ class Concatenate(Function):
                 grads.append(None)
             start += size
         return tuple(grads)
+
+
+class Split(Function):
+    """y_k = the k-th piece of x along ``axis`` (views);  gx = the pieces' gradients joined
+    back with ``concatenate`` (zeros for a piece that received no gradient).
+
+    One op with several outputs, rather than one slice op per piece: slicing T pieces would
+    give T gradients of x's full size to add up, O(T^2) work for T pieces; here it is O(T).
+    """
+
+    def __init__(self, sizes, axis):
+        self.sizes, self.axis = sizes, axis
+
+    def forward(self, x):
+        pieces, start = [], 0
+        for size in self.sizes:
+            index = (slice(None),) * self.axis + (slice(start, start + size),)
+            pieces.append(x[index])
+            start += size
+        self.shapes = [p.shape for p in pieces]
+        return tuple(pieces)
+
+    def backward(self, grads):
+        return concatenate(_fill_missing(grads, self.shapes, self.inputs[0]), self.axis)
+
+
+class Unbind(Function):
+    """y_t = x[..., t, ...] along ``axis`` (views, the axis removed);  gx = stack of the gy_t"""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        self.shapes = [x.shape[:self.axis] + x.shape[self.axis + 1:]] * x.shape[self.axis]
+        index = (slice(None),) * self.axis
+        return tuple(x[index + (t,)] for t in range(x.shape[self.axis]))
+
+    def backward(self, grads):
+        return stack(_fill_missing(grads, self.shapes, self.inputs[0]), self.axis)
+
+
+def _fill_missing(grads, shapes, like):
+    """Zeros in place of the gradients of outputs that were never used."""
+    xp = _xp(like.data)
+    return [Tensor._make(xp.zeros(shape, dtype=like.dtype)) if g is None else g
+            for g, shape in zip(grads, shapes)]
 
 
 class Pad(Function):
@@ -245,7 +291,8 @@ def flatten(x, start_dim=0, end_dim=-1):
     x = as_tensor(x)
     if x.ndim == 0:
         return reshape(x, (1,))
-    start, end = start_dim % x.ndim, end_dim % x.ndim
+    start = normalize_axis_index(start_dim, x.ndim)
+    end = normalize_axis_index(end_dim, x.ndim)
     merged = 1
     for n in x.shape[start:end + 1]:
         merged *= n
@@ -256,7 +303,7 @@ def permute(x, axes):
     """Reorder the axes (``numpy.transpose``); ``axes=None`` reverses them."""
     x = as_tensor(x)
     if axes is not None:
-        axes = tuple(int(a) % x.ndim for a in axes)
+        axes = tuple(normalize_axis_index(a, x.ndim) for a in axes)
         if sorted(axes) != list(range(x.ndim)):
             raise ValueError(f"permute: {axes} is not an order of the {x.ndim} axes")
     return Permute(axes)(x)
@@ -265,6 +312,7 @@ def permute(x, axes):
 def transpose(x, dim0=-2, dim1=-1):
     """Swap two axes (``torch.transpose``); by default the last two."""
     x = as_tensor(x)
+    dim0, dim1 = normalize_axis_index(dim0, x.ndim), normalize_axis_index(dim1, x.ndim)
     axes = list(range(x.ndim))
     axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
     return Permute(tuple(axes))(x)
@@ -310,16 +358,22 @@ def squeeze(x, axis=None):
 def unsqueeze(x, axis):
     """Insert a size-1 axis at ``axis``."""
     x = as_tensor(x)
-    axis = axis % (x.ndim + 1)
+    axis = normalize_axis_index(axis, x.ndim + 1)
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
 def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis (``torch.cat``)."""
-    tensors = [as_tensor(t) for t in tensors]
+    """Join tensors along an existing axis (``torch.cat``); an integer part joined to a
+    floating one takes the floating dtype, as in binary ops."""
+    tensors = list(tensors)
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
-    axis = axis % tensors[0].ndim
+    # Arrays and lists join the tensors' device (and a floating tensor's dtype), as the
+    # constant operand of a binary op does.
+    like = next((t for t in tensors if isinstance(t, Tensor)), None)
+    tensors = [t if isinstance(t, Tensor) else
+               constant_like(t, like) if like is not None else Tensor(t) for t in tensors]
+    axis = normalize_axis_index(axis, tensors[0].ndim)
     for i, t in enumerate(tensors):
         if t.ndim != tensors[0].ndim or any(
             t.shape[d] != tensors[0].shape[d] for d in range(t.ndim) if d != axis
@@ -328,7 +382,11 @@ def concatenate(tensors, axis=0):
                 f"concatenate along axis {axis}: tensor {i} has shape {t.shape}, "
                 f"incompatible with tensor 0 of shape {tensors[0].shape}"
             )
-    dtype = tensors[0].dtype
+    # As for binary ops, integer or boolean parts take the floating parts' dtype; casting a
+    # floating part to the first part's integer dtype would drop its gradient.
+    dtypes = [t.dtype for t in tensors]
+    floating = [d for d in dtypes if d.kind in "fc"]
+    dtype = numpy.result_type(*(floating or dtypes))
     tensors = [t if t.dtype == dtype else astype(t, dtype) for t in tensors]
     return Concatenate(axis)(*tensors)
 
@@ -346,7 +404,7 @@ def split(x, split_size_or_sections, axis=0):
     """Cut ``x`` along ``axis`` (``torch.split``): an int gives pieces of that size (the last
     may be smaller); a list gives the size of each piece."""
     x = as_tensor(x)
-    axis = axis % x.ndim
+    axis = normalize_axis_index(axis, x.ndim)
     n = x.shape[axis]
     if isinstance(split_size_or_sections, numbers.Integral):
         step = int(split_size_or_sections)
@@ -355,18 +413,20 @@ def split(x, split_size_or_sections, axis=0):
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n:
             raise ValueError(f"split: sizes {sizes} do not add up to {n} (axis {axis})")
-    pieces, start = [], 0
-    for size in sizes:
-        index = (slice(None),) * axis + (slice(start, start + size),)
-        pieces.append(getitem(x, index))
-        start += size
-    return pieces
+    return list(Split(sizes, axis)(x))
+
+
+def unbind(x, axis=0):
+    """The slices of ``x`` along ``axis``, that axis removed (``torch.unbind``): a sequence
+    (batch, time, features) unbound along axis 1 gives one (batch, features) per step."""
+    x = as_tensor(x)
+    return list(Unbind(normalize_axis_index(axis, x.ndim))(x))
 
 
 def chunk(x, chunks, axis=0):
     """Cut ``x`` into ``chunks`` nearly equal pieces (``torch.chunk``)."""
     x = as_tensor(x)
-    n = x.shape[axis % x.ndim]
+    n = x.shape[normalize_axis_index(axis, x.ndim)]
     return split(x, -(-n // chunks), axis)
 
 
