@@ -1,0 +1,174 @@
+"""Splits and cross-validation: disjoint, covering, stratified, repeatable."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scratchnet.data import (
+    ArrayDataset, KFold, RepeatedKFold, RepeatedStratifiedKFold, StratifiedKFold, Subset,
+    cross_validate, holdout_split, random_split, train_test_split,
+)
+
+
+def check_partition(folds, n):
+    """Every fold: train and test disjoint and together all samples; tests cover all once."""
+    tests = []
+    for train, test in folds:
+        assert len(np.intersect1d(train, test)) == 0
+        assert sorted(np.concatenate([train, test]).tolist()) == list(range(n))
+        tests.append(test)
+    all_tests = np.concatenate(tests)
+    assert sorted(all_tests.tolist()) == list(range(n))
+
+
+@given(n=st.integers(2, 60), k=st.integers(2, 10), shuffle=st.booleans(),
+       seed=st.integers(0, 1000))
+def test_kfold_partitions(n, k, shuffle, seed):
+    if k > n:
+        with pytest.raises(ValueError, match="folds"):
+            list(KFold(k).split(n))
+        return
+    folds = list(KFold(k, shuffle=shuffle, seed=seed if shuffle else None).split(n))
+    assert len(folds) == k
+    check_partition(folds, n)
+    sizes = sorted(len(t) for _, t in folds)
+    assert sizes[-1] - sizes[0] <= 1
+
+
+@given(labels=st.lists(st.integers(0, 3), min_size=12, max_size=80), k=st.integers(2, 5),
+       seed=st.integers(0, 1000))
+def test_stratified_kfold_keeps_class_proportions(labels, k, seed):
+    y = np.array(labels)
+    counts = np.bincount(y, minlength=4)
+    if counts.max() < k:
+        return
+    with pytest.warns(UserWarning) if counts[counts > 0].min() < k else _nothing():
+        folds = list(StratifiedKFold(k, shuffle=True, seed=seed).split(y, y))
+    check_partition(folds, len(y))
+    for _, test in folds:
+        got = np.bincount(y[test], minlength=4)
+        # each class within one sample of its proportional share of the fold
+        assert (np.abs(got - counts / k) < 1 + 1e-9).all()
+    sizes = [len(t) for _, t in folds]
+    assert max(sizes) - min(sizes) <= 1
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_stratified_kfold_errors():
+    with pytest.raises(ValueError, match="labels"):
+        list(StratifiedKFold(2).split(10))
+    with pytest.raises(ValueError, match="number of members"):
+        list(StratifiedKFold(5).split(4, [0, 0, 1, 1]))
+    with pytest.raises(ValueError, match="shuffle=True"):
+        KFold(3, seed=1)
+
+
+def test_kfold_unshuffled_known_folds_and_seeded_repeat():
+    assert [t.tolist() for _, t in KFold(3).split(7)] == [[0, 1, 2], [3, 4], [5, 6]]
+    a = [t.tolist() for _, t in KFold(3, shuffle=True, seed=4).split(20)]
+    b = [t.tolist() for _, t in KFold(3, shuffle=True, seed=4).split(20)]
+    assert a == b and a != [t.tolist() for _, t in KFold(3).split(20)]
+
+
+def test_repeated_kfold_reshuffles_each_repeat():
+    folds = list(RepeatedKFold(n_splits=4, n_repeats=3, seed=0).split(40))
+    assert len(folds) == 12 == RepeatedKFold(4, 3).get_n_splits()
+    for r in range(3):
+        check_partition(folds[4 * r:4 * r + 4], 40)
+    assert folds[0][1].tolist() != folds[4][1].tolist()
+    again = list(RepeatedKFold(n_splits=4, n_repeats=3, seed=0).split(40))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds, again))
+    y = np.arange(40) % 4
+    strat = list(RepeatedStratifiedKFold(4, 2, seed=0).split(40, y))
+    for _, test in strat:     # 10 of each class over 4 folds: 2 or 3 per fold, 10 per fold
+        assert len(test) == 10 and set(np.bincount(y[test]).tolist()) <= {2, 3}
+
+
+@given(n=st.integers(4, 80), test_size=st.floats(0.1, 0.9), seed=st.integers(0, 100))
+def test_train_test_split_sizes_and_disjointness(n, test_size, seed):
+    X = np.arange(n)
+    n_test = int(np.ceil(test_size * n))
+    if n_test in (0, n):
+        return
+    X_tr, X_te = train_test_split(X, test_size=test_size, seed=seed)
+    assert len(X_te) == n_test and len(X_tr) == n - n_test
+    assert sorted(np.concatenate([X_tr, X_te]).tolist()) == list(range(n))
+
+
+def test_train_test_split_stratified_and_kinds():
+    y = np.array([0] * 80 + [1] * 20)
+    X = np.arange(100)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y, seed=0)
+    assert np.bincount(y_te).tolist() == [20, 5] and np.bincount(y_tr).tolist() == [60, 15]
+    np.testing.assert_array_equal(y[X_te], y_te)          # rows stay aligned across arrays
+    lst_tr, lst_te = train_test_split(list("abcdefgh"), test_size=2, seed=0)
+    assert len(lst_te) == 2 and set(lst_tr) | set(lst_te) == set("abcdefgh")
+    ds_tr, ds_te = train_test_split(ArrayDataset(X), seed=0)
+    assert isinstance(ds_te, Subset) and len(ds_te) == 25     # 25% by default
+    with pytest.raises(ValueError, match="different numbers"):
+        train_test_split(np.arange(3), np.arange(4))
+    with pytest.raises(ValueError, match="classes"):
+        train_test_split(np.arange(10), test_size=1, stratify=np.arange(10) % 2)
+
+
+def test_random_split_lengths_and_fractions():
+    ds = ArrayDataset(np.arange(10))
+    parts = random_split(ds, [3, 7], seed=0)
+    assert [len(p) for p in parts] == [3, 7]
+    assert sorted(parts[0].indices + parts[1].indices) == list(range(10))
+    # floors 5, 2, 2; the one sample left over goes to the first part (PyTorch's rule)
+    assert [len(p) for p in random_split(ds, [0.5, 0.25, 0.25], seed=0)] == [6, 2, 2]
+    same = [random_split(ds, [5, 5], seed=1)[0].indices for _ in range(2)]
+    assert same[0] == same[1]
+    with pytest.raises(ValueError, match="add up"):
+        random_split(ds, [3, 3])
+
+
+def test_holdout_split():
+    ds = ArrayDataset(np.arange(100), np.arange(100) % 4)
+    ds.targets = np.arange(100) % 4
+    train, val = holdout_split(ds, 0.2, stratify=True, seed=0)
+    assert len(train) == 80 and len(val) == 20
+    assert np.bincount(val.targets).tolist() == [5, 5, 5, 5]
+    assert not set(train.indices) & set(val.indices)
+    train, val = holdout_split(ds, 0.1, shuffle=False)
+    assert val.indices == list(range(90, 100))
+
+
+def test_cross_validate_scores_each_fold_with_a_fresh_model():
+    X = np.arange(30, dtype=np.float32).reshape(15, 2)
+    y = np.array([0, 1, 2] * 5)
+    built, seen = [], []
+
+    def build():
+        built.append(object())
+        return built[-1]
+
+    def train_fn(model, train, val):
+        seen.append((model, set(train.indices), set(val.indices)))
+        return len(val) / 15
+
+    result = cross_validate(build, (X, y), k=5, train_fn=train_fn, stratify=True, seed=0)
+    assert len(built) == 5 and len({id(m) for m, _, _ in seen}) == 5
+    assert all(not (tr & va) for _, tr, va in seen)
+    assert set().union(*(va for _, _, va in seen)) == set(range(15))
+    assert result.scores == [0.2] * 5 and result.mean == pytest.approx(0.2)
+    assert result.std == pytest.approx(0.0)
+    assert "5 folds" in str(result)
+
+
+def test_cross_validate_mean_and_spread_and_custom_splitter():
+    ds = ArrayDataset(np.arange(12.0))
+    result = cross_validate(lambda: None, ds, train_fn=lambda m, tr, va: float(va.indices[0]),
+                            cv=KFold(3))
+    assert result.scores == [0.0, 4.0, 8.0]
+    assert result.mean == pytest.approx(4.0) and result.std == pytest.approx(np.std([0, 4, 8]))
+    with pytest.raises(TypeError, match="number"):
+        cross_validate(lambda: None, ds, k=2, train_fn=lambda m, tr, va: "good")
