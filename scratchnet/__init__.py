@@ -13,6 +13,10 @@ True
 """
 import numpy as _numpy
 
+from ._malloc import tune_malloc as _tune_malloc
+
+_tune_malloc()
+
 from . import backend  # noqa: F401
 from .backend import (  # noqa: F401
     DeviceError, cuda_is_available, get_default_dtype, manual_seed, set_default_dtype,

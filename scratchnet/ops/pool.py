@@ -44,6 +44,13 @@ class _Geometry:
                 yield k, slice(i, i + sh * (oh - 1) + 1, sh), slice(j, j + sw * (ow - 1) + 1, sw)
                 k += 1
 
+    def tiles_input(self):
+        """True when the windows cover the padded input exactly once (stride = kernel,
+        no remainder), the usual 2x2/2 pooling."""
+        return (self.stride == self.kernel
+                and self.out[0] * self.stride[0] == self.padded[0]
+                and self.out[1] * self.stride[1] == self.padded[1])
+
     def pad(self, x, value):
         ph, pw = self.padding
         if not (ph or pw):
@@ -62,68 +69,103 @@ class _Geometry:
 
 
 class MaxPool2dFunction(Function):
-    """y[w] = max of window w;  gx = gy scattered to each window's first maximum"""
+    """y[w] = max of window w;  gx = gy sent to each window's first maximum
+
+    The forward is a running ``maximum`` over the kernel positions (kh*kw - 1 whole-array
+    ops, no bookkeeping); which element won is worked out only in backward, from x and y.
+    """
 
     def __init__(self, geometry):
         self.g = geometry
 
     def forward(self, x):
         xp = backend.get_array_module(x)
-        x = self.g.pad(x, -xp.inf)
-        y = idx = None
+        self.x = x = self.g.pad(x, -xp.inf)
+        y = None
         for k, rows, cols in self.g.positions():
             candidate = x[:, :, rows, cols]
             if y is None:
-                y = candidate.copy()
-                idx = xp.zeros(y.shape, dtype=xp.uint8)
-                continue
-            # Strictly greater: an equal later element never replaces the first maximum.
-            better = candidate > y
-            xp.copyto(y, candidate, where=better)
-            xp.copyto(idx, k, where=better)
-        self.idx = idx
-        return y
+                y = candidate
+            elif k == 1:
+                y = xp.maximum(y, candidate)     # a new array, in x's memory order
+            else:
+                xp.maximum(y, candidate, out=y)
+        self.y = y.copy() if self.g.kernel == (1, 1) else y
+        return self.y
 
     def backward(self, gy):
-        return _MaxPoolScatter(self.g, self.idx)(gy)
+        return _MaxPoolScatter(self.g, _first_max_routes(self.g, self.x, self.y))(gy)
+
+
+def _first_max_routes(geometry, x, y):
+    """For each kernel position, a boolean map of the windows whose gradient goes there:
+    the position holds the window's maximum and no earlier position did (the first
+    maximum wins ties, as in PyTorch)."""
+    routes, taken = [], None
+    for _, rows, cols in geometry.positions():
+        hit = x[:, :, rows, cols] == y
+        if taken is None:
+            taken = hit.copy()
+        else:
+            hit &= ~taken
+            taken |= hit
+        routes.append(hit)
+    return routes
 
 
 class _MaxPoolScatter(Function):
-    """dx = gy placed at each window's argmax (zeros elsewhere); backward: gather at argmax"""
+    """dx = gy placed at each window's first maximum (zeros elsewhere); backward: gather"""
 
-    def __init__(self, geometry, idx):
-        self.g, self.idx = geometry, idx
+    def __init__(self, geometry, routes):
+        self.g, self.routes = geometry, routes
 
     def forward(self, gy):
         xp = backend.get_array_module(gy)
-        B, C, _, _ = self.g.in_shape
-        dx = xp.zeros((B, C) + self.g.padded, dtype=gy.dtype)
-        zero = gy.dtype.type(0)
-        for k, rows, cols in self.g.positions():
-            dx[:, :, rows, cols] += xp.where(self.idx == k, gy, zero)
-        return self.g.unpad(dx)
+        g = self.g
+        B, C, _, _ = g.in_shape
+        shape = (B, C) + g.padded
+        if g.tiles_input():
+            # Windows neither overlap nor leave gaps: every element is written exactly once.
+            dx = _empty_like_layout(shape, gy, xp)
+            for (k, rows, cols), route in zip(g.positions(), self.routes):
+                xp.multiply(gy, route, out=dx[:, :, rows, cols])
+        else:
+            dx = xp.zeros(shape, dtype=gy.dtype)
+            for (k, rows, cols), route in zip(g.positions(), self.routes):
+                dx[:, :, rows, cols] += gy * route
+        return g.unpad(dx)
 
     def backward(self, g):
-        return _MaxPoolGather(self.g, self.idx)(g)
+        return _MaxPoolGather(self.g, self.routes)(g)
 
 
 class _MaxPoolGather(Function):
-    """y[w] = x at window w's argmax (positions fixed by a forward pass); backward: scatter"""
+    """y[w] = x at window w's first maximum (positions fixed by a forward pass);
+    backward: scatter"""
 
-    def __init__(self, geometry, idx):
-        self.g, self.idx = geometry, idx
+    def __init__(self, geometry, routes):
+        self.g, self.routes = geometry, routes
 
     def forward(self, x):
-        xp = backend.get_array_module(x)
         x = self.g.pad(x, 0)
-        y = xp.zeros(self.idx.shape, dtype=x.dtype)
-        for k, rows, cols in self.g.positions():
-            hit = self.idx == k
-            y[hit] = x[:, :, rows, cols][hit]
+        y = None
+        for (k, rows, cols), route in zip(self.g.positions(), self.routes):
+            part = x[:, :, rows, cols] * route
+            y = part if y is None else y.__iadd__(part)
         return y
 
     def backward(self, gy):
-        return _MaxPoolScatter(self.g, self.idx)(gy)
+        return _MaxPoolScatter(self.g, self.routes)(gy)
+
+
+def _empty_like_layout(shape, like, xp):
+    """An uninitialised (B, C, H, W) array in the memory order of ``like``: (C, B, H, W)
+    when ``like`` is a transposed view in that order (as conv outputs are), so that the
+    elementwise ops that follow walk both arrays in the same order."""
+    if like.ndim == 4 and like.strides[1] > like.strides[0]:
+        B, C, H, W = shape
+        return xp.empty((C, B, H, W), dtype=like.dtype).transpose(1, 0, 2, 3)
+    return xp.empty(shape, dtype=like.dtype)
 
 
 class AvgPool2dFunction(Function):
