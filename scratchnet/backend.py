@@ -19,7 +19,7 @@ import numpy
 __all__ = [
     "DeviceError", "get_array_module", "array_module", "device_of", "normalize_device",
     "cuda_is_available", "to_device", "manual_seed", "generator", "default_dtype",
-    "set_default_dtype", "get_default_dtype",
+    "set_default_dtype", "get_default_dtype", "get_rng_state", "set_rng_state",
 ]
 
 
@@ -185,3 +185,16 @@ def generator(xp=numpy):
             gen = xp.random.default_rng(_seed)
         _generators[xp] = gen
     return gen
+
+
+def get_rng_state():
+    """The state of every backend generator in use, as plain data (for checkpoints)."""
+    return {("numpy" if xp is numpy else "cupy"): gen.bit_generator.state
+            for xp, gen in _generators.items() if hasattr(gen, "bit_generator")}
+
+
+def set_rng_state(state):
+    """Restore what ``get_rng_state`` returned: the random numbers continue from there."""
+    for name, gen_state in state.items():
+        xp = numpy if name == "numpy" else _load_cupy()
+        generator(xp).bit_generator.state = gen_state

@@ -1,0 +1,247 @@
+"""Callbacks: code that runs at fixed moments of ``fit`` (Keras' design).
+
+A callback overrides any of ``on_train_begin``, ``on_epoch_begin``, ``on_batch_end``,
+``on_epoch_end`` and ``on_train_end``; ``self.trainer`` gives it the model, the optimizer,
+the history, and ``trainer.stop_training`` to end training early.
+
+* ``EarlyStopping``: stop when a monitored quantity stops improving (and optionally go back
+  to the best weights): the standard cure for over-fitting by training too long;
+* ``ModelCheckpoint``: save model, optimizer, scheduler, epoch and history (every epoch or
+  only the best) so that ``--resume`` continues exactly where training stopped;
+* ``LearningRateScheduler``: step an ``optim.lr_scheduler`` each epoch, feeding
+  ``ReduceLROnPlateau`` the monitored metric;
+* ``CSVLogger``, ``JSONLogger``: write the history after every epoch;
+* ``LambdaCallback``: a callback from plain functions.
+"""
+import math
+import os
+
+__all__ = ["Callback", "CallbackList", "EarlyStopping", "ModelCheckpoint",
+           "LearningRateScheduler", "CSVLogger", "JSONLogger", "LambdaCallback",
+           "resolve_mode"]
+
+
+def resolve_mode(monitor, mode="auto"):
+    """"min" or "max" for ``monitor``: losses and errors go down, the rest go up."""
+    if mode in ("min", "max"):
+        return mode
+    if mode != "auto":
+        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+    name = monitor[4:] if monitor.startswith("val_") else monitor
+    if "loss" in name:
+        return "min"
+    try:
+        from .metrics import metric_mode
+        return metric_mode(name)
+    except (ImportError, KeyError, ValueError):
+        return "max"
+
+
+class Callback:
+    """Base class: every hook does nothing."""
+    trainer = None
+
+    def set_trainer(self, trainer):
+        self.trainer = trainer
+
+    def on_train_begin(self, logs=None):
+        pass
+
+    def on_epoch_begin(self, epoch, logs=None):
+        pass
+
+    def on_batch_end(self, batch, logs=None):
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
+        pass
+
+
+class CallbackList(Callback):
+    """Calls each hook on every callback in order."""
+
+    def __init__(self, callbacks=()):
+        self.callbacks = list(callbacks)
+
+    def set_trainer(self, trainer):
+        for c in self.callbacks:
+            c.set_trainer(trainer)
+
+    def on_train_begin(self, logs=None):
+        for c in self.callbacks:
+            c.on_train_begin(logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for c in self.callbacks:
+            c.on_epoch_begin(epoch, logs)
+
+    def on_batch_end(self, batch, logs=None):
+        for c in self.callbacks:
+            c.on_batch_end(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        for c in self.callbacks:
+            c.on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        for c in self.callbacks:
+            c.on_train_end(logs)
+
+
+class _Monitor:
+    """Tracks the best value of one logged quantity ("improved by more than min_delta")."""
+
+    def __init__(self, monitor, mode, min_delta):
+        self.monitor = monitor
+        self.mode = resolve_mode(monitor, mode)
+        self.min_delta = abs(min_delta)
+        self.best = math.inf if self.mode == "min" else -math.inf
+
+    def value(self, logs):
+        if self.monitor not in (logs or {}):
+            raise KeyError(f"{type(self).__name__}: '{self.monitor}' is not logged; logged are "
+                           f"{sorted(logs or {})} (validation metrics need a val_loader)")
+        return float(logs[self.monitor])
+
+    def improved(self, value):
+        if math.isnan(value):
+            return False
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+
+def _copy_state(model):
+    """A detached copy of the model's state (arrays copied, on the same device)."""
+    return {k: type(v)._make(v.data.copy()) for k, v in model.state_dict().items()}
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
+    epochs; ``restore_best_weights`` puts back the weights of the best epoch at the end.
+
+    >>> stop = EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
+    """
+
+    def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto",
+                 restore_best_weights=False, baseline=None, verbose=True):
+        self.tracker = _Monitor(monitor, mode, min_delta)
+        self.monitor, self.patience = monitor, int(patience)
+        self.restore_best_weights, self.baseline = restore_best_weights, baseline
+        self.verbose = verbose
+        self.wait = 0
+        self.best_epoch = None
+        self.best_weights = None
+        self.stopped_epoch = None
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.stopped_epoch = None
+        if self.baseline is not None:
+            self.tracker.best = float(self.baseline)
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = self.tracker.value(logs)
+        if self.tracker.improved(value):
+            self.tracker.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = _copy_state(self.trainer.model)
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            self.trainer.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.restore_best_weights and self.best_weights is not None:
+            self.trainer.model.load_state_dict(self.best_weights)
+        if self.verbose and self.stopped_epoch is not None:
+            restored = (f"; restored the weights of epoch {self.best_epoch}"
+                        if self.restore_best_weights and self.best_weights is not None else "")
+            self.trainer.log(f"early stopping at epoch {self.stopped_epoch}: {self.monitor} "
+                             f"did not improve for {self.patience} epochs (best "
+                             f"{self.tracker.best:.4f} at epoch {self.best_epoch}){restored}")
+
+
+class ModelCheckpoint(Callback):
+    """Save a checkpoint after each epoch, or only when ``monitor`` improves.
+
+    ``filepath`` may contain ``{epoch}`` and any logged name, e.g.
+    ``"runs/ckpt-{epoch:02d}-{val_loss:.3f}.npz"``. Each file holds the model, optimizer and
+    scheduler states, the epoch and the history (see ``Trainer.checkpoint``), written to a
+    temporary file and renamed, so a crash never leaves a half-written checkpoint.
+    """
+
+    def __init__(self, filepath, monitor="val_loss", save_best_only=False, mode="auto",
+                 min_delta=0.0):
+        self.filepath = os.fspath(filepath)
+        self.save_best_only = save_best_only
+        self.tracker = _Monitor(monitor, mode, min_delta) if save_best_only else None
+        self.last_saved = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_best_only:
+            value = self.tracker.value(logs)
+            if not self.tracker.improved(value):
+                return
+            self.tracker.best = value
+        path = self.filepath.format(epoch=epoch, **(logs or {}))
+        self.trainer.save_checkpoint(path)
+        self.last_saved = path
+
+
+class LearningRateScheduler(Callback):
+    """Step ``scheduler`` at the end of each epoch; a ``ReduceLROnPlateau`` is given the
+    value of ``monitor`` (default "val_loss", falling back to "loss" without validation)."""
+
+    def __init__(self, scheduler, monitor=None):
+        self.scheduler, self.monitor = scheduler, monitor
+
+    def on_epoch_end(self, epoch, logs=None):
+        step_scheduler(self.scheduler, logs, self.monitor)
+
+
+def step_scheduler(scheduler, logs, monitor=None):
+    """Advance ``scheduler`` by one epoch (with the monitored value for plateau schedulers)."""
+    from ..optim.lr_scheduler import ReduceLROnPlateau
+    if isinstance(scheduler, ReduceLROnPlateau):
+        name = monitor or ("val_loss" if "val_loss" in logs else "loss")
+        if name not in logs:
+            raise KeyError(f"ReduceLROnPlateau monitors '{name}', which is not logged "
+                           f"(logged: {sorted(logs)})")
+        scheduler.step(float(logs[name]))
+    else:
+        scheduler.step()
+
+
+class CSVLogger(Callback):
+    """Write the whole history to a CSV file after every epoch (atomically)."""
+
+    def __init__(self, filename):
+        self.filename = os.fspath(filename)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.trainer.history.to_csv(self.filename)
+
+
+class JSONLogger(CSVLogger):
+    """Write the whole history to a JSON file after every epoch (atomically)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.trainer.history.to_json(self.filename)
+
+
+class LambdaCallback(Callback):
+    """A callback made of functions: ``LambdaCallback(on_epoch_end=lambda e, logs: ...)``."""
+
+    def __init__(self, on_train_begin=None, on_epoch_begin=None, on_batch_end=None,
+                 on_epoch_end=None, on_train_end=None):
+        for name, fn in [("on_train_begin", on_train_begin), ("on_epoch_begin", on_epoch_begin),
+                         ("on_batch_end", on_batch_end), ("on_epoch_end", on_epoch_end),
+                         ("on_train_end", on_train_end)]:
+            if fn is not None:
+                setattr(self, name, fn)
+

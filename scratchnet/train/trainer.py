@@ -1,0 +1,318 @@
+"""``fit``, ``evaluate``, ``predict`` and the ``Trainer`` behind them.
+
+The loop that ``fit`` runs is the one you would write by hand, PyTorch-style:
+
+    for epoch in range(epochs):
+        model.train()
+        for x, y in train_loader:
+            optimizer.zero_grad()          # forget the last step's gradients
+            loss = loss_fn(model(x), y)    # forward: records the graph
+            loss.backward()                # backward: fills p.grad for every parameter
+            optimizer.step()               # update: p -= lr * (some function of p.grad)
+        model.eval()
+        with sn.no_grad():                 # validation: no graph, dropout off, BN frozen
+            ...
+
+``Trainer`` adds what a course needs around it: metrics, a history, callbacks (early
+stopping, checkpoints, logging), a learning-rate schedule, a progress bar, and checkpoints
+that resume exactly (model, optimizer, scheduler, epoch and history all saved together).
+"""
+import time
+
+import numpy as np
+
+from .. import backend
+from ..autograd.grad_mode import no_grad
+from ..autograd.tensor import Tensor
+from ..serialization import load, save
+from .callbacks import CallbackList, step_scheduler
+from .history import History
+from .progress import Progress
+
+__all__ = ["Trainer", "fit", "evaluate", "predict"]
+
+CHECKPOINT_FORMAT = "scratchnet-checkpoint"
+
+
+def _metric_functions(metrics):
+    from .metrics import get_metric
+    out = {}
+    for m in metrics or ():
+        if isinstance(m, str):
+            out[m] = get_metric(m)
+        elif callable(m):
+            out[getattr(m, "__name__", f"metric{len(out)}")] = m
+        else:
+            raise TypeError(f"metrics: expected names or functions, got {m!r}")
+    return out
+
+
+def _split_batch(batch):
+    """(inputs, targets) from a loader's batch: a pair, or a lone input (for ``predict``)."""
+    if isinstance(batch, (tuple, list)):
+        if len(batch) == 1:
+            return batch[0], None
+        return batch[0], batch[1]
+    return batch, None
+
+
+def _to_device(t, device):
+    if t is None or device is None:
+        return t
+    return t.to(device) if isinstance(t, Tensor) else Tensor(t, device=device)
+
+
+def _batch_size(x):
+    return x.shape[0] if isinstance(x, Tensor) and x.ndim else 1
+
+
+class Trainer:
+    """Runs training and evaluation of ``model`` with ``loss_fn`` and ``optimizer``.
+
+    Args:
+        model: an ``nn.Module``.
+        loss_fn: ``loss_fn(output, target)`` -> scalar Tensor (e.g. ``nn.CrossEntropyLoss()``).
+        optimizer: an ``optim.Optimizer`` over the model's parameters.
+        scheduler: an ``optim.lr_scheduler`` stepped once per epoch (``ReduceLROnPlateau``
+            gets ``monitor``'s value, "val_loss" by default).
+        metrics: names ("accuracy", "top5", "f1", "mse"...) or functions
+            ``fn(output, target) -> float``, computed on the whole epoch's outputs.
+        callbacks: ``Callback`` objects (EarlyStopping, ModelCheckpoint, CSVLogger...).
+        device: where the model and each batch go ("cpu", "cuda"); None leaves them be.
+        verbose: 0 silent, 1 progress bar (one line per epoch when not a terminal), 2 lines.
+        monitor: what ``ReduceLROnPlateau`` watches (default "val_loss", or "loss").
+        meta: extra information saved in every checkpoint (model name, data set...).
+    """
+
+    def __init__(self, model, loss_fn, optimizer, scheduler=None, metrics=("accuracy",),
+                 callbacks=(), device=None, verbose=1, monitor=None, meta=None):
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.scheduler = scheduler
+        self.metrics = _metric_functions(metrics)
+        self.callbacks = CallbackList(callbacks)
+        self.callbacks.set_trainer(self)
+        self.device = None if device is None else backend.normalize_device(device)
+        if self.device is not None:
+            model.to(self.device)
+        self.progress = Progress(verbose)
+        self.monitor = monitor
+        self.meta = dict(meta or {})
+        self.history = History()
+        self.epoch = 0            # epochs completed so far (a resumed run starts after it)
+        self.stop_training = False
+        self.train_loader = None
+        self._loader_state = None   # from a checkpoint, applied to the next fit's loader
+
+    # ----------------------------------------------------------------- one pass over data
+    def _run(self, loader, train, on_batch=None):
+        """One pass over ``loader``: (mean loss, outputs, targets) for the metrics."""
+        total_loss, count = 0.0, 0
+        outputs, targets = [], []
+        keep = bool(self.metrics)
+        for step, batch in enumerate(loader):
+            x, y = _split_batch(batch)
+            x, y = _to_device(x, self.device), _to_device(y, self.device)
+            if train:
+                self.optimizer.zero_grad()
+                out = self.model(x)
+                loss = self.loss_fn(out, y)
+                loss.backward()
+                self.optimizer.step()
+            else:
+                out = self.model(x)
+                loss = self.loss_fn(out, y)
+            n = _batch_size(x)
+            total_loss += float(loss.item()) * n
+            count += n
+            if keep:
+                outputs.append(out.detach())
+                targets.append(y)
+            if on_batch is not None:
+                on_batch(step, total_loss / count)
+        if count == 0:
+            raise ValueError("the data loader yielded no batches (empty data set, or "
+                             "drop_last with fewer samples than one batch)")
+        return total_loss / count, outputs, targets
+
+    def _metric_logs(self, outputs, targets, prefix=""):
+        if not self.metrics:
+            return {}
+        out = _concatenate(outputs)
+        target = _concatenate(targets)
+        return {prefix + name: float(fn(out, target)) for name, fn in self.metrics.items()}
+
+    def train_epoch(self, loader):
+        """One epoch of training; returns its logs (loss and metrics on the training data,
+        measured while the weights change, as Keras reports them)."""
+        self.model.train()
+        logs = {}
+
+        def on_batch(step, running_loss):
+            logs["loss"] = running_loss
+            self.progress.update(1, logs)
+            self.callbacks.on_batch_end(step, {"loss": running_loss})
+
+        loss, outputs, targets = self._run(loader, train=True, on_batch=on_batch)
+        logs = {"loss": loss}
+        logs.update(self._metric_logs(outputs, targets))
+        return logs
+
+    def evaluate(self, loader, prefix=""):
+        """Loss and metrics on ``loader`` in eval mode, without recording a graph."""
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with no_grad():
+                loss, outputs, targets = self._run(loader, train=False)
+        finally:
+            self.model.train(was_training)
+        logs = {prefix + "loss": loss}
+        logs.update(self._metric_logs(outputs, targets, prefix))
+        return logs
+
+    def predict(self, data, batch_size=256):
+        """The model's outputs for ``data`` (a loader, a Tensor or an array), in eval mode,
+        gathered into one Tensor on the host."""
+        return predict(self.model, data, batch_size=batch_size, device=self.device)
+
+    # ----------------------------------------------------------------- the training loop
+    def fit(self, train_loader, epochs, val_loader=None):
+        """Train until epoch ``epochs`` (counted from 1; a resumed trainer continues after
+        ``self.epoch``); returns the ``History``."""
+        self.stop_training = False
+        self.train_loader = train_loader
+        if self._loader_state is not None and hasattr(train_loader, "load_state_dict"):
+            # Resuming: the loader continues its sequence of shuffles where it stopped.
+            train_loader.load_state_dict(self._loader_state)
+            self._loader_state = None
+        self.callbacks.on_train_begin()
+        try:
+            steps = len(train_loader)
+        except TypeError:
+            steps = None
+        while self.epoch < epochs and not self.stop_training:
+            epoch = self.epoch + 1
+            self.callbacks.on_epoch_begin(epoch)
+            self.progress.begin_epoch(epoch, epochs, steps)
+            start = time.perf_counter()
+            logs = self.train_epoch(train_loader)
+            if val_loader is not None:
+                logs.update(self.evaluate(val_loader, prefix="val_"))
+            logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+            logs["time"] = time.perf_counter() - start
+            self.progress.end_epoch(logs)
+            if self.scheduler is not None:
+                step_scheduler(self.scheduler, logs, self.monitor)
+            self.history.append(epoch, logs)
+            self.epoch = epoch
+            self.callbacks.on_epoch_end(epoch, logs)
+        self.callbacks.on_train_end(self.history.last())
+        return self.history
+
+    def log(self, text):
+        self.progress.message(text)
+
+    # ----------------------------------------------------------------- checkpoints
+    def checkpoint(self):
+        """Everything needed to resume exactly: model, optimizer, scheduler, epoch, history,
+        the random generators (dropout masks) and the training loader's shuffling state."""
+        loader = self.train_loader
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "epoch": self.epoch,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            "history": self.history.state_dict(),
+            "rng": backend.get_rng_state(),
+            "train_loader": loader.state_dict() if hasattr(loader, "state_dict") else None,
+            "meta": self.meta,
+        }
+
+    def save_checkpoint(self, path):
+        """Write ``checkpoint()`` to ``path`` atomically (temporary file, then rename)."""
+        save(self.checkpoint(), path)
+        return path
+
+    def load_checkpoint(self, path_or_state):
+        """Restore a ``checkpoint()`` (a path or the loaded dict) to continue training."""
+        state = load(path_or_state) if not isinstance(path_or_state, dict) else path_or_state
+        check_checkpoint(state, getattr(path_or_state, "__fspath__", lambda: path_or_state)()
+                         if not isinstance(path_or_state, dict) else "checkpoint")
+        self.model.load_state_dict(state["model"])
+        if self.device is not None:
+            self.model.to(self.device)
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state.get("scheduler") is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.history.load_state_dict(state["history"])
+        self.epoch = int(state["epoch"])
+        if state.get("rng"):
+            backend.set_rng_state(state["rng"])
+        self._loader_state = state.get("train_loader")
+        return state
+
+
+def check_checkpoint(state, where):
+    """Raise ValueError unless ``state`` looks like a ``Trainer.checkpoint()``."""
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{where} is not a scratchnet training checkpoint (it has no "
+                         f"'format': '{CHECKPOINT_FORMAT}' entry)")
+
+
+def _concatenate(tensors):
+    arrays = [backend.to_device(t.data, "cpu") if isinstance(t, Tensor) else np.asarray(t)
+              for t in tensors]
+    return np.concatenate(arrays, axis=0) if arrays[0].ndim else np.stack(arrays)
+
+
+def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None,
+        metrics=("accuracy",), scheduler=None, callbacks=(), device=None, verbose=1):
+    """Train ``model`` for ``epochs`` epochs and return the ``History`` (see ``Trainer``).
+
+    >>> import scratchnet as sn
+    >>> from scratchnet.data import DataLoader, ArrayDataset
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).standard_normal((64, 2)).astype("float32")
+    >>> y = (x[:, 0] > 0).astype("int64")
+    >>> model = sn.nn.Sequential(sn.nn.Linear(2, 2))
+    >>> history = sn.train.fit(model, sn.nn.CrossEntropyLoss(),
+    ...                        sn.optim.SGD(model.parameters(), lr=0.5),
+    ...                        DataLoader(ArrayDataset(x, y), batch_size=16), epochs=3,
+    ...                        verbose=0)
+    >>> len(history.history["loss"])
+    3
+    """
+    trainer = Trainer(model, loss_fn, optimizer, scheduler=scheduler, metrics=metrics,
+                      callbacks=callbacks, device=device, verbose=verbose)
+    return trainer.fit(train_loader, epochs, val_loader)
+
+
+def evaluate(model, loss_fn, loader, metrics=("accuracy",), device=None):
+    """Loss and metrics of ``model`` on ``loader`` (eval mode, no graph), as a dict."""
+    trainer = Trainer(model, loss_fn, optimizer=None, metrics=metrics, device=device,
+                      verbose=0)
+    return trainer.evaluate(loader)
+
+
+def predict(model, data, batch_size=256, device=None):
+    """Outputs of ``model`` for a loader, a Tensor or an array, gathered on the host.
+
+    The model runs in eval mode under ``no_grad``; the batches of a loader may be
+    (inputs, targets) pairs, of which only the inputs are used.
+    """
+    if isinstance(data, (Tensor, np.ndarray)):
+        array = data
+        data = ((array[i:i + batch_size],) for i in range(0, len(array), batch_size))
+    was_training = model.training
+    model.eval()
+    outputs = []
+    try:
+        with no_grad():
+            for batch in data:
+                x, _ = _split_batch(batch)
+                x = _to_device(x if isinstance(x, Tensor) else Tensor(x), device)
+                outputs.append(model(x))
+    finally:
+        model.train(was_training)
+    return Tensor._make(_concatenate(outputs))

@@ -1,0 +1,404 @@
+"""Metrics against values worked out by hand in this file, against a slow loop for top-k,
+and their edge cases: classes never predicted, ties, thresholds, empty and mismatched inputs.
+
+The running example (3 classes, 10 samples) and its confusion matrix, rows = true class:
+
+    true  0 0 0 0 1 1 1 2 2 2         predicted:  0  1  2     support
+    pred  0 0 1 2 1 1 0 2 2 1         true 0    [ 2  1  1 ]      4
+                                      true 1    [ 1  2  0 ]      3
+                                      true 2    [ 0  1  2 ]      3
+                                      predicted    3  4  3
+
+    precision = TP / column sum = 2/3, 2/4, 2/3
+    recall    = TP / row sum    = 2/4, 2/3, 2/3
+    F1        = 2TP / (column + row) = 4/7, 4/7, 4/6
+"""
+import doctest
+
+import numpy as np
+import pytest
+
+import scratchnet as sn
+from scratchnet.train import metrics as M
+
+TRUE = [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]
+PRED = [0, 0, 1, 2, 1, 1, 0, 2, 2, 1]
+CM = [[2, 1, 1], [1, 2, 0], [0, 1, 2]]
+PRECISION = [2 / 3, 2 / 4, 2 / 3]
+RECALL = [2 / 4, 2 / 3, 2 / 3]
+F1 = [4 / 7, 4 / 7, 4 / 6]
+SUPPORT = np.array([4, 3, 3])
+
+
+def scores_for(pred, classes=3, seed=0):
+    """Random scores (N, C) whose argmax is ``pred``: the logits path of every metric."""
+    rng = np.random.default_rng(seed)
+    scores = rng.random((len(pred), classes))
+    scores[np.arange(len(pred)), pred] += 1.0
+    return scores
+
+
+# ------------------------------------------------------------------------------- accuracy
+def test_accuracy_of_labels_and_of_scores():
+    assert M.accuracy(PRED, TRUE) == pytest.approx(6 / 10)
+    assert M.accuracy(scores_for(PRED), TRUE) == pytest.approx(6 / 10)
+    assert isinstance(M.accuracy(PRED, TRUE), float)
+
+
+def test_accuracy_reads_one_hot_and_column_targets():
+    one_hot = np.eye(3)[TRUE]
+    column = np.array(TRUE, dtype=np.float32)[:, None]       # (N, 1) float, like BCE targets
+    assert M.accuracy(PRED, one_hot) == pytest.approx(0.6)
+    assert M.accuracy(PRED, column) == pytest.approx(0.6)
+
+
+def test_tensors_arrays_and_lists_agree(device):
+    scores = scores_for(PRED)
+    as_tensors = (sn.tensor(scores, device=device), sn.tensor(TRUE, device=device))
+    for fn in (M.accuracy, M.precision, M.recall, M.f1_score):
+        expected = fn(scores, np.array(TRUE))
+        assert fn(*as_tensors) == pytest.approx(expected)
+        assert fn(scores.tolist(), TRUE) == pytest.approx(expected)
+    np.testing.assert_array_equal(M.confusion_matrix(*as_tensors), CM)
+    assert M.top_k_accuracy(*as_tensors, k=2) == M.top_k_accuracy(scores, TRUE, k=2)
+    y = sn.tensor([1.0, 2.0, 4.0], device=device)
+    t = sn.tensor([1.0, 3.0, 2.0], device=device)
+    assert M.mean_squared_error(y, t) == pytest.approx(5 / 3)
+    assert M.r2_score(y, t) == M.r2_score(y.numpy(), t.numpy().tolist())
+
+
+# ------------------------------------------------------------------------------- binary
+def test_binary_probabilities_use_threshold_one_half_strictly():
+    probabilities = [0.1, 0.5, 0.51, 0.9]            # 0.5 itself is not above the threshold
+    assert M.confusion_matrix(probabilities, [0, 0, 1, 1]).tolist() == [[2, 0], [0, 2]]
+    column = np.array(probabilities)[:, None]         # (N, 1), a sigmoid layer's output
+    assert M.accuracy(column, [0, 1, 1, 1]) == pytest.approx(0.75)
+
+
+def test_binary_logits_use_threshold_zero():
+    logits = [-2.0, -0.1, 0.3, 3.0]                  # outside [0, 1]: read as logits
+    assert M.confusion_matrix(logits, [0, 0, 1, 1]).tolist() == [[2, 0], [0, 2]]
+
+
+def test_explicit_threshold_overrides_the_guess():
+    scores = [0.2, 0.4, 0.6, 0.8]                    # in [0, 1]: by default probabilities
+    assert M.accuracy(scores, [0, 0, 1, 1]) == 1.0
+    assert M.accuracy(scores, [0, 0, 1, 1], threshold=0.0) == 0.5    # logits: all positive
+    assert M.accuracy(scores, [0, 0, 1, 1], threshold=0.7) == 0.75
+
+
+def test_binary_precision_recall_of_the_positive_class():
+    # pred 1 1 1 0 0 against true 1 0 1 1 0: TP = 2, FP = 1, FN = 1.
+    probabilities = [0.9, 0.8, 0.7, 0.2, 0.1]
+    target = [1, 0, 1, 1, 0]
+    assert M.precision(probabilities, target, average="binary") == pytest.approx(2 / 3)
+    assert M.recall(probabilities, target, average="binary") == pytest.approx(2 / 3)
+    assert M.f1_score(probabilities, target, average="binary") == pytest.approx(2 / 3)
+    # class 0: predicted twice, right once (sample 4); present twice, found once.
+    np.testing.assert_allclose(M.precision(probabilities, target, average=None), [1 / 2, 2 / 3])
+
+
+def test_binary_average_refuses_more_than_two_classes():
+    with pytest.raises(ValueError, match="binary.*3 classes"):
+        M.precision(PRED, TRUE, average="binary")
+
+
+def test_threshold_with_multiclass_scores_is_an_error():
+    with pytest.raises(ValueError, match="threshold applies to binary scores.*argmax"):
+        M.accuracy(scores_for(PRED), TRUE, threshold=0.5)
+
+
+def test_float_scores_against_multiclass_target_is_an_error():
+    with pytest.raises(ValueError, match="read as binary scores.*class 2"):
+        M.accuracy(np.array(PRED, dtype=np.float64), TRUE)
+
+
+# ------------------------------------------------------------------------------- confusion matrix
+def test_confusion_matrix_known_values():
+    cm = M.confusion_matrix(PRED, TRUE)
+    np.testing.assert_array_equal(cm, CM)
+    assert cm.dtype == np.int64
+    np.testing.assert_array_equal(cm.sum(axis=1), SUPPORT)     # rows are the true classes
+
+
+def test_confusion_matrix_size_from_scores_and_num_classes():
+    # Only classes 0 and 1 occur, but the output has 4 score columns: the matrix is 4 x 4.
+    cm = M.confusion_matrix(scores_for([0, 1, 1], classes=4), [0, 1, 0])
+    assert cm.tolist() == [[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
+    assert M.confusion_matrix([0, 1], [1, 1], num_classes=3).shape == (3, 3)
+
+
+def test_confusion_matrix_num_classes_too_small():
+    with pytest.raises(ValueError, match="num_classes=2 but target has class 2"):
+        M.confusion_matrix([0, 1, 1], [0, 1, 2], num_classes=2)
+    with pytest.raises(ValueError, match="num_classes must be a positive integer, got 2.5"):
+        M.confusion_matrix([0, 1, 1], [0, 1, 1], num_classes=2.5)
+
+
+def test_confusion_matrix_matches_a_counting_loop():
+    rng = np.random.default_rng(1)
+    true, pred = rng.integers(0, 5, 500), rng.integers(0, 5, 500)
+    expected = np.zeros((5, 5), dtype=np.int64)
+    for t, p in zip(true, pred):
+        expected[t, p] += 1
+    np.testing.assert_array_equal(M.confusion_matrix(pred, true), expected)
+
+
+# ------------------------------------------------------------------------ precision / recall / F1
+@pytest.mark.parametrize("fn, per_class", [(M.precision, PRECISION), (M.recall, RECALL),
+                                           (M.f1_score, F1)])
+def test_per_class_scores(fn, per_class):
+    np.testing.assert_allclose(fn(PRED, TRUE, average=None), per_class)
+    np.testing.assert_allclose(fn(scores_for(PRED), TRUE, average=None), per_class)
+
+
+def test_macro_micro_weighted_known_values():
+    assert M.precision(PRED, TRUE) == pytest.approx((2 / 3 + 1 / 2 + 2 / 3) / 3)     # 11/18
+    assert M.recall(PRED, TRUE) == pytest.approx((1 / 2 + 2 / 3 + 2 / 3) / 3)        # 11/18
+    assert M.f1_score(PRED, TRUE) == pytest.approx((4 / 7 + 4 / 7 + 2 / 3) / 3)      # 38/63
+    # Weighted by support 4, 3, 3.
+    assert M.precision(PRED, TRUE, average="weighted") == pytest.approx(
+        (4 * 2 / 3 + 3 * 1 / 2 + 3 * 2 / 3) / 10)                                     # 37/60
+    assert M.recall(PRED, TRUE, average="weighted") == pytest.approx(0.6)
+    assert M.f1_score(PRED, TRUE, average="weighted") == pytest.approx(
+        (4 * 4 / 7 + 3 * 4 / 7 + 3 * 2 / 3) / 10)
+
+
+def test_macro_f1_is_not_the_f1_of_macro_precision_and_recall():
+    # pred 0 0 0 1 / true 0 1 1 1: P = [1/3, 1], R = [1, 1/3], so F1 = [1/2, 1/2].
+    pred, true = [0, 0, 0, 1], [0, 1, 1, 1]
+    assert M.f1_score(pred, true) == pytest.approx(1 / 2)
+    p, r = M.precision(pred, true), M.recall(pred, true)
+    assert (p, r) == (pytest.approx(2 / 3), pytest.approx(2 / 3))
+    assert 2 * p * r / (p + r) == pytest.approx(2 / 3)       # a different number
+
+
+@pytest.mark.parametrize("fn", [M.precision, M.recall, M.f1_score])
+def test_micro_average_equals_accuracy_for_single_label(fn):
+    rng = np.random.default_rng(2)
+    true, pred = rng.integers(0, 4, 200), rng.integers(0, 4, 200)
+    assert fn(pred, true, average="micro") == pytest.approx(M.accuracy(pred, true))
+
+
+def test_class_never_predicted_has_precision_zero_without_warnings():
+    # Class 2 occurs but is never predicted: 0 / 0 precision is reported as 0 (RuntimeWarnings
+    # are errors in this test suite, so a plain division would fail here).
+    pred, true = [0, 1, 1, 0], [0, 1, 2, 2]
+    np.testing.assert_allclose(M.precision(pred, true, average=None), [1 / 2, 1 / 2, 0.0])
+    np.testing.assert_allclose(M.recall(pred, true, average=None), [1.0, 1.0, 0.0])
+    np.testing.assert_allclose(M.f1_score(pred, true, average=None), [2 / 3, 2 / 3, 0.0])
+    assert M.precision(pred, true) == pytest.approx(1 / 3)     # the 0 counts in the macro mean
+
+
+def test_class_absent_everywhere_is_left_out_of_macro_averages():
+    # num_classes=4, but class 3 is neither true nor predicted: reported as 0 per class,
+    # skipped by macro averaging (as scikit-learn, which only averages the labels it sees).
+    per_class = M.precision(PRED, TRUE, average=None, num_classes=4)
+    np.testing.assert_allclose(per_class, PRECISION + [0.0])
+    assert M.precision(PRED, TRUE, num_classes=4) == pytest.approx(M.precision(PRED, TRUE))
+    assert M.f1_score(scores_for(PRED, classes=4), TRUE) == pytest.approx(M.f1_score(PRED, TRUE))
+
+
+def test_unknown_average_is_an_error():
+    with pytest.raises(ValueError, match="average must be one of.*'samples'"):
+        M.recall(PRED, TRUE, average="samples")
+
+
+# ------------------------------------------------------------------------------- top-k
+def test_top_k_known_values():
+    scores = [[0.5, 0.3, 0.2],      # true 1: second highest
+              [0.1, 0.3, 0.6],      # true 0: lowest
+              [0.2, 0.5, 0.3]]      # true 2: second highest
+    target = [1, 0, 2]
+    assert M.top_k_accuracy(scores, target, k=1) == 0.0
+    assert M.top_k_accuracy(scores, target, k=2) == pytest.approx(2 / 3)
+    assert M.top_k_accuracy(scores, target, k=3) == 1.0
+    assert M.top_k_accuracy(scores, target, k=10) == 1.0        # k >= C: every sample counts
+
+
+def test_top_k_ties_rank_the_lower_class_index_first():
+    # Row 0: classes 1 and 2 tie for the top. argmax picks class 1, so class 1 has rank 0 and
+    # class 2 rank 1: true class 2 is a top-1 miss but a top-2 hit.
+    # Row 1: all four tie; true class 3 ranks last (three lower indices come first).
+    scores = [[0.2, 0.5, 0.5, 0.1], [1.0, 1.0, 1.0, 1.0]]
+    assert M.top_k_accuracy(scores, [2, 3], k=1) == 0.0
+    assert M.top_k_accuracy(scores, [2, 3], k=2) == 0.5
+    assert M.top_k_accuracy(scores, [2, 3], k=3) == 0.5
+    assert M.top_k_accuracy(scores, [2, 3], k=4) == 1.0
+    assert M.top_k_accuracy(scores, [1, 0], k=1) == 1.0
+
+
+def test_top_k_matches_a_sorting_loop_with_many_ties():
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 4, (300, 6)).astype(np.float64)     # few values: ties galore
+    target = rng.integers(0, 6, 300)
+    for k in (1, 2, 3, 5):
+        hits = 0
+        for row, t in zip(scores, target):
+            order = sorted(range(6), key=lambda c: (-row[c], c))
+            hits += t in order[:k]
+        assert M.top_k_accuracy(scores, target, k=k) == pytest.approx(hits / 300)
+    assert M.top_k_accuracy(scores, target, k=1) == M.accuracy(scores, target)
+
+
+def test_top_k_errors():
+    with pytest.raises(ValueError, match="k must be a positive integer, got 0"):
+        M.top_k_accuracy([[0.1, 0.9]], [1], k=0)
+    with pytest.raises(ValueError, match=r"scores of shape \(N, C\), got shape \(2,\)"):
+        M.top_k_accuracy([0.1, 0.9], [1, 0], k=1)
+    with pytest.raises(ValueError, match="target has class 5 but output has only 2"):
+        M.top_k_accuracy([[0.1, 0.9]], [5], k=1)
+
+
+# ------------------------------------------------------------------------------- input errors
+@pytest.mark.parametrize("fn", [M.accuracy, M.confusion_matrix, M.precision, M.f1_score,
+                                M.top_k_accuracy, M.mean_squared_error, M.r2_score])
+def test_empty_input_is_an_error(fn):
+    with pytest.raises(ValueError, match="empty"):
+        fn(np.zeros((0, 3)), np.zeros(0, dtype=np.int64))
+
+
+def test_mismatched_lengths_name_both_shapes():
+    with pytest.raises(ValueError, match=r"accuracy: output of shape \(3, 2\) and target of "
+                                         r"shape \(4,\)"):
+        M.accuracy(np.zeros((3, 2)), [0, 1, 0, 1])
+
+
+def test_non_integer_targets_are_refused_with_a_hint():
+    with pytest.raises(ValueError, match="non-integer values such as 0.5.*mean_squared_error"):
+        M.accuracy([0, 1], [0.5, 1.0])
+
+
+def test_negative_labels_and_bad_types_are_refused():
+    with pytest.raises(ValueError, match="must be >= 0, got -1 in target"):
+        M.accuracy([0, 1], [0, -1])
+    with pytest.raises(TypeError, match="must hold numbers"):
+        M.accuracy(["cat", "dog"], [0, 1])
+    with pytest.raises(ValueError, match="one value per sample"):
+        M.accuracy(3, 3)
+
+
+# ------------------------------------------------------------------------------- report
+def _report_rows(text):
+    rows = {}
+    for line in text.splitlines()[2:]:
+        if line.strip():
+            *name, p, r, f, s = line.split()
+            rows[" ".join(name)] = (float(p), float(r), float(f), int(s))
+    return rows
+
+
+def test_classification_report_numbers():
+    text = M.classification_report(PRED, TRUE, class_names=["cat", "dog", "fox"], digits=4)
+    assert text.splitlines()[0].split() == ["precision", "recall", "f1-score", "support"]
+    rows = _report_rows(text)
+    assert list(rows) == ["cat", "dog", "fox", "micro avg", "macro avg", "weighted avg"]
+    for c, name in enumerate(["cat", "dog", "fox"]):
+        np.testing.assert_allclose(rows[name][:3], [PRECISION[c], RECALL[c], F1[c]], atol=5e-5)
+        assert rows[name][3] == SUPPORT[c]
+    np.testing.assert_allclose(rows["micro avg"][:3], [0.6, 0.6, 0.6], atol=5e-5)
+    np.testing.assert_allclose(rows["macro avg"][:3], [11 / 18, 11 / 18, 38 / 63], atol=5e-5)
+    np.testing.assert_allclose(rows["weighted avg"][:3], [37 / 60, 0.6, 0.6], atol=5e-5)
+    assert rows["weighted avg"][3] == 10
+
+
+def test_classification_report_class_names_must_match():
+    with pytest.raises(ValueError, match="2 class_names given for 3 classes"):
+        M.classification_report(PRED, TRUE, class_names=["cat", "dog"])
+    assert list(_report_rows(M.classification_report(PRED, TRUE)))[:3] == ["0", "1", "2"]
+
+
+# ------------------------------------------------------------------------------- regression
+def test_mse_and_mae_known_values():
+    y, t = [1.0, 2.0, 4.0], [1.0, 3.0, 2.0]          # errors 0, -1, 2
+    assert M.mean_squared_error(y, t) == pytest.approx(5 / 3)
+    assert M.mean_absolute_error(y, t) == pytest.approx(1.0)
+    assert isinstance(M.mean_squared_error(y, t), float)
+
+
+def test_r2_perfect_mean_and_worse_than_mean():
+    t = np.array([1.0, 2.0, 3.0])
+    assert M.r2_score(t, t) == 1.0
+    assert M.r2_score(np.full(3, t.mean()), t) == 0.0              # always predicting the mean
+    assert M.r2_score([3.0, 2.0, 1.0], t) == pytest.approx(1 - 8 / 2)   # SS_res 8, SS_tot 2
+
+
+def test_r2_of_a_constant_target():
+    assert M.r2_score([5.0, 5.0], [5.0, 5.0]) == 1.0
+    assert M.r2_score([4.0, 6.0], [5.0, 5.0]) == 0.0
+
+
+def test_r2_averages_columns():
+    t = np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 4.0]])
+    y = np.array([[1.0, 1.0], [2.0, 1.0], [3.0, 2.0]])
+    # column 0 perfect (1); column 1: SS_res = 1 + 1 + 4 = 6, mean 4/3, SS_tot = 32/3.
+    assert M.r2_score(y, t) == pytest.approx((1 + (1 - 6 / (32 / 3))) / 2)
+
+
+def test_regression_accepts_column_outputs_but_not_other_shapes():
+    y, t = np.array([[1.0], [2.0], [4.0]]), np.array([1.0, 3.0, 2.0])
+    assert M.mean_squared_error(y, t) == pytest.approx(5 / 3)        # not a (3, 3) broadcast
+    assert M.mean_absolute_error(t, y) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match=r"output of shape \(3, 2\) and target of shape "
+                                         r"\(3,\) differ"):
+        M.mean_squared_error(np.zeros((3, 2)), t)
+
+
+# ------------------------------------------------------------------------------- registry
+@pytest.mark.parametrize("name, fn", [
+    ("accuracy", M.accuracy), ("acc", M.accuracy), ("ACC", M.accuracy),
+    ("precision", M.precision), ("recall", M.recall), ("f1", M.f1_score),
+    ("mse", M.mean_squared_error), ("mae", M.mean_absolute_error), ("r2", M.r2_score),
+])
+def test_get_metric_names(name, fn):
+    assert M.get_metric(name) is fn
+
+
+@pytest.mark.parametrize("name, k", [("top5", 5), ("top_5_accuracy", 5), ("top2", 2),
+                                     ("top_3", 3), ("top10_acc", 10)])
+def test_get_metric_top_k(name, k):
+    metric = M.get_metric(name)
+    scores = np.random.default_rng(4).random((50, 12))
+    target = np.arange(50) % 12
+    assert metric(scores, target) == M.top_k_accuracy(scores, target, k=k)
+    assert metric.__name__ == f"top{k}_accuracy"
+    assert M.metric_mode(metric) == "max"
+
+
+def test_get_metric_passes_callables_and_lists_names_on_error():
+    def custom(output, target):
+        return 0.0
+    assert M.get_metric(custom) is custom
+    with pytest.raises(ValueError, match="unknown metric 'accurcy'; known names: .*accuracy.*mse"):
+        M.get_metric("accurcy")
+    with pytest.raises(ValueError, match="unknown metric 'top0'"):
+        M.get_metric("top0")
+
+
+@pytest.mark.parametrize("name, mode", [
+    ("accuracy", "max"), ("val_accuracy", "max"), ("top5", "max"), ("val_f1", "max"),
+    ("r2", "max"), ("precision", "max"), ("recall", "max"),
+    ("mse", "min"), ("val_mae", "min"), ("loss", "min"), ("val_loss", "min"),
+    ("train_loss", "min"), ("reconstruction_loss", "min"),
+])
+def test_metric_mode(name, mode):
+    assert M.metric_mode(name) == mode
+
+
+def test_metric_mode_of_callables():
+    assert M.metric_mode(M.accuracy) == "max"
+    assert M.metric_mode(M.mean_squared_error) == "min"
+
+    def custom(output, target):
+        return 0.0
+    with pytest.raises(ValueError, match="higher custom is better.*higher_is_better"):
+        M.metric_mode(custom)
+    custom.higher_is_better = False
+    assert M.metric_mode(custom) == "min"
+    with pytest.raises(ValueError, match="unknown metric 'val_speed'"):
+        M.metric_mode("val_speed")
+
+
+def test_docstring_examples_hold():
+    result = doctest.testmod(M, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 10 and result.failed == 0
