@@ -31,7 +31,7 @@ from .ops import *  # noqa: F401,F403
 from .ops import abs, max, min, pow, sum  # noqa: F401  (shadow builtins only inside sn.*)
 from .creation import *  # noqa: F401,F403
 from .serialization import load, save  # noqa: F401
-from . import data, nn, optim, train  # noqa: F401
+from . import data, models, nn, optim, train  # noqa: F401
 
 __version__ = "0.1.0"
 

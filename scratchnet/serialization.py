@@ -114,15 +114,21 @@ def load(path, map_location="cpu"):
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no such file: {path}")
     try:
-        with numpy.load(path, allow_pickle=False) as npz:
-            if _STRUCTURE_KEY not in npz.files:
-                raise ValueError(f"load: {path} is an .npz file but not one written by "
-                                 "scratchnet.save (no structure record)")
-            structure = json.loads(str(npz[_STRUCTURE_KEY]))
-            arrays = {k: npz[k] for k in npz.files if k != _STRUCTURE_KEY}
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        npz = numpy.load(path, allow_pickle=False)
+        if not isinstance(npz, numpy.lib.npyio.NpzFile):
+            raise ValueError("it holds a single array, not an .npz archive")
+        with npz:
+            files = npz.files
+            structure = json.loads(str(npz[_STRUCTURE_KEY])) if _STRUCTURE_KEY in files \
+                else None
+            arrays = {k: npz[k] for k in files if k != _STRUCTURE_KEY}
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        # NumPy reads a non-zip file as a pickle it refuses: one message for all such cases.
         raise ValueError(f"load: {path} is not a readable .npz file ({exc}); it may be "
                          "truncated or not a scratchnet checkpoint") from None
+    if structure is None:
+        raise ValueError(f"load: {path} is an .npz file but not one written by "
+                         "scratchnet.save (no structure record)")
     if structure.get("format") != "scratchnet":
         raise ValueError(f"load: {path} was not written by scratchnet.save")
     return _decode(structure["root"], arrays, backend.normalize_device(map_location))
