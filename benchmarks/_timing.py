@@ -69,3 +69,24 @@ def optional_torch():
     except ImportError:
         return None
     return torch
+
+
+RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs",
+                       "results.md")
+
+
+def write_section(title, body, path=RESULTS):
+    """Replace section ``## title`` of docs/results.md with ``body`` (add it if missing);
+    the other sections, written by other benchmarks, are left as they are."""
+    text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"
+    header = f"## {title}\n"
+    section = header + "\n" + body.strip("\n") + "\n"
+    start = text.find(header)
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(header))
+        rest = "\n" + text[end + 1:] if end != -1 else ""
+        text = text[:start] + section + rest
+    with open(path, "w") as f:
+        f.write(text)

@@ -94,7 +94,11 @@ class MaxPool2dFunction(Function):
         return self.y
 
     def backward(self, gy):
-        return _MaxPoolScatter(self.g, _first_max_routes(self.g, self.x, self.y))(gy)
+        scatter = _MaxPoolScatter(self.g, _first_max_routes(self.g, self.x, self.y))
+        # The gradient goes back to x: lay it out in x's memory order (conv outputs are
+        # (C, B, H, W) underneath), so that the ops upstream read both alike.
+        scatter.layout_like = self.x
+        return scatter(gy)
 
 
 def _first_max_routes(geometry, x, y):
@@ -116,6 +120,8 @@ def _first_max_routes(geometry, x, y):
 class _MaxPoolScatter(Function):
     """dx = gy placed at each window's first maximum (zeros elsewhere); backward: gather"""
 
+    layout_like = None
+
     def __init__(self, geometry, routes):
         self.g, self.routes = geometry, routes
 
@@ -126,7 +132,8 @@ class _MaxPoolScatter(Function):
         shape = (B, C) + g.padded
         if g.tiles_input():
             # Windows neither overlap nor leave gaps: every element is written exactly once.
-            dx = _empty_like_layout(shape, gy, xp)
+            dx = _empty_like_layout(shape, gy if self.layout_like is None else self.layout_like,
+                                    xp)
             for (k, rows, cols), route in zip(g.positions(), self.routes):
                 xp.multiply(gy, route, out=dx[:, :, rows, cols])
         else:
