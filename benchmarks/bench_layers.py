@@ -172,6 +172,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--torch-threads", type=int, default=os.cpu_count())
+    parser.add_argument("--no-write", action="store_true", help="do not update results.md")
     args = parser.parse_args(argv)
     torch = _timing.optional_torch()
     if torch is not None:
@@ -189,11 +190,20 @@ def main(argv=None):
     headers = ["forward + backward, batch 128", "NumPy by hand", "scratchnet", "vs NumPy"]
     if torch is not None:
         headers += [f"PyTorch CPU ({args.torch_threads} threads)", "vs PyTorch"]
+    table = _timing.table(headers, rows)
     print(_timing.machine_line())
-    print(_timing.table(headers, rows))
-    if torch is None:
-        print("\nPyTorch is not installed: its columns are skipped "
-              "(pip install torch==2.13.0 to add them).")
+    print(table)
+    note = "" if torch is not None else (
+        "PyTorch is not installed: its columns are skipped (pip install torch==2.13.0 adds "
+        "them).")
+    if note:
+        print("\n" + note)
+    if not args.no_write:
+        _timing.write_section("Layers (CPU)", (
+            f"Command: `python benchmarks/bench_layers.py`\n\nMachine: "
+            f"{_timing.machine_line()}. Forward + backward at batch 128, float32, median of "
+            f"{args.repeat} runs; ratios divide by the reference measured in the same run.\n\n"
+            f"{table}\n" + (f"\n{note}\n" if note else "")))
 
 
 if __name__ == "__main__":

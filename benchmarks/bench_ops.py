@@ -150,6 +150,7 @@ def bench_mlp_step(batch=1, lr=0.01):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--no-write", action="store_true", help="do not update results.md")
     args = parser.parse_args(argv)
     rows = []
     cases = [
@@ -164,18 +165,26 @@ def main(argv=None):
         t_mine = _timing.median_time(mine, repeat=args.repeat)
         rows.append([name, _timing.format_seconds(t_ref), _timing.format_seconds(t_mine),
                      f"{t_mine / t_ref:.2f}x", f"<= {aim}x" if aim else "-"])
+    table = _timing.table(["case", "NumPy (reference)", "scratchnet", "ratio", "aim"], rows)
     print(_timing.machine_line())
-    print(_timing.table(["case", "NumPy (reference)", "scratchnet", "ratio", "aim"], rows))
+    print(table)
     if torch_step is not None:
         t_torch = _timing.median_time(torch_step, repeat=args.repeat)
         t_hand = _timing.median_time(hand, repeat=args.repeat)
         t_ours = _timing.median_time(ours, repeat=args.repeat)
-        print(f"\nMLP batch-1 step: hand NumPy {_timing.format_seconds(t_hand)}, scratchnet "
-              f"{_timing.format_seconds(t_ours)}, PyTorch CPU eager "
-              f"{_timing.format_seconds(t_torch)} (scratchnet/PyTorch = {t_ours / t_torch:.2f}x)")
+        note = (f"MLP batch-1 step, same run: hand NumPy {_timing.format_seconds(t_hand)}, "
+                f"scratchnet {_timing.format_seconds(t_ours)}, PyTorch CPU eager "
+                f"{_timing.format_seconds(t_torch)} (scratchnet/PyTorch = "
+                f"{t_ours / t_torch:.2f}x).")
     else:
-        print("\nPyTorch is not installed: the optional PyTorch column is skipped "
-              "(pip install torch==2.13.0 to add it).")
+        note = ("PyTorch is not installed: the optional PyTorch comparison is skipped "
+                "(pip install torch==2.13.0 adds it).")
+    print("\n" + note)
+    if not args.no_write:
+        _timing.write_section("Engine overhead", (
+            f"Command: `python benchmarks/bench_ops.py`\n\nMachine: {_timing.machine_line()}. "
+            f"Median of {args.repeat} runs each; the ratio divides by raw NumPy doing the same "
+            f"arithmetic in the same run.\n\n{table}\n\n{note}\n"))
 
 
 if __name__ == "__main__":

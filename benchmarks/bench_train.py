@@ -177,7 +177,7 @@ def digits_main_job():
         result = subprocess.run([sys.executable, "-m", "scratchnet", "train", "--quiet",
                                  "--out", out], capture_output=True, text=True, check=True)
         wall = time.perf_counter() - start
-    return wall, result.stdout.strip().splitlines()[-1]
+    return wall, result.stdout.strip().splitlines()[-1].split("; results in")[0]
 
 
 def main(argv=None):
@@ -231,7 +231,8 @@ def main(argv=None):
         notes.append("PyTorch is not installed, so its columns are empty "
                      "(pip install torch==2.13.0 adds them).")
     if not args.no_write:
-        body = (f"Command: `python benchmarks/bench_train.py {' '.join(argv or sys.argv[1:])}`"
+        command = " ".join(["python benchmarks/bench_train.py", *(argv or sys.argv[1:])])
+        body = (f"Command: `{command}`"
                 f"\n\nMachine: {_timing.machine_line()}; PyTorch "
                 f"{getattr(torch, '__version__', 'absent')} with {args.threads} threads.\n\n"
                 f"{digits_row}.\n\nFashion-MNIST, batch {BATCH}, Adam lr 1e-3, cosine schedule, "
