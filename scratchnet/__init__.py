@@ -15,8 +15,6 @@ import numpy as _numpy
 
 from ._malloc import tune_malloc as _tune_malloc
 
-_tune_malloc()
-
 from . import backend  # noqa: F401
 from .backend import (  # noqa: F401
     DeviceError, cuda_is_available, get_default_dtype, manual_seed, set_default_dtype,
@@ -34,6 +32,8 @@ from .serialization import load, save  # noqa: F401
 from . import data, models, nn, optim, train  # noqa: F401
 
 __version__ = "0.1.0"
+
+_tune_malloc()   # see scratchnet/_malloc.py: why, and how to turn it off
 
 float16 = _numpy.float16
 float32 = _numpy.float32

@@ -139,7 +139,7 @@ def train(args):
     import numpy as np
 
     import scratchnet as sn
-    from .train import CSVLogger, JSONLogger, ModelCheckpoint, Trainer, metrics
+    from .train import CSVLogger, JSONLogger, ModelCheckpoint, Trainer
     device = _device(args.device)
     sn.manual_seed(args.seed)
     epochs = args.epochs or DEFAULT_EPOCHS.get(args.dataset, 10)

@@ -25,16 +25,19 @@ class Sequential(Module):
                 self.add_module(name, layer)
         else:
             for layer in layers:
-                self.add(layer)
+                self.append(layer)
 
     def add(self, layer, name=None):
-        """Append a layer (Keras' ``model.add``); named by its position unless ``name``."""
+        """Append a layer, Keras' ``model.add`` (returns None, as Keras does); it is named
+        by its position unless ``name`` is given."""
+        self.append(layer, name)
+
+    def append(self, layer, name=None):
+        """Append a layer and return the Sequential (PyTorch's ``append``, chainable)."""
         if not isinstance(layer, Module):
-            raise TypeError(f"Sequential.add: {type(layer).__name__} is not a Module")
+            raise TypeError(f"Sequential.append: {type(layer).__name__} is not a Module")
         self.add_module(str(len(self._modules)) if name is None else name, layer)
         return self
-
-    append = add
 
     def forward(self, x):
         for layer in self._modules.values():

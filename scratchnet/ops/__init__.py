@@ -14,7 +14,8 @@ from .elementwise import (  # noqa: F401
 )
 from .shape import (  # noqa: F401
     astype, broadcast_to, cat, chunk, concatenate, expand, flatten, getitem, pad, permute,
-    reshape, split, squeeze, stack, sum_to, to_device, to_index, transpose, unbind, unsqueeze, where,
+    reshape, split, squeeze, stack, sum_to, to_device, to_index, transpose, unbind, unsqueeze,
+    where,
 )
 from .reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F401
 from .linalg import linear, matmul  # noqa: F401
@@ -33,8 +34,9 @@ __all__ = [
     "abs", "add", "clip", "clamp", "div", "exp", "log", "maximum", "minimum", "mul", "neg",
     "pow", "sign", "sqrt", "sub", "astype", "broadcast_to", "cat", "chunk", "concatenate",
     "expand", "flatten", "getitem", "pad", "permute", "reshape", "split", "squeeze", "stack",
-    "sum_to", "to_device", "transpose", "unbind", "unsqueeze", "where", "argmax", "argmin", "logsumexp",
-    "max", "mean", "min", "std", "sum", "var", "linear", "matmul", "elu", "erf", "gelu",
-    "leaky_relu", "log_softmax", "cross_entropy", "conv2d", "conv_transpose2d",
-    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "layer_norm", "dropout", "relu", "sigmoid", "softmax", "softplus", "tanh",
+    "sum_to", "to_device", "transpose", "unbind", "unsqueeze", "where", "argmax", "argmin",
+    "logsumexp", "max", "mean", "min", "std", "sum", "var", "linear", "matmul", "elu", "erf",
+    "gelu", "leaky_relu", "log_softmax", "cross_entropy", "conv2d", "conv_transpose2d",
+    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "layer_norm", "dropout",
+    "relu", "sigmoid", "softmax", "softplus", "tanh",
 ]

@@ -89,8 +89,9 @@ def col2im(cols, x_shape, out_hw, kernel, stride, padding, dilation):
 
     ``cols`` is (C*kh*kw, B*OH*OW) with (OH, OW) = ``out_hw``; returns (B, C, H, W). (The
     output size is passed, not recomputed: a transposed convolution's ``output_padding``
-    can leave input rows that no window covers, which then receive zero.) One strided slice-add per kernel
-    position (kh*kw of them), each over all channels, images and output pixels at once;
+    can leave input rows that no window covers, which then receive zero.) One strided
+    slice-add per kernel position (kh*kw of them), each over all channels, images and output
+    pixels at once;
     ``np.add.at`` would do the same scatter but is many times slower.
     """
     xp = backend.get_array_module(cols)

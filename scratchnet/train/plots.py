@@ -12,7 +12,7 @@ pyplot's registry, so memory is freed as soon as a function returns.
 
 >>> from scratchnet.train.plots import plot_history
 >>> history = {"loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.8, 0.9]}
->>> plot_history(history, "curves.png")                         # doctest: +SKIP
+>>> plot_history(history, "curves.png")
 'curves.png'
 """
 import math
@@ -191,7 +191,7 @@ def plot_history(history, path, metrics=None):
     both staying poor is underfitting (a bigger model, more epochs or a larger learning rate).
 
     >>> plot_history({"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.7, 0.8]},
-    ...              "history.png")                                   # doctest: +SKIP
+    ...              "history.png")
     'history.png'
     """
     fn = "plot_history"
@@ -258,7 +258,7 @@ def plot_confusion_matrix(cm, path, class_names=None, normalize=False):
 
     >>> from scratchnet.train.metrics import confusion_matrix
     >>> cm = confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
-    >>> plot_confusion_matrix(cm, "cm.png", class_names=["cat", "dog", "fox"])  # doctest: +SKIP
+    >>> plot_confusion_matrix(cm, "cm.png", class_names=["cat", "dog", "fox"])
     'cm.png'
     """
     fn = "plot_confusion_matrix"
@@ -321,7 +321,7 @@ def plot_samples(images, path, true=None, pred=None, class_names=None, ncols=8,
 
     >>> import numpy as np
     >>> images = np.random.rand(16, 1, 28, 28)
-    >>> plot_samples(images, "samples.png", true=[3] * 16, pred=[3] * 15 + [5])  # doctest: +SKIP
+    >>> plot_samples(images, "samples.png", true=[3] * 16, pred=[3] * 15 + [5])
     'samples.png'
     """
     fn = "plot_samples"
@@ -374,7 +374,7 @@ def plot_filters(weight, path, max_filters=64):
 
     >>> import scratchnet as sn
     >>> conv = sn.nn.Conv2d(3, 16, kernel_size=5)
-    >>> plot_filters(conv.weight, "filters.png")                     # doctest: +SKIP
+    >>> plot_filters(conv.weight, "filters.png")
     'filters.png'
     """
     fn = "plot_filters"
@@ -454,7 +454,7 @@ def plot_feature_maps(model, image, path, layers=None, max_maps=16):
 
     >>> import scratchnet as sn
     >>> model = sn.nn.Sequential(sn.nn.Conv2d(1, 4, 3), sn.nn.ReLU(), sn.nn.Conv2d(4, 8, 3))
-    >>> plot_feature_maps(model, sn.rand(1, 28, 28), "maps.png")      # doctest: +SKIP
+    >>> plot_feature_maps(model, sn.rand(1, 28, 28), "maps.png")
     'maps.png'
     """
     fn = "plot_feature_maps"

@@ -16,8 +16,8 @@ are printed as a leaderboard, best first, and saved as CSV.
 ...     return model, sn.nn.CrossEntropyLoss(), sn.optim.SGD(model.parameters(), lr=lr)
 >>> board = tune(build, {"lr": [0.05, 0.2], "hidden": [16]}, datasets.Digits(train=True),
 ...              epochs=1, verbose=0, batch_transform=sn.data.transforms.BatchToTensor(16))
->>> len(board.rows), sorted(board.rows[0])[:3]
-(2, ['hidden', 'lr', 'rank'])
+>>> len(board.rows), board.rows[0]["rank"], board.rows[0]["folds"]
+(2, 1, 1)
 """
 import csv
 import io

@@ -154,8 +154,8 @@ def test_summary_lists_layers_shapes_and_totals():
 
 def test_sequential_keras_style_and_indexing():
     model = nn.Sequential()
-    model.add(nn.Linear(3, 4)).add(nn.ReLU())
-    model.add(nn.Linear(4, 2), name="out")
+    assert model.add(nn.Linear(3, 4)) is None          # Keras: add() returns nothing
+    model.append(nn.ReLU()).append(nn.Linear(4, 2), name="out")   # PyTorch: chainable
     assert len(model) == 3 and isinstance(model[0], nn.Linear) and model[-1] is model.out
     assert isinstance(model[:2], nn.Sequential) and len(model[:2]) == 2
     assert model(sn.randn(5, 3)).shape == (5, 2)
