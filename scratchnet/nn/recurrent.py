@@ -122,6 +122,14 @@ def _parameter(shape, dtype, device):
     return Parameter(creation.empty(*shape, dtype=dtype, device=device))
 
 
+def _uniform_reset(module):
+    """PyTorch's recurrent initialisation: every weight and bias from
+    U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+    bound = 1.0 / math.sqrt(module.hidden_size)
+    for p in module.parameters():
+        init.uniform_(p, -bound, bound)
+
+
 # ---------------------------------------------------------------------------------------------
 # Cells: one time step as a layer
 # ---------------------------------------------------------------------------------------------
@@ -148,10 +156,7 @@ class _CellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+        _uniform_reset(self)
 
     def extra_repr(self):
         text = f"input_size={self.input_size}, hidden_size={self.hidden_size}"
@@ -324,10 +329,7 @@ class _RNNBase(Module):
         return f"_l{layer}" + ("_reverse" if direction == 1 else "")
 
     def reset_parameters(self):
-        """Every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+        _uniform_reset(self)
 
     def extra_repr(self):
         text = f"input_size={self.input_size}, hidden_size={self.hidden_size}"

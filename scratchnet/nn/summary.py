@@ -8,7 +8,7 @@ from .. import creation
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 
-__all__ = ["summary"]
+__all__ = ["summary", "layer_outputs"]
 
 
 def _shape_text(out):
@@ -30,31 +30,21 @@ def summary(model, input_shape, dtype=None, device=None, print_fn=print):
     >>> "Total params: 15" in text
     True
     """
-    rows = []
-    hooks = []
-    for name, module in model.named_modules():
-        if name == "" or any(True for _ in module.children()):
-            continue   # containers: their layers are listed instead
-
-        def record(m, inputs, out, name=name):
-            own = sum(p.numel() for p in m.parameters(recurse=False))
-            rows.append((f"{name} ({type(m).__name__})", _shape_text(out), own))
-        hooks.append(module.register_forward_hook(record))
-    if not hooks:
-        model_name = type(model).__name__
-        hooks.append(model.register_forward_hook(
-            lambda m, i, o: rows.append((model_name, _shape_text(o), m.num_parameters()))))
-    was_training = model.training
+    layers = [(name, m) for name, m in model.named_modules()
+              if name and not any(True for _ in m.children())]   # containers: list theirs
+    if not layers:
+        layers = [(type(model).__name__, model)]
     device = model.device if device is None else device
     x = creation.zeros((1,) + tuple(input_shape), dtype=dtype, device=device)
-    try:
-        model.eval()
-        with no_grad():
-            model(x)
-    finally:
-        model.train(was_training)
-        for h in hooks:
-            h.remove()
+    outputs = layer_outputs(model, x, layers)
+    rows = []
+    for name, module in layers:
+        if module is model:
+            own = model.num_parameters()
+        else:
+            own = sum(p.numel() for p in module.parameters(recurse=False))
+            name = f"{name} ({type(module).__name__})"
+        rows.append((name, _shape_text(outputs.get(id(module))), own))
     total = model.num_parameters()
     trainable = model.num_parameters(trainable_only=True)
     headers = ("Layer (type)", "Output shape", "Param #")
@@ -71,3 +61,25 @@ def summary(model, input_shape, dtype=None, device=None, print_fn=print):
     if print_fn is not None:
         print_fn(text)
     return text
+
+
+def layer_outputs(model, x, layers):
+    """Run ``model(x)`` once in eval mode without recording a graph, and return
+    {id(layer): its output} for each (name, layer) in ``layers`` (forward hooks, removed
+    afterwards; the model's train/eval mode is restored, batch-norm statistics untouched)."""
+    outputs = {}
+    hooks = []
+    for _, layer in layers:
+        def record(m, inputs, out):
+            outputs[id(m)] = out
+        hooks.append(layer.register_forward_hook(record))
+    was_training = model.training
+    try:
+        model.eval()
+        with no_grad():
+            model(x)
+    finally:
+        model.train(was_training)
+        for h in hooks:
+            h.remove()
+    return outputs

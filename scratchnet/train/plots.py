@@ -458,8 +458,6 @@ def plot_feature_maps(model, image, path, layers=None, max_maps=16):
     'maps.png'
     """
     fn = "plot_feature_maps"
-    from ..autograd.grad_mode import no_grad
-
     if max_maps < 1:
         raise ValueError(f"{fn}: max_maps must be >= 1, got {max_maps}")
     chosen = _chosen_layers(model, layers, fn)
@@ -473,25 +471,12 @@ def plot_feature_maps(model, image, path, layers=None, max_maps=16):
     dtype = first.dtype if first is not None else backend.get_default_dtype()
     inputs = Tensor(x, dtype=dtype, device=model.device)
 
-    outputs = {}
-    hooks = []
-    for name, module in chosen:
-        def record(m, args, out, name=name):
-            outputs[name] = out
-        hooks.append(module.register_forward_hook(record))
-    was_training = model.training
-    try:
-        model.eval()
-        with no_grad():
-            model(inputs)
-    finally:
-        model.train(was_training)
-        for hook in hooks:
-            hook.remove()
+    from ..nn.summary import layer_outputs
+    outputs = layer_outputs(model, inputs, chosen)
 
     rows = []
     for name, module in chosen:
-        out = outputs.get(name)
+        out = outputs.get(id(module))
         if out is None:
             raise ValueError(f"{fn}: layer {name!r} did not run during the forward pass")
         if not isinstance(out, Tensor) or out.ndim != 4:
