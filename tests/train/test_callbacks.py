@@ -1,0 +1,136 @@
+"""Callbacks: early stopping, checkpoints, loggers, lambda callbacks, the progress bar."""
+import io
+import json
+
+import numpy as np
+import pytest
+
+import scratchnet as sn
+from scratchnet.data import ArrayDataset, DataLoader
+from scratchnet.train import (
+    CSVLogger, EarlyStopping, JSONLogger, LambdaCallback, LearningRateScheduler,
+    ModelCheckpoint, Trainer,
+)
+from scratchnet.train.callbacks import resolve_mode
+from scratchnet.train.progress import Progress
+
+
+def setup(seed=0, lr=0.1, n=96):
+    sn.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 2)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] > 0).astype(np.int64)
+    train = DataLoader(ArrayDataset(x[:64], y[:64]), batch_size=16, shuffle=True, seed=seed)
+    val = DataLoader(ArrayDataset(x[64:], y[64:]), batch_size=32)
+    model = sn.nn.Sequential(sn.nn.Linear(2, 8), sn.nn.Tanh(), sn.nn.Linear(8, 2))
+    opt = sn.optim.SGD(model.parameters(), lr=lr)
+    return model, opt, train, val
+
+
+def scripted(values, key="val_loss"):
+    """A callback that overwrites the monitored value with a fixed script, epoch by epoch,
+    so that early stopping and best-only checkpoints can be tested exactly."""
+    def on_epoch_end(epoch, logs):
+        logs[key] = values[epoch - 1]
+    return LambdaCallback(on_epoch_end=on_epoch_end)
+
+
+def test_early_stopping_stops_after_patience_and_restores_the_best_weights(capsys):
+    model, opt, train, val = setup()
+    snapshots = {}
+    keep = LambdaCallback(on_epoch_end=lambda e, logs: snapshots.__setitem__(
+        e, {k: v.numpy().copy() for k, v in model.state_dict().items()}))
+    stop = EarlyStopping("val_loss", patience=2, restore_best_weights=True)
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=1,
+                      callbacks=[scripted([0.9, 0.5, 0.6, 0.4, 0.45, 0.5, 0.3, 0.2]), keep,
+                                 stop])
+    history = trainer.fit(train, 8, val)
+    assert history.epoch == [1, 2, 3, 4, 5, 6]         # 0.4 at epoch 4, then 2 worse
+    assert stop.stopped_epoch == 6 and stop.best_epoch == 4
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), snapshots[4][k])
+    assert "early stopping at epoch 6" in capsys.readouterr().out
+
+
+def test_early_stopping_min_delta_and_max_mode():
+    model, opt, train, val = setup()
+    stop = EarlyStopping("val_accuracy", patience=1, min_delta=0.05)
+    assert stop.tracker.mode == "max"
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+                      callbacks=[scripted([0.5, 0.53, 0.9], "val_accuracy"), stop])
+    history = trainer.fit(train, 3, val)
+    assert history.epoch == [1, 2]                     # +0.03 is not an improvement
+
+
+def test_monitoring_something_not_logged_is_a_clear_error():
+    model, opt, train, _ = setup()
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+                      callbacks=[EarlyStopping("val_loss")])
+    with pytest.raises(KeyError, match="val_loss.*needs? a val_loader"):
+        trainer.fit(train, 1)
+
+
+def test_model_checkpoint_every_epoch_and_best_only(tmp_path):
+    model, opt, train, val = setup()
+    every = ModelCheckpoint(tmp_path / "ckpt-{epoch:02d}.npz")
+    best = ModelCheckpoint(tmp_path / "best.npz", monitor="val_loss", save_best_only=True)
+    saved_epochs = []
+    spy = LambdaCallback(on_epoch_end=lambda e, logs: saved_epochs.append(best.last_saved))
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+                      callbacks=[scripted([0.9, 0.5, 0.7, 0.4]), every, best, spy])
+    trainer.fit(train, 4, val)
+    assert sorted(p.name for p in tmp_path.glob("ckpt-*.npz")) == [
+        "ckpt-01.npz", "ckpt-02.npz", "ckpt-03.npz", "ckpt-04.npz"]
+    state = sn.load(tmp_path / "best.npz")
+    assert state["epoch"] == 4 and state["format"] == "scratchnet-checkpoint"
+    assert set(state) >= {"model", "optimizer", "scheduler", "history", "rng", "train_loader"}
+    assert sn.load(tmp_path / "ckpt-02.npz")["epoch"] == 2
+
+
+def test_csv_and_json_loggers_write_after_every_epoch(tmp_path):
+    model, opt, train, val = setup()
+    seen = []
+    spy = LambdaCallback(on_epoch_end=lambda e, logs: seen.append(
+        len((tmp_path / "h.csv").read_text().splitlines())))
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+                      callbacks=[CSVLogger(tmp_path / "h.csv"), JSONLogger(tmp_path / "h.json"),
+                                 spy])
+    trainer.fit(train, 3, val)
+    assert seen == [2, 3, 4]                           # header + one row per epoch so far
+    data = json.loads((tmp_path / "h.json").read_text())
+    assert data["epoch"] == [1, 2, 3] and len(data["history"]["val_loss"]) == 3
+
+
+def test_learning_rate_scheduler_callback():
+    model, opt, train, val = setup(lr=0.1)
+    sched = sn.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+                      callbacks=[LearningRateScheduler(sched)])
+    history = trainer.fit(train, 3, val)
+    assert history.history["lr"] == pytest.approx([0.1, 0.05, 0.025])
+
+
+def test_resolve_mode():
+    assert resolve_mode("val_loss") == "min" and resolve_mode("accuracy") == "max"
+    assert resolve_mode("val_mse") == "min" and resolve_mode("val_f1") == "max"
+    assert resolve_mode("val_accuracy", "min") == "min"
+    with pytest.raises(ValueError):
+        resolve_mode("loss", "up")
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_on_a_terminal_shows_live_metrics():
+    stream = FakeTerminal()
+    progress = Progress(verbose=1, stream=stream)
+    assert progress.use_bar
+    progress.begin_epoch(1, 2, steps=3)
+    for step in range(3):
+        progress.update(1, {"loss": 1.0 / (step + 1)})
+    progress.end_epoch({"loss": 0.3333, "accuracy": 0.9, "lr": 0.01})
+    text = stream.getvalue()
+    assert "epoch 1/2" in text and "3/3" in text and "accuracy 0.9000" in text
+    assert Progress(verbose=1, stream=io.StringIO()).use_bar is False
