@@ -128,7 +128,7 @@ class Trainer:
                 outputs.append(out.detach())
                 targets.append(y)
             if on_batch is not None:
-                on_batch(step, total_loss / count)
+                on_batch(step, total_loss / count, out, y, n)
         if count == 0:
             raise ValueError("the data loader yielded no batches (empty data set, or "
                              "drop_last with fewer samples than one batch)")
@@ -146,9 +146,20 @@ class Trainer:
         measured while the weights change, as Keras reports them)."""
         self.model.train()
         logs = {}
+        # Live metrics for the progress bar: the batch-size weighted mean of each batch's
+        # value, as Keras shows them; the epoch's logs are computed on all outputs at the end.
+        live = self.metrics if self.progress.use_bar else {}
+        sums = dict.fromkeys(live, 0.0)
+        seen = [0]
 
-        def on_batch(step, running_loss):
+        def on_batch(step, running_loss, out, y, n):
             logs["loss"] = running_loss
+            if live:
+                seen[0] += n
+                out_host, y_host = _concatenate([out.detach()]), _concatenate([y])
+                for name, fn in live.items():
+                    sums[name] += float(fn(out_host, y_host)) * n
+                    logs[name] = sums[name] / seen[0]
             self.progress.update(1, logs)
             self.callbacks.on_batch_end(step, {"loss": running_loss})
 

@@ -134,3 +134,13 @@ def test_progress_bar_on_a_terminal_shows_live_metrics():
     text = stream.getvalue()
     assert "epoch 1/2" in text and "3/3" in text and "accuracy 0.9000" in text
     assert Progress(verbose=1, stream=io.StringIO()).use_bar is False
+
+
+def test_fit_on_a_terminal_shows_live_loss_and_accuracy_in_the_bar(monkeypatch):
+    model, opt, train, val = setup()
+    stream = FakeTerminal()
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, metrics=["accuracy"], verbose=1)
+    trainer.progress = Progress(verbose=1, stream=stream)
+    trainer.fit(train, 1, val)
+    text = stream.getvalue()
+    assert "loss" in text and "accuracy" in text and "val_accuracy" in text
