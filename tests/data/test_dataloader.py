@@ -203,3 +203,15 @@ def test_batch_sampler_object_works_with_len():
     bs = BatchSampler(SequentialSampler(range(7)), 3)
     loader = DataLoader(labelled(7), batch_sampler=bs)
     assert len(loader) == 3
+
+
+def test_state_dict_resumes_the_sequence_of_shuffles():
+    full = DataLoader(labelled(40), batch_size=8, shuffle=True, seed=5)
+    epochs = [epoch_labels(full) for _ in range(3)]
+    first = DataLoader(labelled(40), batch_size=8, shuffle=True, seed=5)
+    epoch_labels(first)
+    state = first.state_dict()
+    resumed = DataLoader(labelled(40), batch_size=8, shuffle=True, seed=5)
+    resumed.load_state_dict(state)
+    assert np.array_equal(epoch_labels(resumed), epochs[1])
+    assert np.array_equal(epoch_labels(resumed), epochs[2])
