@@ -54,6 +54,16 @@ def device(request):
 
 
 @pytest.fixture
+def cuda_device():
+    """"cuda" for tests that need a GPU beside the CPU (moving tensors between the two);
+    skipped, with the reason, where there is none."""
+    reason = _cuda_skip_reason()
+    if reason:
+        pytest.skip(f"CUDA backend: {reason}")
+    return "cuda"
+
+
+@pytest.fixture
 def xp(device):
     """The array module (numpy or cupy) of the ``device`` under test."""
     return sn.backend.array_module(device)

@@ -154,8 +154,7 @@ def test_incomplete_folder_is_skipped_and_mismatched_files_rejected(isolated):
 # ------------------------------------------------------------------------- the real data
 def real(datasets_dir, train):
     folder = datasets_dir / "fashion-mnist"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} not present")
+    assert folder.is_dir(), f"{folder} is missing from the real data sets"
     return FashionMNIST(root=folder, train=train, download=False)
 
 

@@ -717,11 +717,10 @@ def test_shape_mismatches_are_errors_except_missing_leading_ones(device):
         F.binary_cross_entropy(x, x, weight=const(np.ones(4), device))
 
 
-def test_devices_targets_on_another_device(device):
+def test_devices_targets_on_another_device(cuda_device):
     """Class labels (constants, often from a CPU loader) follow the logits to their device;
     any other tensor on another device is an error naming the loss."""
-    if device == "cpu":
-        pytest.skip("needs a second device")
+    device = cuda_device
     x = const(np.zeros((2, 3)), device)
     loss = F.cross_entropy(x, sn.tensor([0, 2]))
     assert loss.device == x.device
