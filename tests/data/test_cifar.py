@@ -12,17 +12,6 @@ from scratchnet.data.datasets import CIFAR10, CIFAR100, CorruptFileError, downlo
 from .formats import cifar10_members, cifar100_members, write_folder, write_tar
 
 
-@pytest.fixture
-def isolated(tmp_path, monkeypatch):
-    monkeypatch.delenv("SCRATCHNET_DATA", raising=False)
-    monkeypatch.setenv("SCRATCHNET_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(download, "SYSTEM_DIRS", [str(tmp_path / "system")])
-
-    def offline(url, timeout=60):
-        raise OSError("offline (test)")
-
-    monkeypatch.setattr(download, "fetch", offline)
-    return tmp_path
 
 
 @pytest.mark.parametrize("protocol", [2, 4])
