@@ -8,7 +8,7 @@ and every op as a function (``sn.exp``, ``sn.matmul``, ``sn.softmax``...).
 >>> w = sn.randn(3, requires_grad=True)
 >>> loss = (w * w).sum()
 >>> loss.backward()
->>> bool(((w.grad - 2 * w).abs() < 1e-6).all())
+>>> ((w.grad - 2 * w).abs() < 1e-6).all().item()
 True
 """
 import numpy as _numpy
@@ -30,6 +30,10 @@ from .ops import abs, max, min, pow, sum  # noqa: F401  (shadow builtins only in
 from .creation import *  # noqa: F401,F403
 from .serialization import load, save  # noqa: F401
 from . import data, models, nn, optim, train  # noqa: F401
+# PyTorch's module names: torch.utils.data, torch.cuda, torch.accelerator, torch.device
+# (docs/porting.md). Aliases of the modules above, not copies.
+from . import accelerator, cuda, utils, vision  # noqa: F401
+from .devices import device  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -43,3 +47,14 @@ int32 = _numpy.int32
 int64 = _numpy.int64
 uint8 = _numpy.uint8
 bool_ = _numpy.bool_
+int16 = _numpy.int16
+
+# PyTorch's short dtype names (``torch.float``, ``torch.long``...): the same NumPy dtypes.
+# Defined last because they shadow the builtins float/int/bool inside this module.
+half = float16
+float = float32   # noqa: A001
+double = float64
+short = int16
+int = int32       # noqa: A001
+long = int64
+bool = bool_      # noqa: A001
