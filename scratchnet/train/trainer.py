@@ -34,12 +34,14 @@ __all__ = ["Trainer", "fit", "evaluate", "predict"]
 CHECKPOINT_FORMAT = "scratchnet-checkpoint"
 
 
-def _metric_functions(metrics):
-    from .metrics import get_metric
+def _metric_functions(metrics, loss_fn=None):
+    from .metrics import get_metric, outputs_are_logits
+    # A model trained with BCEWithLogitsLoss outputs logits: its binary accuracy cuts at 0.
+    from_logits = outputs_are_logits(loss_fn)
     out = {}
     for m in metrics or ():
         if isinstance(m, str):
-            out[m] = get_metric(m)
+            out[m] = get_metric(m, from_logits=from_logits)
         elif callable(m):
             out[getattr(m, "__name__", f"metric{len(out)}")] = m
         else:
@@ -121,7 +123,7 @@ class Trainer:
                  callbacks=(), device=None, verbose=1, monitor=None, meta=None):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.scheduler = scheduler
-        self.metrics = _metric_functions(metrics)
+        self.metrics = _metric_functions(metrics, loss_fn)
         self.callbacks = CallbackList(callbacks)
         self.callbacks.set_trainer(self)
         self.device = None if device is None else backend.normalize_device(device)
