@@ -36,6 +36,7 @@ from .dataset import ArrayDataset, Dataset, Subset
 __all__ = [
     "random_split", "train_test_split", "holdout_split", "KFold", "StratifiedKFold",
     "RepeatedKFold", "RepeatedStratifiedKFold", "cross_validate", "CrossValidationResult",
+    "TimeSeriesSplit",
 ]
 
 
@@ -393,6 +394,59 @@ class RepeatedStratifiedKFold(RepeatedKFold):
     """
 
     _fold_class = StratifiedKFold
+
+
+class TimeSeriesSplit:
+    """Forward-chaining splits for ordered data (scikit-learn's): fold k tests on the k-th of
+    ``n_splits`` consecutive blocks at the end and trains on everything before it (less a
+    ``gap``), so no fold trains on its future.
+
+    ``test_size`` defaults to ``n // (n_splits + 1)``; ``max_train_size`` keeps only the
+    latest samples for training. Raises ValueError when the samples are too few.
+
+    >>> from scratchnet.data import TimeSeriesSplit
+    >>> for train, test in TimeSeriesSplit(n_splits=3).split(6):
+    ...     print(train.tolist(), test.tolist())
+    [0, 1, 2] [3]
+    [0, 1, 2, 3] [4]
+    [0, 1, 2, 3, 4] [5]
+    """
+
+    def __init__(self, n_splits=5, *, max_train_size=None, test_size=None, gap=0):
+        if not isinstance(n_splits, numbers.Integral) or n_splits < 2:
+            raise ValueError(f"TimeSeriesSplit: n_splits must be an int >= 2, got {n_splits!r}")
+        for name, value, low in (("max_train_size", max_train_size, 1),
+                                 ("test_size", test_size, 1), ("gap", gap, 0)):
+            if value is not None and (not isinstance(value, numbers.Integral)
+                                      or isinstance(value, bool) or value < low):
+                raise ValueError(f"TimeSeriesSplit: {name} must be an int >= {low}, "
+                                 f"got {value!r}")
+        self.n_splits, self.max_train_size = int(n_splits), max_train_size
+        self.test_size, self.gap = test_size, int(gap)
+
+    def get_n_splits(self, X=None, y=None):
+        return self.n_splits
+
+    def split(self, X, y=None, groups=None):
+        """Yield ``(train_indices, test_indices)`` int64 arrays, earliest test block first."""
+        n = _num_samples(X)
+        test_size = self.test_size if self.test_size is not None else n // (self.n_splits + 1)
+        if self.n_splits + 1 > n:
+            raise ValueError(f"TimeSeriesSplit: cannot make {self.n_splits} splits of {n} "
+                             f"samples (needs at least {self.n_splits + 1})")
+        if n - self.gap - test_size * self.n_splits <= 0:
+            raise ValueError(f"TimeSeriesSplit: {n} samples are too few for {self.n_splits} "
+                             f"test blocks of {test_size} and a gap of {self.gap}")
+        indices = numpy.arange(n)
+        for start in range(n - self.n_splits * test_size, n, test_size):
+            train_end = start - self.gap
+            train_start = 0 if self.max_train_size is None else max(
+                0, train_end - self.max_train_size)
+            yield indices[train_start:train_end], indices[start:start + test_size]
+
+    def __repr__(self):
+        return (f"TimeSeriesSplit(n_splits={self.n_splits}, max_train_size="
+                f"{self.max_train_size}, test_size={self.test_size}, gap={self.gap})")
 
 
 # ------------------------------------------------------------------------ cross-validation

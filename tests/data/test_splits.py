@@ -226,3 +226,23 @@ def test_cross_validate_gives_a_stratified_splitter_the_labels():
     cross_validate(lambda: None, ds, train_fn=train_fn,
                    cv=RepeatedStratifiedKFold(2, 2, seed=0))
     assert seen == [[2, 2, 2]] * 4
+
+
+def test_time_series_split_as_scikit_learn():
+    from scratchnet.data import TimeSeriesSplit
+
+    # scikit-learn's documented example: 6 samples, 5 splits -> test blocks of one sample
+    folds = [(tr.tolist(), te.tolist()) for tr, te in TimeSeriesSplit(5).split(6)]
+    assert folds == [([0], [1]), ([0, 1], [2]), ([0, 1, 2], [3]), ([0, 1, 2, 3], [4]),
+                     ([0, 1, 2, 3, 4], [5])]
+    # 12 samples, test_size=2, gap=2: the last 3 blocks of 2, trains end 2 before each
+    folds = [(tr.tolist(), te.tolist())
+             for tr, te in TimeSeriesSplit(3, test_size=2, gap=2).split(12)]
+    assert folds == [([0, 1, 2, 3], [6, 7]), ([0, 1, 2, 3, 4, 5], [8, 9]),
+                     ([0, 1, 2, 3, 4, 5, 6, 7], [10, 11])]
+    folds = [tr.tolist() for tr, _ in TimeSeriesSplit(3, max_train_size=2).split(8)]
+    assert folds == [[0, 1], [2, 3], [4, 5]]
+    with pytest.raises(ValueError, match="at least 6"):
+        list(TimeSeriesSplit(5).split(5))
+    with pytest.raises(ValueError, match="too few"):
+        list(TimeSeriesSplit(3, test_size=3, gap=2).split(10))
