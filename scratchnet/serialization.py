@@ -14,7 +14,6 @@ tensor([1., 1.])
 import io
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy
@@ -70,17 +69,86 @@ def _decode(node, arrays, device):
     return node
 
 
+# Temporary files are named ``.<target>.tmp-<pid>-<random>`` so that a later write to the same
+# target can tell its own leftovers (from a killed process) from another writer's live file.
+_TEMP_MARK = ".tmp-"
+# A temp file whose writer is still alive (or on another machine sharing the folder) is left
+# alone unless it is this old: no write of a checkpoint or a data set takes a day.
+STALE_TEMP_SECONDS = 24 * 3600
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):   # exists but is not ours (or cannot tell): alive
+        return True
+    return True
+
+
+def temp_path(path):
+    """A fresh temporary name next to ``path``: ``.<name>.tmp-<pid>-<random>``."""
+    path = os.fspath(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(folder, f".{name}{_TEMP_MARK}{os.getpid()}-{os.urandom(4).hex()}")
+
+
+def remove_stale_temps(path, max_age=STALE_TEMP_SECONDS):
+    """Delete temporary files that killed writes to ``path`` left behind; returns them.
+
+    A temp file is stale when the process that named it has ended, or when it is older than
+    ``max_age`` seconds. Files of live writers, and anything not named by ``temp_path`` (or by
+    the ``.<name>.XXXXXXXX.tmp`` names of earlier versions, removed by age only), stay.
+    """
+    import time
+
+    folder, name = os.path.split(os.path.abspath(os.fspath(path)))
+    prefix = f".{name}{_TEMP_MARK}"
+    removed = []
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        legacy = entry.startswith(f".{name}.") and entry.endswith(".tmp")
+        if not (entry.startswith(prefix) or legacy):
+            continue
+        full = os.path.join(folder, entry)
+        try:
+            old = now - os.stat(full).st_mtime > max_age
+        except OSError:
+            continue
+        dead = False
+        if entry.startswith(prefix):
+            pid = entry[len(prefix):].split("-", 1)[0]
+            dead = pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid))
+        if dead or old:
+            try:
+                os.remove(full)
+                removed.append(full)
+            except OSError:
+                pass
+    return removed
+
+
 def atomic_write(path, write):
     """Call ``write(file_object)`` on a temporary file, then rename it to ``path``.
 
     The rename is atomic on POSIX and Windows, so readers see the old file or the new one,
     never a partial one; on any error the temporary file is removed and the old file stays.
+    A process killed mid-write cannot remove its temporary file, so each write first removes
+    the stale ones of earlier writes to the same path (see ``remove_stale_temps``). The file
+    gets the permissions of any new file, 0666 less the process umask (not mkstemp's 0600).
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=folder)
+    remove_stale_temps(path)
+    tmp = temp_path(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)

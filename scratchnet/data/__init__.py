@@ -38,7 +38,7 @@ from .sampler import (
 )
 from .splits import (
     CrossValidationResult, KFold, RepeatedKFold, RepeatedStratifiedKFold, StratifiedKFold,
-    cross_validate, holdout_split, random_split, train_test_split,
+    TimeSeriesSplit, cross_validate, holdout_split, random_split, train_test_split,
 )
 
 __all__ = [
@@ -49,5 +49,5 @@ __all__ = [
     "holdout_split", "KFold", "StratifiedKFold", "RepeatedKFold", "RepeatedStratifiedKFold",
     "cross_validate", "CrossValidationResult", "one_hot", "StandardScaler", "MinMaxScaler",
     "Imputer", "impute_missing", "vectorize_sequences", "class_weights", "transforms",
-    "datasets", "toy",
+    "datasets", "toy", "TimeSeriesSplit",
 ]

@@ -12,6 +12,16 @@ How it works, and why it keeps the order of ``num_workers=0``:
 
 Same indices, same seeds, same function: the batches equal those of ``num_workers=0``.
 
+A Dataset that draws from Python's ``random`` or NumPy's global ``numpy.random`` would get
+the same draws in every worker (forked copies of one state) and every epoch (each epoch forks
+afresh). So each worker seeds both global generators, and scratchnet's own, from its worker
+seed (the epoch's seed plus its id, PyTorch's rule) when it starts, before
+``worker_init_fn``, and again at each new epoch when the workers persist. Such draws then
+differ between workers and epochs and repeat for a fixed loader seed; they are not the
+draws of ``num_workers=0``, which leaves the main process's global generators alone
+(scratchnet's random transforms draw from the per-batch generator instead, and so are the
+same whatever the number of workers).
+
 Shutting down: workers are daemonic processes; the pool sends each a ``None`` (stop), joins
 it, and terminates any that do not stop in time, so no zombie or orphan stays behind when a
 loop breaks early, an error is raised, or the interpreter exits. A worker whose parent died
@@ -19,7 +29,10 @@ notices within a second and exits.
 """
 import os
 import queue
+import random
 import weakref
+
+import numpy
 
 from .. import backend
 
@@ -49,6 +62,15 @@ class WorkerInfo:
 
 
 _worker_info = None
+
+
+def _seed_worker_generators(seed):
+    """Seed Python's ``random``, NumPy's global generator and scratchnet's from one worker
+    seed; SeedSequence spreads neighbouring seeds (base + 0, base + 1) far apart."""
+    state = numpy.random.SeedSequence(seed).generate_state(4)
+    numpy.random.seed(int(state[0]))
+    random.seed(int.from_bytes(state.tobytes(), "little"))
+    backend.manual_seed(seed % 2**32)
 
 
 def get_worker_info():
@@ -104,12 +126,13 @@ def _worker_loop(payload, index_queue, result_queue, worker_id, num_workers, see
             payload = pickle.loads(index_queue.get())
         fetch, dataset, init_fn = payload
         _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
-        backend.manual_seed(seed % 2**32)
+        _seed_worker_generators(seed)
         if init_fn is not None:
             init_fn(worker_id)
     except Exception as exc:
         result_queue.put((None, None, _RemoteError(worker_id, exc)))
         return
+    epoch = None
     try:
         while True:
             try:
@@ -121,6 +144,13 @@ def _worker_loop(payload, index_queue, result_queue, worker_id, num_workers, see
             if task is None:
                 return
             task_id, indices, batch_seed = task
+            if isinstance(task_id, tuple):
+                if epoch is not None and task_id[0] != epoch:
+                    # A persistent worker starting a new epoch: reseed as a fresh one would be.
+                    seed = batch_seed[0] % 2**62 + worker_id
+                    _worker_info.seed = seed
+                    _seed_worker_generators(seed)
+                epoch = task_id[0]
             try:
                 batch = fetch(indices, batch_seed)
             except Exception as exc:

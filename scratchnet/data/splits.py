@@ -36,6 +36,7 @@ from .dataset import ArrayDataset, Dataset, Subset
 __all__ = [
     "random_split", "train_test_split", "holdout_split", "KFold", "StratifiedKFold",
     "RepeatedKFold", "RepeatedStratifiedKFold", "cross_validate", "CrossValidationResult",
+    "TimeSeriesSplit",
 ]
 
 
@@ -147,7 +148,11 @@ def _stratified_counts(class_sizes, n_take):
 def _split_indices(n, n_train, n_test, stratify, shuffle, rng, where):
     """``(train, test)`` index arrays, stratified by the labels ``stratify`` when given."""
     if stratify is None:
-        order = rng.permutation(n) if shuffle else numpy.arange(n)
+        if not shuffle:
+            # scikit-learn's rule: the first n_train samples train, the next n_test test, so
+            # on a time series the model is tested on the future, never trained on it.
+            return numpy.arange(n_train), numpy.arange(n_train, n_train + n_test)
+        order = rng.permutation(n)
         return order[n_test:n_test + n_train], order[:n_test]
     if not shuffle:
         raise ValueError(f"{where}: stratify needs shuffle=True")
@@ -189,7 +194,10 @@ def train_test_split(*arrays, test_size=None, train_size=None, stratify=None, sh
 
     Returns ``[a_train, a_test, b_train, b_test, ...]``, scikit-learn's order. ``test_size``
     is a fraction (rounded up) or a count; 25% when neither size is given. ``stratify=labels``
-    keeps each class's share the same on both sides.
+    keeps each class's share the same on both sides. ``shuffle=False`` keeps the order: the
+    first samples train and the last ``test_size`` test (scikit-learn's rule; on a time
+    series the test set is the future). ``stratify`` needs ``shuffle=True``.
+
 
     >>> import numpy as np
     >>> from scratchnet.data import train_test_split
@@ -197,6 +205,8 @@ def train_test_split(*arrays, test_size=None, train_size=None, stratify=None, sh
     >>> X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.4, stratify=y, seed=0)
     >>> X_tr.shape, np.bincount(y_te).tolist()
     ((6, 2), [2, 2])
+    >>> train_test_split(np.arange(5), test_size=2, shuffle=False)
+    [array([0, 1, 2]), array([3, 4])]
     """
     if not arrays:
         raise ValueError("train_test_split: give at least one array")
@@ -295,21 +305,27 @@ class KFold:
 class StratifiedKFold(KFold):
     """K-fold where every fold keeps the class proportions of ``y`` (within one sample).
 
-    Samples are ordered class by class (shuffled within their class with ``shuffle``) and
-    dealt to the folds like cards, so each class spreads evenly over the folds.
+    scikit-learn's allocation: the samples of each class go, in their order (shuffled with
+    ``shuffle``), to fold 0 first, then fold 1, ... in consecutive blocks, whose sizes make
+    every fold's class counts differ by at most one. Without ``shuffle`` a class's
+    neighbouring samples therefore stay together, as in ``KFold(shuffle=False)``.
 
     >>> import numpy as np
     >>> from scratchnet.data import StratifiedKFold
     >>> y = np.array([0] * 6 + [1] * 3)
-    >>> [np.bincount(y[test]).tolist() for _, test in StratifiedKFold(3).split(y, y)]
-    [[2, 1], [2, 1], [2, 1]]
+    >>> [test.tolist() for _, test in StratifiedKFold(3).split(y, y)]
+    [[0, 1, 6], [2, 3, 7], [4, 5, 8]]
     """
 
     def _fold_of(self, n, y, rng):
         if y is None:
             raise ValueError("StratifiedKFold.split needs the labels: split(X, y)")
         labels = _labels(y, n, "StratifiedKFold")
-        _, inverse, counts = numpy.unique(labels, return_inverse=True, return_counts=True)
+        _, first, inverse = numpy.unique(labels, return_index=True, return_inverse=True)
+        # Classes numbered in order of first appearance, as scikit-learn does: it decides
+        # which classes' extra samples go to the first folds.
+        encoded = numpy.argsort(numpy.argsort(first))[inverse.reshape(-1)]
+        counts = numpy.bincount(encoded)
         if counts.max() < self.n_splits:
             raise ValueError(f"StratifiedKFold: n_splits={self.n_splits} is more than the "
                              f"number of members of every class (largest: {counts.max()})")
@@ -317,11 +333,18 @@ class StratifiedKFold(KFold):
             warnings.warn(f"StratifiedKFold: the smallest class has only {counts.min()} "
                           f"members, fewer than n_splits={self.n_splits}; some folds will "
                           "have none of it", UserWarning, stacklevel=3)
-        order = rng.permutation(n) if self.shuffle else numpy.arange(n)
-        # Stable sort by class keeps the (shuffled) order within each class.
-        order = order[numpy.argsort(inverse[order], kind="stable")]
+        # Deal the samples, sorted by class, to the folds like cards: fold k's count of each
+        # class. Which samples of a class go to which fold is decided below, in blocks.
+        dealt = numpy.sort(encoded)
+        allocation = numpy.stack([numpy.bincount(dealt[k::self.n_splits],
+                                                 minlength=len(counts))
+                                  for k in range(self.n_splits)])
         fold = numpy.empty(n, numpy.int64)
-        fold[order] = numpy.arange(n) % self.n_splits
+        for c in range(len(counts)):
+            folds_of_class = numpy.repeat(numpy.arange(self.n_splits), allocation[:, c])
+            if self.shuffle:
+                folds_of_class = rng.permutation(folds_of_class)
+            fold[encoded == c] = folds_of_class
         return fold
 
 
@@ -373,6 +396,59 @@ class RepeatedStratifiedKFold(RepeatedKFold):
     _fold_class = StratifiedKFold
 
 
+class TimeSeriesSplit:
+    """Forward-chaining splits for ordered data (scikit-learn's): fold k tests on the k-th of
+    ``n_splits`` consecutive blocks at the end and trains on everything before it (less a
+    ``gap``), so no fold trains on its future.
+
+    ``test_size`` defaults to ``n // (n_splits + 1)``; ``max_train_size`` keeps only the
+    latest samples for training. Raises ValueError when the samples are too few.
+
+    >>> from scratchnet.data import TimeSeriesSplit
+    >>> for train, test in TimeSeriesSplit(n_splits=3).split(6):
+    ...     print(train.tolist(), test.tolist())
+    [0, 1, 2] [3]
+    [0, 1, 2, 3] [4]
+    [0, 1, 2, 3, 4] [5]
+    """
+
+    def __init__(self, n_splits=5, *, max_train_size=None, test_size=None, gap=0):
+        if not isinstance(n_splits, numbers.Integral) or n_splits < 2:
+            raise ValueError(f"TimeSeriesSplit: n_splits must be an int >= 2, got {n_splits!r}")
+        for name, value, low in (("max_train_size", max_train_size, 1),
+                                 ("test_size", test_size, 1), ("gap", gap, 0)):
+            if value is not None and (not isinstance(value, numbers.Integral)
+                                      or isinstance(value, bool) or value < low):
+                raise ValueError(f"TimeSeriesSplit: {name} must be an int >= {low}, "
+                                 f"got {value!r}")
+        self.n_splits, self.max_train_size = int(n_splits), max_train_size
+        self.test_size, self.gap = test_size, int(gap)
+
+    def get_n_splits(self, X=None, y=None):
+        return self.n_splits
+
+    def split(self, X, y=None, groups=None):
+        """Yield ``(train_indices, test_indices)`` int64 arrays, earliest test block first."""
+        n = _num_samples(X)
+        test_size = self.test_size if self.test_size is not None else n // (self.n_splits + 1)
+        if self.n_splits + 1 > n:
+            raise ValueError(f"TimeSeriesSplit: cannot make {self.n_splits} splits of {n} "
+                             f"samples (needs at least {self.n_splits + 1})")
+        if n - self.gap - test_size * self.n_splits <= 0:
+            raise ValueError(f"TimeSeriesSplit: {n} samples are too few for {self.n_splits} "
+                             f"test blocks of {test_size} and a gap of {self.gap}")
+        indices = numpy.arange(n)
+        for start in range(n - self.n_splits * test_size, n, test_size):
+            train_end = start - self.gap
+            train_start = 0 if self.max_train_size is None else max(
+                0, train_end - self.max_train_size)
+            yield indices[train_start:train_end], indices[start:start + test_size]
+
+    def __repr__(self):
+        return (f"TimeSeriesSplit(n_splits={self.n_splits}, max_train_size="
+                f"{self.max_train_size}, test_size={self.test_size}, gap={self.gap})")
+
+
 # ------------------------------------------------------------------------ cross-validation
 class CrossValidationResult:
     """Per-fold scores, their ``mean`` and ``std`` (population, ``numpy.std``).
@@ -405,7 +481,9 @@ def cross_validate(build_model, dataset, k=5, train_fn=None, *, stratify=False, 
     trains it on ``train_set`` and returns a score (a number) measured on ``val_set``.
     ``dataset`` is a map-style dataset or an ``(X, y)`` pair of arrays. ``stratify=True`` keeps
     class proportions in every fold (labels from ``dataset.targets`` or ``y``); ``cv`` may be
-    any splitter (e.g. ``RepeatedKFold``) instead.
+    any splitter (e.g. ``RepeatedKFold``, ``StratifiedKFold``) instead: it is given the
+    labels (``dataset.targets``, ``y``, or ``stratify=labels``) whenever there are some, as
+    scikit-learn's ``cross_validate`` does.
 
     >>> import numpy as np
     >>> from scratchnet.data import cross_validate
@@ -429,6 +507,10 @@ def cross_validate(build_model, dataset, k=5, train_fn=None, *, stratify=False, 
         labels = numpy.asarray(_dataset_targets(dataset, "cross_validate"))
     elif stratify is not False and stratify is not None:
         labels = stratify
+    if cv is not None and labels is None and getattr(dataset, "targets", None) is not None:
+        # As scikit-learn's cross_validate passes y to every splitter: a StratifiedKFold
+        # given as cv= gets the labels without also asking for stratify=True.
+        labels = numpy.asarray(dataset.targets)
     if cv is None:
         cv = (StratifiedKFold if labels is not None else KFold)(k, shuffle=shuffle,
                                                                seed=seed if shuffle else None)

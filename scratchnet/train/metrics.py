@@ -10,10 +10,16 @@ How a classification ``output`` is read:
 * shape (N, C) with C > 1: scores, logits or probabilities; the predicted class is the argmax;
 * shape (N,) of integers (or bools): predicted class labels;
 * shape (N,) or (N, 1) of floats: binary scores. The prediction is 1 where
-  ``score > threshold``. Without a ``threshold`` the scores are read as probabilities
-  (threshold 0.5) when they all lie in [0, 1], else as logits (threshold 0, which is the
-  same decision, since sigmoid(0) = 0.5). Logits that all happen to fall in [0, 1] would be
-  misread, so pass ``threshold=0.0`` when your model outputs logits.
+  ``score > threshold``. How the scores are read is said, never guessed from their range:
+  ``from_logits=False`` (the default, as Keras' ``BinaryAccuracy``): probabilities, threshold
+  0.5, and scores outside [0, 1] raise an error; ``from_logits=True``: logits (e.g. a model
+  trained with ``BCEWithLogitsLoss``), threshold 0, the same decision since sigmoid(0) = 0.5.
+  An explicit ``threshold`` is compared with the raw scores as they are. ``fit`` passes
+  ``from_logits=True`` itself when the loss is ``BCEWithLogitsLoss``.
+* multi-label outputs (N, L) with 0/1 target rows (several classes per sample): not
+  ``accuracy`` (which raises), but ``subset_accuracy`` (every label of a sample right:
+  scikit-learn's ``accuracy_score``) or ``per_label_accuracy`` (the mean over labels of each
+  label's accuracy: Keras' ``binary_accuracy``, 1 - Hamming loss).
 
 ``target`` holds class indices, shape (N,) or (N, 1) (whole-valued floats such as BCE targets
 are fine), or one-hot rows (N, C), whose argmax is taken.
@@ -38,7 +44,7 @@ from ..autograd.tensor import Tensor
 __all__ = [
     "accuracy", "top_k_accuracy", "confusion_matrix", "precision", "recall", "f1_score",
     "classification_report", "mean_squared_error", "mean_absolute_error", "r2_score",
-    "get_metric", "metric_mode",
+    "get_metric", "metric_mode", "subset_accuracy", "per_label_accuracy", "outputs_are_logits",
 ]
 
 _AVERAGES = ("macro", "micro", "weighted", "binary", None)
@@ -78,6 +84,12 @@ def _as_array(x, what, fn):
 def _target_labels(target, fn):
     """Class indices (int64, shape (N,)) from indices (N,) / (N, 1) or one-hot rows (N, C)."""
     if target.ndim == 2 and target.shape[1] > 1:
+        if numpy.isin(target, (0, 1)).all() and (target.sum(axis=1) != 1).any():
+            raise ValueError(
+                f"{fn}: target rows of 0s and 1s that are not one-hot (a row with "
+                f"{int(target.sum(axis=1)[target.sum(axis=1) != 1][0])} ones) are multi-label; "
+                "use subset_accuracy (all labels of a sample right) or per_label_accuracy "
+                "(each label's accuracy, averaged)")
         return target.argmax(axis=1)      # one-hot or soft targets: the most likely class
     if target.ndim == 2:
         target = target[:, 0]
@@ -97,12 +109,29 @@ def _target_labels(target, fn):
     return labels
 
 
-def _predicted_labels(output, threshold, fn):
+def _binary_threshold(output, threshold, from_logits, fn):
+    """The cut-off for float binary scores: explicit, 0 for logits, 0.5 for probabilities
+    (which must then lie in [0, 1]: scores outside are logits read by mistake)."""
+    if threshold is not None:
+        return threshold
+    if from_logits:
+        return 0.0
+    low, high = output.min(), output.max()
+    if low < 0.0 or high > 1.0:
+        raise ValueError(
+            f"{fn}: binary scores from {low:.4g} to {high:.4g} are not probabilities (read "
+            "with threshold 0.5 by default); pass from_logits=True if the model outputs "
+            "logits (e.g. trained with BCEWithLogitsLoss), or an explicit threshold=")
+    return 0.5
+
+
+def _predicted_labels(output, threshold, fn, from_logits=False):
     """(predicted class indices, number of score columns or None, whether it was binary)."""
     if output.ndim == 2 and output.shape[1] > 1:
         if threshold is not None:
             raise ValueError(f"{fn}: threshold applies to binary scores of shape (N,) or "
                              f"(N, 1); output of shape {output.shape} is read by argmax")
+        # argmax picks the same class from logits or probabilities: from_logits is moot.
         return output.argmax(axis=1), output.shape[1], False
     if output.ndim == 2:
         output = output[:, 0]
@@ -110,20 +139,18 @@ def _predicted_labels(output, threshold, fn):
         raise ValueError(f"{fn}: output must be scores (N, C), binary scores (N,) / (N, 1) "
                          f"or labels (N,), got shape {output.shape}")
     if output.dtype.kind in "biu":
-        if threshold is not None:
-            raise ValueError(f"{fn}: output holds integer class labels; threshold applies "
-                             "only to floating binary scores")
+        if threshold is not None or from_logits:
+            raise ValueError(f"{fn}: output holds integer class labels; threshold and "
+                             "from_logits apply only to floating binary scores")
         labels = output.astype(numpy.int64)
         if labels.min() < 0:
             raise ValueError(f"{fn}: class indices must be >= 0, got {labels.min()} in output")
         return labels, None, False
-    if threshold is None:
-        is_probability = output.min() >= 0.0 and output.max() <= 1.0
-        threshold = 0.5 if is_probability else 0.0
+    threshold = _binary_threshold(output, threshold, from_logits, fn)
     return (output > threshold).astype(numpy.int64), None, True
 
 
-def _class_pair(output, target, threshold, fn):
+def _class_pair(output, target, threshold, fn, from_logits=False):
     """Predicted and true class indices of equal length, plus the number of score columns."""
     out = _as_array(output, "output", fn)
     tgt = _as_array(target, "target", fn)
@@ -131,13 +158,14 @@ def _class_pair(output, target, threshold, fn):
         raise ValueError(f"{fn}: output of shape {out.shape} and target of shape {tgt.shape} "
                          f"hold different numbers of samples ({out.shape[0]} vs "
                          f"{tgt.shape[0]})")
-    pred, columns, binary = _predicted_labels(out, threshold, fn)
     true = _target_labels(tgt, fn)
+    binary = out.dtype.kind == "f" and (out.ndim == 1 or (out.ndim == 2 and out.shape[1] == 1))
     if binary and true.max() > 1:
         raise ValueError(
             f"{fn}: output of shape {out.shape} with floating values is read as binary scores, "
             f"but target has class {true.max()}; pass scores of shape (N, C) or integer "
             "predicted labels (e.g. output.argmax(1))")
+    pred, columns, binary = _predicted_labels(out, threshold, fn, from_logits)
     if binary:
         columns = 2
     return pred, true, columns
@@ -156,17 +184,23 @@ def _safe_divide(numerator, denominator):
 # Classification
 # ---------------------------------------------------------------------------------------------
 @_higher_is_better(True)
-def accuracy(output, target, threshold=None):
+def accuracy(output, target, threshold=None, from_logits=False):
     """The fraction of samples whose predicted class is the true class.
 
     accuracy = (1/N) sum_i [pred_i == y_i]
+
+    Binary scores (N,) / (N, 1) are probabilities cut at 0.5, or with ``from_logits=True``
+    logits cut at 0; ``threshold`` overrides the cut-off. Raises ValueError for binary
+    scores outside [0, 1] without ``from_logits=True`` and for multi-label targets.
 
     >>> accuracy([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]], [0, 1, 1])
     0.6666666666666666
     >>> accuracy([0.2, 0.7, 0.9], [0, 1, 0])          # binary probabilities, threshold 0.5
     0.6666666666666666
+    >>> accuracy([-0.3, 0.4, 0.8], [0, 1, 0], from_logits=True)   # logits, threshold 0
+    0.6666666666666666
     """
-    pred, true, _ = _class_pair(output, target, threshold, "accuracy")
+    pred, true, _ = _class_pair(output, target, threshold, "accuracy", from_logits)
     return float(numpy.mean(pred == true))
 
 
@@ -206,7 +240,7 @@ def top_k_accuracy(output, target, k=5):
     return float(numpy.mean(rank < k))
 
 
-def confusion_matrix(output, target, num_classes=None, threshold=None):
+def confusion_matrix(output, target, num_classes=None, threshold=None, from_logits=False):
     """A (K, K) int64 matrix: entry [i, j] counts samples of true class i predicted as j.
 
     Rows are true classes and columns predictions, as in scikit-learn, so row sums are the
@@ -218,7 +252,8 @@ def confusion_matrix(output, target, num_classes=None, threshold=None):
            [0, 1, 0],
            [0, 1, 1]])
     """
-    pred, true, columns = _class_pair(output, target, threshold, "confusion_matrix")
+    pred, true, columns = _class_pair(output, target, threshold, "confusion_matrix",
+                                      from_logits)
     return _confusion(pred, true, columns, num_classes)
 
 
@@ -288,16 +323,18 @@ def _average_from_cm(cm, kind, average, fn):
     return float(per_class[seen].mean())
 
 
-def _classification_score(kind, fn, output, target, average, num_classes, threshold):
+def _classification_score(kind, fn, output, target, average, num_classes, threshold,
+                          from_logits=False):
     _check_average(average, fn)
-    pred, true, columns = _class_pair(output, target, threshold, fn)
+    pred, true, columns = _class_pair(output, target, threshold, fn, from_logits)
     columns = max(columns or 0, 2) if average == "binary" else columns
     cm = _confusion(pred, true, columns, num_classes)
     return _average_from_cm(cm, kind, average, fn)
 
 
 @_higher_is_better(True)
-def precision(output, target, average="macro", num_classes=None, threshold=None):
+def precision(output, target, average="macro", num_classes=None, threshold=None,
+              from_logits=False):
     """Of the samples predicted as class c, the fraction that really are c.
 
     precision_c = TP_c / (TP_c + FP_c), 0 when class c is never predicted.
@@ -310,11 +347,12 @@ def precision(output, target, average="macro", num_classes=None, threshold=None)
     array([0.5, 1. ])
     """
     return _classification_score("precision", "precision", output, target, average,
-                                 num_classes, threshold)
+                                 num_classes, threshold, from_logits)
 
 
 @_higher_is_better(True)
-def recall(output, target, average="macro", num_classes=None, threshold=None):
+def recall(output, target, average="macro", num_classes=None, threshold=None,
+           from_logits=False):
     """Of the samples of class c, the fraction predicted as c (a.k.a. sensitivity).
 
     recall_c = TP_c / (TP_c + FN_c), 0 when class c never occurs. ``average`` as in
@@ -324,11 +362,12 @@ def recall(output, target, average="macro", num_classes=None, threshold=None):
     array([1.        , 0.66666667])
     """
     return _classification_score("recall", "recall", output, target, average, num_classes,
-                                 threshold)
+                                 threshold, from_logits)
 
 
 @_higher_is_better(True)
-def f1_score(output, target, average="macro", num_classes=None, threshold=None):
+def f1_score(output, target, average="macro", num_classes=None, threshold=None,
+             from_logits=False):
     """The harmonic mean of precision and recall: high only when both are.
 
     F1_c = 2 P_c R_c / (P_c + R_c) = 2 TP_c / (2 TP_c + FP_c + FN_c), 0 when both are 0.
@@ -339,11 +378,11 @@ def f1_score(output, target, average="macro", num_classes=None, threshold=None):
     array([0.66666667, 0.8       ])
     """
     return _classification_score("f1", "f1_score", output, target, average, num_classes,
-                                 threshold)
+                                 threshold, from_logits)
 
 
 def classification_report(output, target, class_names=None, num_classes=None, threshold=None,
-                          digits=2):
+                          digits=2, from_logits=False):
     """A text table: precision, recall, F1 and support of each class, then the averages.
 
     The "micro avg" row equals accuracy for single-label problems; "macro avg" treats every
@@ -360,7 +399,7 @@ def classification_report(output, target, class_names=None, num_classes=None, th
     weighted avg      0.88      0.75      0.77         4
     """
     fn = "classification_report"
-    pred, true, columns = _class_pair(output, target, threshold, fn)
+    pred, true, columns = _class_pair(output, target, threshold, fn, from_logits)
     cm = _confusion(pred, true, columns, num_classes)
     k = len(cm)
     if class_names is None:
@@ -387,6 +426,83 @@ def classification_report(output, target, class_names=None, num_classes=None, th
                                            ("precision", "recall", "f1-score", "support")))
     lines = [header, ""] + [line(*row) for row in rows] + [""] + [line(*a) for a in averages]
     return "\n".join(text.rstrip() for text in lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Multi-label classification
+# ---------------------------------------------------------------------------------------------
+def _multilabel_pair(output, target, threshold, from_logits, fn):
+    """Predicted and true 0/1 matrices (N, L) from scores (or 0/1 predictions) and targets."""
+    out = _as_array(output, "output", fn)
+    tgt = _as_array(target, "target", fn)
+    out = out.reshape(len(out), -1) if out.ndim == 1 else out
+    tgt = tgt.reshape(len(tgt), -1) if tgt.ndim == 1 else tgt
+    if out.ndim != 2 or out.shape != tgt.shape:
+        raise ValueError(f"{fn}: output and target must both be (N, L), one column per label, "
+                         f"got shapes {out.shape} and {tgt.shape}")
+    if not numpy.isin(tgt, (0, 1)).all():
+        raise ValueError(f"{fn}: target must hold 0 or 1 for each label, got values such as "
+                         f"{tgt[~numpy.isin(tgt, (0, 1))][0].item()}")
+    if out.dtype.kind in "biu":
+        if threshold is not None or from_logits:
+            raise ValueError(f"{fn}: output holds 0/1 predictions; threshold and from_logits "
+                             "apply only to floating scores")
+        if not numpy.isin(out, (0, 1)).all():
+            raise ValueError(f"{fn}: integer output must be 0/1 predictions per label")
+        return out.astype(bool), tgt.astype(bool)
+    return out > _binary_threshold(out, threshold, from_logits, fn), tgt.astype(bool)
+
+
+@_higher_is_better(True)
+def subset_accuracy(output, target, threshold=None, from_logits=False):
+    """Multi-label accuracy that counts a sample only when *every* one of its labels is right
+    (exact match; scikit-learn's ``accuracy_score`` on multi-label data).
+
+    subset_accuracy = (1/N) sum_i [pred_i,l == y_i,l for every label l]
+
+    ``output`` (N, L): probabilities (cut at 0.5), logits with ``from_logits=True`` (cut at
+    0), or 0/1 predictions; ``threshold`` overrides the cut-off. ``target`` (N, L) of 0/1.
+
+    >>> scores = [[0.9, 0.2, 0.7], [0.1, 0.8, 0.4]]
+    >>> subset_accuracy(scores, [[1, 0, 1], [0, 1, 1]])     # the second misses one label
+    0.5
+    """
+    pred, true = _multilabel_pair(output, target, threshold, from_logits, "subset_accuracy")
+    return float(numpy.mean((pred == true).all(axis=1)))
+
+
+@_higher_is_better(True)
+def per_label_accuracy(output, target, threshold=None, from_logits=False, average=True):
+    """Multi-label accuracy label by label: each label's accuracy over the samples, and by
+    default their mean (Keras' ``binary_accuracy``; 1 - the Hamming loss).
+
+    per_label_accuracy = (1/(N L)) sum_i sum_l [pred_i,l == y_i,l]
+
+    Inputs as ``subset_accuracy``. ``average=False`` returns the (L,) array of each label's
+    accuracy.
+
+    >>> scores = [[0.9, 0.2, 0.7], [0.1, 0.8, 0.4]]
+    >>> per_label_accuracy(scores, [[1, 0, 1], [0, 1, 1]])  # 5 of 6 labels right
+    0.8333333333333334
+    >>> per_label_accuracy(scores, [[1, 0, 1], [0, 1, 1]], average=False).tolist()
+    [1.0, 1.0, 0.5]
+    """
+    pred, true = _multilabel_pair(output, target, threshold, from_logits,
+                                  "per_label_accuracy")
+    per_label = (pred == true).mean(axis=0)
+    return float(per_label.mean()) if average else per_label
+
+
+def outputs_are_logits(loss_fn):
+    """Whether a model trained with ``loss_fn`` outputs logits (True: ``BCEWithLogitsLoss``),
+    probabilities (False: ``BCELoss``), or cannot be told (None): what ``fit`` passes to the
+    binary metrics as ``from_logits``."""
+    name = type(loss_fn).__name__
+    if name in ("BCEWithLogitsLoss",):
+        return True
+    if name in ("BCELoss",):
+        return False
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -457,6 +573,7 @@ def r2_score(output, target):
 # ---------------------------------------------------------------------------------------------
 _REGISTRY = {
     "accuracy": accuracy, "acc": accuracy,
+    "subset_accuracy": subset_accuracy, "per_label_accuracy": per_label_accuracy,
     "precision": precision,
     "recall": recall,
     "f1": f1_score, "f1_score": f1_score,
@@ -480,17 +597,43 @@ def _known_names():
     return sorted(_REGISTRY) + ["top5 (top{k} for any k)", "top_5_accuracy"]
 
 
-def get_metric(name):
+def get_metric(name, from_logits=None):
     """The metric function called ``name``; a callable is returned as it is.
 
     Names: "accuracy" / "acc", "top5" / "top_5_accuracy" (any k: "top3"...), "precision",
-    "recall", "f1" (macro averages), "mse", "mae", "r2".
+    "recall", "f1" (macro averages), "subset_accuracy", "per_label_accuracy", "mse", "mae",
+    "r2". ``from_logits`` (True/False), when given, is bound into the metrics that read binary
+    scores (the trainer passes it from its loss, see ``outputs_are_logits``).
 
     >>> get_metric("acc")([1, 0, 1], [1, 1, 1])
+    0.6666666666666666
+    >>> get_metric("acc", from_logits=True)([-1.0, 2.0, 0.5], [1, 1, 1])
     0.6666666666666666
     >>> get_metric("top2").__name__
     'top2_accuracy'
     """
+    metric = _get_metric(name)
+    if from_logits is None or not isinstance(name, str):
+        return metric
+    import inspect
+
+    try:
+        takes = "from_logits" in inspect.signature(metric).parameters
+    except (TypeError, ValueError):
+        takes = False
+    if not takes:
+        return metric
+
+    def bound(output, target):
+        return metric(output, target, from_logits=from_logits)
+
+    bound.__name__ = bound.__qualname__ = metric.__name__
+    bound.__doc__ = f"{metric.__name__}(output, target, from_logits={from_logits})"
+    bound.higher_is_better = metric.higher_is_better
+    return bound
+
+
+def _get_metric(name):
     if callable(name):
         return name
     if not isinstance(name, str):

@@ -34,12 +34,14 @@ __all__ = ["Trainer", "fit", "evaluate", "predict"]
 CHECKPOINT_FORMAT = "scratchnet-checkpoint"
 
 
-def _metric_functions(metrics):
-    from .metrics import get_metric
+def _metric_functions(metrics, loss_fn=None):
+    from .metrics import get_metric, outputs_are_logits
+    # A model trained with BCEWithLogitsLoss outputs logits: its binary accuracy cuts at 0.
+    from_logits = outputs_are_logits(loss_fn)
     out = {}
     for m in metrics or ():
         if isinstance(m, str):
-            out[m] = get_metric(m)
+            out[m] = get_metric(m, from_logits=from_logits)
         elif callable(m):
             out[getattr(m, "__name__", f"metric{len(out)}")] = m
         else:
@@ -48,12 +50,45 @@ def _metric_functions(metrics):
 
 
 def _split_batch(batch):
-    """(inputs, targets) from a loader's batch: a pair, or a lone input (for ``predict``)."""
+    """(inputs, targets, sample_weight) from a loader's batch: ``(x, y, w)`` as Keras,
+    ``(x, y)``, or a lone input (for ``predict``)."""
     if isinstance(batch, (tuple, list)):
-        if len(batch) == 1:
-            return batch[0], None
-        return batch[0], batch[1]
-    return batch, None
+        if len(batch) > 3:
+            raise ValueError(f"a batch has {len(batch)} fields; fit and evaluate take (x,), "
+                             "(x, y) or (x, y, sample_weight) (Keras' order)")
+        return tuple(batch) + (None,) * (3 - len(batch))
+    return batch, None, None
+
+
+def _weighted_loss(loss_fn, out, y, weight):
+    """Keras' sample weighting: per-sample losses (the mean over any other axes) times their
+    weights, summed, then divided by the batch size for ``reduction="mean"``
+    ("sum_over_batch_size"), not by the sum of the weights."""
+    import copy
+
+    name = getattr(loss_fn, "__name__", type(loss_fn).__name__)
+    reduction = getattr(loss_fn, "reduction", None)
+    if reduction not in ("mean", "sum"):
+        raise TypeError(
+            f"batches of (x, y, sample_weight) need per-sample losses: a loss module with "
+            f"reduction='mean' or 'sum' (e.g. nn.MSELoss(), nn.CrossEntropyLoss()); "
+            f"{name} has reduction={reduction!r}. Pass (x, y) batches, or such a loss")
+    per_element = copy.copy(loss_fn)
+    per_element.reduction = "none"
+    losses = per_element(out, y)
+    n = out.shape[0] if out.ndim else 1
+    if losses.ndim == 0 or losses.shape[0] != n:
+        raise ValueError(f"{name}(reduction='none') gave losses of shape {losses.shape}, not "
+                         f"one per sample of the batch of {n}: cannot apply sample weights")
+    if not isinstance(weight, Tensor):
+        weight = Tensor(np.asarray(weight))
+    if int(np.prod(weight.shape)) != n:
+        raise ValueError(f"sample_weight of shape {weight.shape} does not give one weight per "
+                         f"sample of the batch of {n} (expected shape ({n},))")
+    weight = weight.to(device=losses.device, dtype=losses.dtype).reshape(n)
+    per_sample = losses.reshape(n, -1).mean(axis=1) if losses.ndim > 1 else losses
+    total = (per_sample * weight).sum()
+    return total / n if reduction == "mean" else total
 
 
 def _to_device(t, device):
@@ -88,7 +123,7 @@ class Trainer:
                  callbacks=(), device=None, verbose=1, monitor=None, meta=None):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.scheduler = scheduler
-        self.metrics = _metric_functions(metrics)
+        self.metrics = _metric_functions(metrics, loss_fn)
         self.callbacks = CallbackList(callbacks)
         self.callbacks.set_trainer(self)
         self.device = None if device is None else backend.normalize_device(device)
@@ -110,17 +145,23 @@ class Trainer:
         outputs, targets = [], []
         keep = bool(self.metrics)
         for step, batch in enumerate(loader):
-            x, y = _split_batch(batch)
+            x, y, weight = _split_batch(batch)
             x, y = _to_device(x, self.device), _to_device(y, self.device)
+
+            def compute_loss(out):
+                if weight is None:
+                    return self.loss_fn(out, y)
+                return _weighted_loss(self.loss_fn, out, y, weight)
+
             if train:
                 self.optimizer.zero_grad()
                 out = self.model(x)
-                loss = self.loss_fn(out, y)
+                loss = compute_loss(out)
                 loss.backward()
                 self.optimizer.step()
             else:
                 out = self.model(x)
-                loss = self.loss_fn(out, y)
+                loss = compute_loss(out)
             n = _batch_size(x)
             total_loss += float(loss.item()) * n
             count += n
@@ -321,7 +362,7 @@ def predict(model, data, batch_size=256, device=None):
     try:
         with no_grad():
             for batch in data:
-                x, _ = _split_batch(batch)
+                x = _split_batch(batch)[0]
                 x = _to_device(x if isinstance(x, Tensor) else Tensor(x), device)
                 outputs.append(model(x))
     finally:

@@ -19,6 +19,7 @@ are printed as a leaderboard, best first, and saved as CSV.
 >>> len(board.rows), board.rows[0]["rank"], board.rows[0]["folds"]
 (2, 1, 1)
 """
+import contextlib
 import csv
 import io
 import itertools
@@ -28,6 +29,7 @@ import time
 
 import numpy as np
 
+from .. import backend
 from ..serialization import atomic_write
 from .trainer import Trainer
 
@@ -83,6 +85,19 @@ def _configurations(space, strategy, n_trials, rng):
             configs.append(config)
         return configs
     raise ValueError(f"tune: strategy must be 'grid' or 'random', got {strategy!r}")
+
+
+@contextlib.contextmanager
+def _own_global_rng():
+    """Run a block that reseeds scratchnet's global generator, then give the caller back the
+    generator as it was (as ``torch.random.fork_rng``)."""
+    saved_seed, saved_state = backend._seed, backend.get_rng_state()
+    try:
+        yield
+    finally:
+        backend._seed = saved_seed
+        backend._generators.clear()
+        backend.set_rng_state(saved_state)
 
 
 class Leaderboard:
@@ -142,6 +157,11 @@ def tune(build, space, data, strategy="grid", n_trials=None, cv="holdout", val_s
         cv: "holdout" (one split, ``val_size`` of the data) or k for stratified k-fold.
         metric: what ranks the configurations (a metric name, or "loss").
         mode: "max" or "min" (default: "min" for losses and errors, else "max").
+        seed: fixes everything random: the configurations drawn, the split, the shuffles,
+            and the initial weights (and dropout): ``sn.manual_seed(seed + fold)`` runs before
+            each ``build``, so every configuration starts fold k from the same random state
+            and the same search gives the same leaderboard. scratchnet's global generator is
+            restored afterwards.
         out: a CSV path for the leaderboard.
         batch_transform: passed to the DataLoaders (e.g. ``BatchToTensor()`` for images).
 
@@ -164,29 +184,10 @@ def tune(build, space, data, strategy="grid", n_trials=None, cv="holdout", val_s
     mode = mode or resolve_mode(metric)
     key = "loss" if metric == "loss" else metric
     rows = []
-    for number, config in enumerate(configs, 1):
-        scores, start = [], time.perf_counter()
-        for fold, (train_set, val_set) in enumerate(folds):
-            built = build(**config)
-            model, loss_fn, optimizer = built[:3]
-            scheduler = built[3] if len(built) > 3 else None
-            train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True,
-                                      seed=seed + fold, batch_transform=batch_transform)
-            val_loader = DataLoader(val_set, batch_size=256, batch_transform=batch_transform)
-            trainer = Trainer(model, loss_fn, optimizer, scheduler=scheduler,
-                              metrics=() if key == "loss" else (metric,), verbose=0)
-            trainer.fit(train_loader, epochs)
-            scores.append(trainer.evaluate(val_loader)[key])
-        row = dict(config)
-        row.update(mean=statistics.fmean(scores),
-                   std=statistics.stdev(scores) if len(scores) > 1 else 0.0,
-                   folds=len(scores), seconds=time.perf_counter() - start, scores=scores)
-        rows.append(row)
-        if verbose:
-            shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                              for k, v in config.items())
-            print(f"trial {number}/{len(configs)}: {shown} -> {metric} {row['mean']:.4f}",
-                  flush=True)
+    with _own_global_rng():
+        for number, config in enumerate(configs, 1):
+            rows.append(_trial(number, config, configs, folds, build, seed, batch_size,
+                               batch_transform, epochs, key, metric, verbose, DataLoader))
     rows.sort(key=lambda r: r["mean"], reverse=(mode == "max"))
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
@@ -196,3 +197,34 @@ def tune(build, space, data, strategy="grid", n_trials=None, cv="holdout", val_s
     if out is not None:
         board.to_csv(out)
     return board
+
+
+def _trial(number, config, configs, folds, build, seed, batch_size, batch_transform, epochs,
+           key, metric, verbose, DataLoader):
+    """Train and score one configuration on every fold; its leaderboard row."""
+    scores, start = [], time.perf_counter()
+    for fold, (train_set, val_set) in enumerate(folds):
+        # Initial weights and dropout draw from the global generator: without this, the
+        # same search would rank models differently from run to run.
+        backend.manual_seed(seed + fold)
+        built = build(**config)
+        model, loss_fn, optimizer = built[:3]
+        scheduler = built[3] if len(built) > 3 else None
+        train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True,
+                                  seed=seed + fold, batch_transform=batch_transform)
+        val_loader = DataLoader(val_set, batch_size=256, batch_transform=batch_transform)
+        trainer = Trainer(model, loss_fn, optimizer, scheduler=scheduler,
+                          metrics=() if key == "loss" else (metric,), verbose=0)
+        trainer.fit(train_loader, epochs)
+        scores.append(trainer.evaluate(val_loader)[key])
+    row = dict(config)
+    row.update(mean=statistics.fmean(scores),
+               std=statistics.stdev(scores) if len(scores) > 1 else 0.0,
+               folds=len(scores), seconds=time.perf_counter() - start, scores=scores)
+    if verbose:
+        shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                          for k, v in config.items())
+        print(f"trial {number}/{len(configs)}: {shown} -> {metric} {row['mean']:.4f}",
+              flush=True)
+    return row
+

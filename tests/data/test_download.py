@@ -156,3 +156,130 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
 def test_md5sum(tmp_path):
     (tmp_path / "f").write_bytes(b"abc")
     assert download.md5sum(tmp_path / "f") == "900150983cd24fb0d6963f7d28e17f72"
+
+
+# ------------------------------------------------------------- deadlines and stale files
+def test_a_trickling_download_stops_at_its_total_deadline(tmp_path, monkeypatch):
+    import itertools
+    import time
+
+    def trickle(url, timeout=60):
+        def chunks():                         # a byte every few ms, for ever: no read times out
+            for _ in itertools.count():
+                time.sleep(0.002)
+                yield b"x"
+        return 10**9, chunks()
+
+    monkeypatch.setattr(download, "fetch", trickle)
+    with pytest.raises(DownloadError, match="deadline of 0.05 s") as info:
+        download_file(RemoteFile("slow.gz", ["https://slow/slow.gz"], None), tmp_path,
+                      progress=False, deadline=0.05)
+    assert "of 1000000000 bytes arrived" in str(info.value)
+    assert list(tmp_path.iterdir()) == []               # no temp file left
+
+
+def test_the_default_deadline_is_finite():
+    import inspect
+
+    default = inspect.signature(download_file).parameters["deadline"].default
+    assert default == download.DEFAULT_DEADLINE and 0 < default < float("inf")
+
+
+def test_fetch_hands_over_each_piece_as_it_arrives():
+    # A local server that sends 5 pieces with pauses: fetch must yield them as they come
+    # (so the deadline is checked), not wait to fill 64 KiB blocks.
+    import http.server
+    import threading
+    import time
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "50")
+            self.end_headers()
+            for _ in range(5):
+                self.wfile.write(b"y" * 10)
+                self.wfile.flush()
+                time.sleep(0.1)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Trickle)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        size, chunks = download.fetch(f"http://127.0.0.1:{server.server_port}/f", timeout=10)
+        pieces = list(chunks)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert size == 50 and b"".join(pieces) == b"y" * 50
+    assert len(pieces) > 1
+
+
+def test_temp_files_of_a_killed_download_are_removed_by_the_next(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    leftover = tmp_path / f".file.gz.tmp-{child.pid}-0badf00d"
+    leftover.write_bytes(b"half a download")
+    data = b"the whole file"
+    monkeypatch.setattr(download, "fetch", FakeNetwork({"https://a/file.gz": data}))
+    download_file(RemoteFile("file.gz", ["https://a/file.gz"], md5(data)), tmp_path,
+                  progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.gz"]
+
+
+def put_mnist(folder, served):
+    folder.mkdir(parents=True, exist_ok=True)
+    for url, blob in served.items():
+        if "train" in url:
+            (folder / url.rsplit("/", 1)[1]).write_bytes(blob)
+
+
+def test_a_corrupt_cached_file_is_moved_aside_and_downloaded_again(isolated, monkeypatch):
+    served, md5s = mnist_server()
+    monkeypatch.setattr(MNIST, "md5s", md5s)
+    cache = isolated / "cache" / "mnist"
+    put_mnist(cache, served)
+    bad = cache / "train-labels-idx1-ubyte.gz"
+    bad.write_bytes(bad.read_bytes()[:-12])               # damaged after the download
+    with pytest.raises(CorruptFileError, match="moved aside.*next call downloads it again"):
+        MNIST(train=True, progress=False)
+    assert not bad.exists() and (cache / (bad.name + ".corrupt")).exists()
+    assert (cache / "train-images-idx3-ubyte.gz").exists()       # the good one stays
+    net = FakeNetwork(served)
+    monkeypatch.setattr(download, "fetch", net)
+    assert len(MNIST(train=True, progress=False)) == 12
+    assert net.requests == [MNIST.mirrors[0] + bad.name]
+
+
+def test_a_corrupt_file_in_the_users_folder_is_never_moved(isolated, monkeypatch):
+    served, md5s = mnist_server()
+    monkeypatch.setattr(MNIST, "md5s", md5s)
+    mine = isolated / "mine"
+    put_mnist(mine, served)
+    bad = mine / "train-labels-idx1-ubyte.gz"
+    damaged = bad.read_bytes()[:-12]
+    bad.write_bytes(damaged)
+    with pytest.raises(CorruptFileError) as info:
+        MNIST(root=mine, train=True, progress=False)
+    assert "moved aside" not in str(info.value) and str(bad) in str(info.value)
+    assert bad.read_bytes() == damaged
+    assert sorted(p.name for p in mine.iterdir()) == ["train-images-idx3-ubyte.gz",
+                                                      "train-labels-idx1-ubyte.gz"]
+
+
+def test_a_cached_file_failing_verify_is_moved_aside(isolated, monkeypatch):
+    served, md5s = mnist_server()
+    cache = isolated / "cache" / "mnist"
+    put_mnist(cache, served)
+    wrong = dict(md5s, **{"train-images-idx3-ubyte": "0" * 32})
+    monkeypatch.setattr(MNIST, "md5s", wrong)
+    with pytest.raises(CorruptFileError, match="(?s)MD5.*moved aside"):
+        MNIST(train=True, progress=False, verify=True)
+    assert (cache / "train-images-idx3-ubyte.gz.corrupt").exists()
+    assert (cache / "train-labels-idx1-ubyte.gz").exists()

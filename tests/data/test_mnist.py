@@ -197,3 +197,18 @@ def test_verify_files_catches_changed_data(tmp_path):
     raw = tmp_path / "raw"
     write_mnist(raw, n_train=4, n_test=4, compress=False)
     assert MNIST(root=raw, train=False, download=False).verify_files() == 0  # nothing known
+
+
+@pytest.mark.parametrize("compress", [True, False])
+@pytest.mark.parametrize("dims", [(2**31 - 1, 2**31 - 1, 2**31 - 1), (60000, 28, 28)])
+def test_a_header_claiming_more_than_the_file_holds_names_the_file(tmp_path, compress, dims):
+    # The header alone (of a 100-byte file) claims gigabytes or more: a clear error naming
+    # the file, before any allocation (which used to raise a bare MemoryError).
+    header = bytes([0, 0, 0x08, 3]) + b"".join(d.to_bytes(4, "big") for d in dims)
+    path = tmp_path / "train-images-idx3-ubyte"
+    raw = header + bytes(100)
+    path.write_bytes(gzip.compress(raw) if compress else raw)
+    with pytest.raises(CorruptFileError, match="header promises shape") as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+    assert str(dims[0] * dims[1] * dims[2]) in str(info.value)

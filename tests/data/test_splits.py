@@ -172,3 +172,77 @@ def test_cross_validate_mean_and_spread_and_custom_splitter():
     assert result.mean == pytest.approx(4.0) and result.std == pytest.approx(np.std([0, 4, 8]))
     with pytest.raises(TypeError, match="number"):
         cross_validate(lambda: None, ds, k=2, train_fn=lambda m, tr, va: "good")
+
+
+# ----------------------------------------------- scikit-learn's documented semantics
+def test_train_test_split_without_shuffle_tests_on_the_last_samples():
+    # scikit-learn: shuffle=False trains on the first part and tests on the last, so a
+    # time series is never trained on its future.
+    X, y = np.arange(20).reshape(10, 2), np.arange(10)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=3, shuffle=False)
+    assert y_tr.tolist() == list(range(7)) and y_te.tolist() == [7, 8, 9]
+    assert X_te.tolist() == [[14, 15], [16, 17], [18, 19]]
+    # train_size smaller than the rest: the first n_train train, the next n_test test
+    tr, te = train_test_split(np.arange(10), train_size=5, test_size=2, shuffle=False)
+    assert tr.tolist() == [0, 1, 2, 3, 4] and te.tolist() == [5, 6]
+    with pytest.raises(ValueError, match="shuffle=True"):
+        train_test_split(X, y, stratify=y, shuffle=False)
+
+
+def test_stratified_kfold_keeps_blocks_of_each_class_as_scikit_learn():
+    y = np.array([0] * 6 + [1] * 3)
+    tests = [t.tolist() for _, t in StratifiedKFold(3).split(y, y)]
+    assert tests == [[0, 1, 6], [2, 3, 7], [4, 5, 8]]
+    # Classes are numbered by first appearance: the first-seen class (2) gets the extra
+    # sample of fold 0, the next (0) of fold 1, the last (1) of fold 2.
+    y = np.array([2] * 4 + [0] * 4 + [1] * 4)
+    tests = [t.tolist() for _, t in StratifiedKFold(3).split(y, y)]
+    assert tests == [[0, 1, 4, 8], [2, 5, 6, 9], [3, 7, 10, 11]]
+
+
+def test_stratified_kfold_shuffled_is_stratified_and_repeatable():
+    y = np.array([0] * 7 + [1] * 5 + [2] * 3)
+    a = [t.tolist() for _, t in StratifiedKFold(3, shuffle=True, seed=1).split(y, y)]
+    b = [t.tolist() for _, t in StratifiedKFold(3, shuffle=True, seed=1).split(y, y)]
+    assert a == b
+    for test in a:
+        counts = np.bincount(y[test], minlength=3)
+        assert all(abs(c - s / 3) < 1 for c, s in zip(counts, [7, 5, 3]))
+
+
+def test_cross_validate_gives_a_stratified_splitter_the_labels():
+    X, y = np.arange(24.0).reshape(12, 2), np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2])
+    seen = []
+
+    def train_fn(model, train, val):
+        seen.append(np.bincount(val.targets, minlength=3).tolist())
+        return 1.0
+
+    cross_validate(lambda: None, (X, y), train_fn=train_fn, cv=StratifiedKFold(2))
+    assert seen == [[2, 2, 2], [2, 2, 2]]
+    ds = ArrayDataset(X, y)
+    ds.targets = y
+    seen.clear()
+    cross_validate(lambda: None, ds, train_fn=train_fn,
+                   cv=RepeatedStratifiedKFold(2, 2, seed=0))
+    assert seen == [[2, 2, 2]] * 4
+
+
+def test_time_series_split_as_scikit_learn():
+    from scratchnet.data import TimeSeriesSplit
+
+    # scikit-learn's documented example: 6 samples, 5 splits -> test blocks of one sample
+    folds = [(tr.tolist(), te.tolist()) for tr, te in TimeSeriesSplit(5).split(6)]
+    assert folds == [([0], [1]), ([0, 1], [2]), ([0, 1, 2], [3]), ([0, 1, 2, 3], [4]),
+                     ([0, 1, 2, 3, 4], [5])]
+    # 12 samples, test_size=2, gap=2: the last 3 blocks of 2, trains end 2 before each
+    folds = [(tr.tolist(), te.tolist())
+             for tr, te in TimeSeriesSplit(3, test_size=2, gap=2).split(12)]
+    assert folds == [([0, 1, 2, 3], [6, 7]), ([0, 1, 2, 3, 4, 5], [8, 9]),
+                     ([0, 1, 2, 3, 4, 5, 6, 7], [10, 11])]
+    folds = [tr.tolist() for tr, _ in TimeSeriesSplit(3, max_train_size=2).split(8)]
+    assert folds == [[0, 1], [2, 3], [4, 5]]
+    with pytest.raises(ValueError, match="at least 6"):
+        list(TimeSeriesSplit(5).split(5))
+    with pytest.raises(ValueError, match="too few"):
+        list(TimeSeriesSplit(3, test_size=3, gap=2).split(10))

@@ -76,12 +76,13 @@ def test_binary_probabilities_use_threshold_one_half_strictly():
 
 
 def test_binary_logits_use_threshold_zero():
-    logits = [-2.0, -0.1, 0.3, 3.0]                  # outside [0, 1]: read as logits
-    assert M.confusion_matrix(logits, [0, 0, 1, 1]).tolist() == [[2, 0], [0, 2]]
+    logits = [-2.0, -0.1, 0.3, 3.0]                  # said to be logits: cut at 0
+    assert M.confusion_matrix(logits, [0, 0, 1, 1], from_logits=True).tolist() == [[2, 0],
+                                                                                   [0, 2]]
 
 
 def test_explicit_threshold_overrides_the_guess():
-    scores = [0.2, 0.4, 0.6, 0.8]                    # in [0, 1]: by default probabilities
+    scores = [0.2, 0.4, 0.6, 0.8]                    # by default probabilities
     assert M.accuracy(scores, [0, 0, 1, 1]) == 1.0
     assert M.accuracy(scores, [0, 0, 1, 1], threshold=0.0) == 0.5    # logits: all positive
     assert M.accuracy(scores, [0, 0, 1, 1], threshold=0.7) == 0.75
@@ -402,3 +403,84 @@ def test_metric_mode_of_callables():
 def test_docstring_examples_hold():
     result = doctest.testmod(M, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 10 and result.failed == 0
+
+
+# ------------------------------------------------- binary scores are read as said, not guessed
+def test_logits_that_fall_in_0_1_are_read_as_logits_when_said():
+    # Logits 0.05..0.4 all mean sigmoid > 0.5: positive. Guessing from the range took them
+    # for probabilities below 0.5 (negative) and scored 0 instead of 1.
+    logits = [0.05, 0.2, 0.4, 0.1]
+    assert M.accuracy(logits, [1, 1, 1, 1], from_logits=True) == 1.0
+    assert M.accuracy(logits, [1, 1, 1, 1]) == 0.0                  # said: probabilities
+    assert M.f1_score([0.2, 0.4], [1, 1], average="binary", from_logits=True) == 1.0
+    assert M.confusion_matrix(logits, [1, 1, 0, 0], from_logits=True).tolist() == [[0, 2],
+                                                                                  [0, 2]]
+
+
+def test_scores_outside_0_1_are_not_taken_for_probabilities():
+    with pytest.raises(ValueError, match="not probabilities.*from_logits=True"):
+        M.accuracy([-2.0, 0.3, 3.0], [0, 1, 1])
+    assert M.accuracy([-2.0, 0.3, 3.0], [0, 1, 1], from_logits=True) == 1.0
+    assert M.accuracy([-2.0, 0.3, 3.0], [0, 1, 1], threshold=0.5) == 2 / 3
+    with pytest.raises(ValueError, match="integer class labels"):
+        M.accuracy([0, 1, 1], [0, 1, 1], from_logits=True)
+
+
+def test_fit_reads_outputs_as_logits_with_bce_with_logits():
+    import scratchnet as sn
+    from scratchnet.data import ArrayDataset, DataLoader
+    from scratchnet.train import Trainer
+
+    # Logits that all lie in [0, 1]: a range guess would call them probabilities.
+    x = np.array([[0.2], [0.4], [0.0], [0.1]], np.float32)
+    y = np.array([[1.0], [1.0], [0.0], [1.0]], np.float32)
+
+    class Identity(sn.nn.Module):
+        def forward(self, t):
+            return t
+
+    model = Identity()
+    loader = DataLoader(ArrayDataset(x, y), batch_size=4)
+    logits_trainer = Trainer(model, sn.nn.BCEWithLogitsLoss(), None, verbose=0)
+    assert logits_trainer.evaluate(loader)["accuracy"] == 1.0      # 0.1, 0.2, 0.4 are > 0
+    probs = np.array([[0.6], [0.7], [0.1], [0.4]], np.float32)
+    probs_trainer = Trainer(model, sn.nn.BCELoss(), None, verbose=0)
+    assert probs_trainer.evaluate(DataLoader(ArrayDataset(probs, y), batch_size=4))[
+        "accuracy"] == 0.75
+
+
+# ------------------------------------------------------------------------------ multi-label
+MULTI_SCORES = np.array([[0.9, 0.2, 0.7], [0.1, 0.8, 0.4], [0.6, 0.6, 0.1], [0.3, 0.1, 0.2]])
+MULTI_TRUE = np.array([[1, 0, 1], [0, 1, 1], [1, 1, 0], [0, 0, 1]])
+# predictions at 0.5: [1 0 1], [0 1 0], [1 1 0], [0 0 0]; rows 0 and 2 exactly right;
+# per label right: label 0: 4/4, label 1: 4/4, label 2: 2/4.
+
+
+def test_subset_accuracy_counts_exact_rows():
+    assert M.subset_accuracy(MULTI_SCORES, MULTI_TRUE) == 0.5
+    logits = np.log(MULTI_SCORES / (1 - MULTI_SCORES))
+    assert M.subset_accuracy(logits, MULTI_TRUE, from_logits=True) == 0.5
+    assert M.subset_accuracy(MULTI_SCORES > 0.5, MULTI_TRUE) == 0.5
+    assert M.get_metric("subset_accuracy") is M.subset_accuracy
+
+
+def test_per_label_accuracy_is_keras_binary_accuracy():
+    assert M.per_label_accuracy(MULTI_SCORES, MULTI_TRUE) == pytest.approx(10 / 12)
+    np.testing.assert_allclose(M.per_label_accuracy(MULTI_SCORES, MULTI_TRUE, average=False),
+                               [1.0, 1.0, 0.5])
+    assert M.per_label_accuracy(MULTI_SCORES, MULTI_TRUE, threshold=0.65) == pytest.approx(
+        8 / 12)
+    with pytest.raises(ValueError, match="not probabilities"):
+        M.per_label_accuracy(MULTI_SCORES * 3 - 1, MULTI_TRUE)
+
+
+def test_accuracy_refuses_multi_label_targets_instead_of_taking_the_argmax():
+    # argmax of [1, 0, 1] is 0: accuracy used to score a multi-label problem as one class.
+    with pytest.raises(ValueError, match="multi-label.*subset_accuracy.*per_label_accuracy"):
+        M.accuracy(MULTI_SCORES, MULTI_TRUE)
+    one_hot = np.eye(3)[[0, 1, 1, 2]]
+    assert M.accuracy(MULTI_SCORES, one_hot) == 0.5          # one-hot rows still fine
+    with pytest.raises(ValueError, match="0 or 1"):
+        M.subset_accuracy(MULTI_SCORES, MULTI_TRUE * 2)
+    with pytest.raises(ValueError, match=r"\(N, L\)"):
+        M.subset_accuracy(MULTI_SCORES, MULTI_TRUE[:, :2])

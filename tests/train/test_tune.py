@@ -71,3 +71,29 @@ def test_search_errors():
         tune(build, {"lr": [0.1]}, data(), strategy="random", verbose=0)
     with pytest.raises(ValueError, match="cv must be"):
         tune(build, {"lr": [0.1]}, data(), cv=1, verbose=0)
+
+
+def build_unseeded(lr, hidden=8):
+    """A build that, like most users', does not seed the initial weights itself."""
+    model = sn.nn.Sequential(sn.nn.Linear(4, hidden), sn.nn.ReLU(), sn.nn.Dropout(0.3),
+                             sn.nn.Linear(hidden, 3))
+    return model, sn.nn.CrossEntropyLoss(), sn.optim.SGD(model.parameters(), lr=lr)
+
+
+def test_the_same_search_gives_the_same_leaderboard_exactly():
+    # seed= must also cover the initial weights and dropout, drawn from the global generator.
+    space = {"lr": [0.05, 0.1, 0.2], "hidden": [3, 6]}
+    runs = []
+    for _ in range(2):
+        sn.randn(5)      # the global generator moves on between the runs, as in a session
+        board = tune(build_unseeded, space, data(), cv=2, epochs=2, seed=3, verbose=0)
+        runs.append([(r["lr"], r["hidden"], r["scores"]) for r in board.rows])
+    assert runs[0] == runs[1]
+
+
+def test_tune_gives_back_the_global_generator_as_it_was():
+    sn.manual_seed(11)
+    expected = sn.randn(4).numpy()
+    sn.manual_seed(11)
+    tune(build_unseeded, {"lr": [0.1]}, data(), epochs=1, seed=0, verbose=0)
+    np.testing.assert_array_equal(sn.randn(4).numpy(), expected)

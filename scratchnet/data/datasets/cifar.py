@@ -16,7 +16,9 @@ import pickle
 
 import numpy
 
-from .download import CorruptFileError, RemoteFile, find_or_download
+from .download import (
+    CorruptFileError, RemoteFile, find_or_download, set_aside_corrupt_cache,
+)
 from .vision import VisionDataset
 
 __all__ = ["CIFAR10", "CIFAR100"]
@@ -87,17 +89,18 @@ class _CIFAR(VisionDataset):
         source = find_or_download(self.title, self.name, lambda d: self._find(d, members),
                                   [remote], root, download, progress)
         self.source = source[1]
-        raw = _read_members(source, self.name, members)
-        batches = [_unpickle(raw[m], f"{self.source}:{m}") for m in members[:-1]]
-        meta = _unpickle(raw[self.meta_member], f"{self.source}:{self.meta_member}")
-        images, labels, extra = self._stack(batches, members[:-1])
-        classes = meta.get(self.names_key)
-        if not isinstance(classes, list):
-            raise CorruptFileError(f"{self.source}:{self.meta_member}: no '{self.names_key}' "
-                                   "list of class names")
-        if len(labels) and labels.max() >= len(classes):
-            raise CorruptFileError(f"{self.source}: label {labels.max()} but only "
-                                   f"{len(classes)} classes")
+        with set_aside_corrupt_cache([self.source] if source[0] == "tar" else []):
+            raw = _read_members(source, self.name, members)
+            batches = [_unpickle(raw[m], f"{self.source}:{m}") for m in members[:-1]]
+            meta = _unpickle(raw[self.meta_member], f"{self.source}:{self.meta_member}")
+            images, labels, extra = self._stack(batches, members[:-1])
+            classes = meta.get(self.names_key)
+            if not isinstance(classes, list):
+                raise CorruptFileError(f"{self.source}:{self.meta_member}: no "
+                                       f"'{self.names_key}' list of class names")
+            if len(labels) and labels.max() >= len(classes):
+                raise CorruptFileError(f"{self.source}: label {labels.max()} but only "
+                                       f"{len(classes)} classes")
         for key, value in extra.items():
             setattr(self, key, value)
         self._read_meta(meta)

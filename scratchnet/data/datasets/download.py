@@ -14,6 +14,16 @@ MD5, and only then renamed to its real name (atomic on one file system). A faile
 download therefore never leaves a file under the real name. Offline, the error lists every
 place looked and the URLs to fetch by hand.
 
+Files:
+
+* temporary files are named ``.<name>.tmp-<pid>-<random>``; those of a killed download (its
+  process gone) are removed by the next download of the same file;
+* each attempt has a total ``deadline`` (600 s by default) besides the per-read ``timeout``,
+  so a server that trickles bytes cannot hold a download for ever;
+* a file in the *cache* that fails verification when read (truncated, corrupt, wrong
+  checksum) is moved aside to ``<name>.corrupt`` so the next call downloads it again; files
+  in a user's own folders (``root``, ``$SCRATCHNET_DATA``, system folders) are never touched.
+
 ``fetch`` is the one function that touches the network; tests replace it
 (``monkeypatch.setattr(download, "fetch", fake)``).
 
@@ -21,13 +31,22 @@ place looked and the URLs to fetch by hand.
 >>> [str(p) for p in download.candidate_dirs("mnist", root="/data")][:2]
 ['/data', '/data/mnist']
 """
+import contextlib
 import os
 import pathlib
+import time
+
+from ...serialization import remove_stale_temps, temp_path
 
 __all__ = [
     "DatasetNotFoundError", "CorruptFileError", "DownloadError", "RemoteFile", "SYSTEM_DIRS",
     "cache_dir", "candidate_dirs", "locate", "fetch", "download_file", "md5sum",
+    "DownloadTimeout", "DEFAULT_DEADLINE", "set_aside_corrupt_cache",
 ]
+
+# The longest one download attempt may take, all of it (seconds); the per-read timeout alone
+# never fires on a server that sends a byte now and then.
+DEFAULT_DEADLINE = 600.0
 
 # System-wide dataset folders (Debian packages such as dataset-fashion-mnist install here).
 SYSTEM_DIRS = ["/usr/share/datasets"]
@@ -43,6 +62,10 @@ class CorruptFileError(ValueError):
 
 class DownloadError(OSError):
     """Every URL of a file failed (network error or checksum mismatch)."""
+
+
+class DownloadTimeout(DownloadError):
+    """A download ran past its total deadline."""
 
 
 class RemoteFile:
@@ -134,7 +157,9 @@ def fetch(url, timeout=60):
     def chunks():
         with response:
             while True:
-                block = response.read(1 << 16)
+                # read1 returns what has arrived (at most 64 KiB) instead of waiting for all
+                # 64 KiB, so the caller sees each trickle and can check its deadline.
+                block = response.read1(1 << 16)
                 if not block:
                     return
                 yield block
@@ -149,26 +174,38 @@ def _progress(total, desc, enabled):
                 disable=not enabled, leave=False)
 
 
-def download_file(remote, folder, progress=True):
+def download_file(remote, folder, progress=True, deadline=DEFAULT_DEADLINE, timeout=60):
     """Download ``remote`` into ``folder``: temp file, MD5 check, then rename.
 
-    Tries each URL in turn. Raises ``DownloadError`` listing what went wrong with each URL;
-    a file that arrived with the wrong checksum is deleted, never kept.
+    Tries each URL in turn. Each attempt must finish within ``deadline`` seconds in all
+    (checked as each piece arrives; a silent server is cut off by the per-read ``timeout``,
+    so an attempt ends at the latest ``timeout`` seconds past its deadline). Raises
+    ``DownloadError`` listing what went wrong with each URL; a file that arrived with the
+    wrong checksum is deleted, never kept. Temp files of earlier, killed downloads of the same
+    file are removed first.
     """
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / remote.filename
+    remove_stale_temps(target)
     problems = []
     for url in remote.urls:
-        temp = folder / f".{remote.filename}.{os.getpid()}.part"
+        temp = pathlib.Path(temp_path(target))
+        start = time.monotonic()
         try:
             digest = _md5()
-            size, chunks = fetch(url)
+            size, chunks = fetch(url, timeout=min(timeout, deadline))
+            done = 0
             with open(temp, "wb") as out, _progress(size, remote.filename, progress) as bar:
                 for block in chunks:
                     out.write(block)
                     digest.update(block)
                     bar.update(len(block))
+                    done += len(block)
+                    if time.monotonic() - start > deadline:
+                        of = f" of {size}" if size else ""
+                        raise DownloadTimeout(f"the download took longer than its deadline "
+                                              f"of {deadline} s ({done}{of} bytes arrived)")
             got = digest.hexdigest()
             if remote.md5 is not None and got != remote.md5:
                 problems.append(f"{url}: checksum mismatch (expected MD5 {remote.md5}, got "
@@ -182,6 +219,38 @@ def download_file(remote, folder, progress=True):
             if temp.exists():
                 temp.unlink()
     raise DownloadError(f"could not download {remote.filename}:\n  " + "\n  ".join(problems))
+
+
+@contextlib.contextmanager
+def set_aside_corrupt_cache(paths):
+    """Around reading/verifying ``paths``: on ``CorruptFileError``, move those of them that
+    lie in the cache aside (``<name>.corrupt``, replacing an older one) so that the next call
+    downloads them again, and say so in the error. Files outside the cache are the user's and
+    stay as they are. Only the files the error names are moved (all cached ones when it
+    names none)."""
+    try:
+        yield
+    except CorruptFileError as exc:
+        text = str(exc)
+        paths = [pathlib.Path(p) for p in paths]
+        named = [p for p in paths if str(p) in text] or paths
+        cache = cache_dir().expanduser().resolve()
+        moved = []
+        for path in named:
+            try:
+                real = path.resolve()
+                if cache not in real.parents or not real.is_file():
+                    continue
+                aside = real.with_name(real.name + ".corrupt")
+                os.replace(real, aside)
+            except OSError:
+                continue
+            moved.append(aside)
+        if not moved:
+            raise
+        raise CorruptFileError(
+            f"{text}\nThe cached file was moved aside to " + ", ".join(map(str, moved))
+            + "; the next call downloads it again.") from None
 
 
 def not_found_message(title, name, looked, remotes, download_note, target):

@@ -6,9 +6,13 @@ values, big-endian, in C order. Images are ``idx3`` (N, 28, 28) uint8, labels ``
 uint8. ``read_idx`` checks each of these, and that the data is exactly as long as the header
 says, and names the file and the problem when not.
 """
+import math
+
 import numpy
 
-from .download import CorruptFileError, RemoteFile, find_or_download, md5sum
+from .download import (
+    CorruptFileError, RemoteFile, find_or_download, md5sum, set_aside_corrupt_cache,
+)
 from .vision import VisionDataset
 
 __all__ = ["read_idx", "MNIST", "FashionMNIST"]
@@ -17,13 +21,33 @@ __all__ = ["read_idx", "MNIST", "FashionMNIST"]
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
+def _is_gzip(path):
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
 def _open(path):
     """Open a file, decompressing gzip transparently (detected by its magic bytes)."""
     import gzip
 
-    with open(path, "rb") as f:
-        magic = f.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+    return gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")
+
+
+# DEFLATE cannot expand data by more than about 1032 to 1 (RFC 1951: a 258-byte match costs
+# at least 2 bits), so a gzip file of S bytes holds less than 1032 * S bytes.
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _largest_payload(path, compressed, header_bytes):
+    """The most data bytes the file can hold after its header, and words for the message."""
+    import os
+
+    size = os.path.getsize(path)
+    if compressed:
+        return (_DEFLATE_MAX_RATIO * size,
+                f"is {size} bytes of gzip, which holds at most {_DEFLATE_MAX_RATIO * size} "
+                "bytes (DEFLATE's largest ratio)")
+    return size - header_bytes, f"has {size - header_bytes} bytes after its header"
 
 
 def _read_exactly(f, buffer):
@@ -53,6 +77,7 @@ def read_idx(path):
     import zlib
 
     try:
+        compressed = _is_gzip(path)
         with _open(path) as f:
             header = f.read(4)
             if len(header) < 4:
@@ -68,11 +93,18 @@ def read_idx(path):
                 raise CorruptFileError(f"{path}: truncated inside the header")
             shape = tuple(int(d) for d in numpy.frombuffer(dims_bytes, ">i4"))
             dtype = numpy.dtype(_IDX_TYPES[header[2]])
-            count = int(numpy.prod(shape)) if shape else 1
+            count = math.prod(shape)     # Python ints: no int64 overflow on absurd headers
+            expected = count * dtype.itemsize
+            # Check the claim against the file before allocating: a damaged header can ask
+            # for terabytes, which would end in a bare MemoryError.
+            limit, what = _largest_payload(path, compressed, 4 + 4 * ndim)
+            if expected > limit:
+                raise CorruptFileError(
+                    f"{path}: truncated: the header promises shape {shape} ({expected} bytes "
+                    f"of data) but the file {what} (or the header is damaged)")
             # Read straight into the final array: no 47 MB intermediate bytes object.
             out = numpy.empty(count, dtype=dtype.newbyteorder("="))
             got = _read_exactly(f, out)
-            expected = count * dtype.itemsize
             if got < expected:
                 raise CorruptFileError(f"{path}: truncated: the header promises shape {shape} "
                                        f"({expected} bytes of data) but the file has {got}")
@@ -134,11 +166,12 @@ class MNIST(VisionDataset):
                               self.md5s[stem]) for stem in stems]
         paths = find_or_download(self.title, self.name, lambda d: _find_idx(d, stems), remotes,
                                  root, download, progress)
-        images, labels = read_idx(paths[0]), read_idx(paths[1])
-        self._check(paths, images, labels)
         self.files = paths
-        if verify:
-            self.verify_files()
+        with set_aside_corrupt_cache(paths):
+            images, labels = read_idx(paths[0]), read_idx(paths[1])
+            self._check(paths, images, labels)
+            if verify:
+                self.verify_files()
         super().__init__(images, labels.astype(numpy.int64), classes=self.classes,
                          transform=transform, target_transform=target_transform)
 
