@@ -14,10 +14,10 @@ class RNNClassifier(nn.Module):
     embedding_dim)`` turns each id into a vector first. Give ``input_size`` instead for
     float feature sequences (N, T, input_size). The recurrent layer is built with
     ``batch_first=True``, since the data is (N, T, ...) (the layers' default is PyTorch's
-    time-first ``batch_first=False``); its final hidden state summarises the sequence (the last step, read forwards; with
-    ``bidirectional=True`` the forward direction's last step concatenated with the
-    backward direction's, which has read the sequence from the end to the first step), and
-    one Linear maps it to ``num_classes`` logits.
+    time-first ``batch_first=False``); its final hidden state summarises the sequence (the
+    last step, read forwards; with ``bidirectional=True`` the forward direction's last step
+    concatenated with the backward direction's, which has read the sequence from the end to
+    the first step), and one Linear maps it to ``num_classes`` logits.
 
     Images as sequences: with ``input_size=28`` a (N, 1, 28, 28) Fashion-MNIST batch is read
     as 28 time steps, one image row (28 pixels) per step; the channel axis of one-channel
