@@ -227,7 +227,7 @@ def _true_labels(y_true, y_pred_is_labels, fn):
                 f"{fn}: y_true of shape {y_true.shape} holds scores, not labels (its rows are "
                 f"not one-hot){pred}: the first argument looks like scores, but {_SWAP_HINT}")
         return y_true.argmax(axis=1)
-    if y_true.ndim == 2:
+    if y_true.ndim == 2 and y_true.shape[1] == 1:
         y_true = y_true[:, 0]
     if y_true.ndim != 1:
         raise ValueError(f"{fn}: y_true must be class labels (N,) or one-hot rows (N, C), "
@@ -252,7 +252,7 @@ def _true_pred_pair(y_true, y_pred, threshold, fn):
         raise ValueError(f"{fn}: y_true of shape {true.shape} and y_pred of shape {pred.shape} "
                          f"hold different numbers of samples ({true.shape[0]} vs "
                          f"{pred.shape[0]})")
-    if pred.ndim > 2:
+    if pred.ndim > 2 or (pred.ndim == 2 and pred.shape[1] == 0):
         raise ValueError(f"{fn}: y_pred must be labels (N,), scores (N, C) or binary scores "
                          f"(N,) / (N, 1), got shape {pred.shape}")
     if threshold is not None:

@@ -238,6 +238,10 @@ def test_confusion_matrix_binary_threshold_and_errors():
     with pytest.raises(ValueError, match=r"y_true of shape \(3,\) and y_pred of shape "
                                          r"\(2,\)"):
         M.confusion_matrix([0, 1, 1], [0, 1])
+    with pytest.raises(ValueError, match=r"y_pred must be labels .* got shape \(2, 0\)"):
+        M.confusion_matrix([0, 1], np.zeros((2, 0)))
+    with pytest.raises(ValueError, match=r"y_true must be class labels .* got shape \(2, 0\)"):
+        M.confusion_matrix(np.zeros((2, 0)), [0, 1])
 
 
 # ------------------------------------------------------------------------ precision / recall / F1
