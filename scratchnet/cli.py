@@ -208,14 +208,16 @@ def _write_report(out, data, trainer, history, logits, targets, test_logs, secon
     from .train import metrics, plots
     predictions = logits.argmax(axis=1)
     names = data.class_names
-    report = metrics.classification_report(predictions, targets, class_names=names)
+    classes = list(range(data.num_classes))
+    report = metrics.classification_report(targets, predictions, labels=classes,
+                                           target_names=names, zero_division=0.0)
     with open(os.path.join(out, "report.txt"), "w") as f:
         f.write(f"data set {data.name}, model {trainer.meta['model']}, "
                 f"{trainer.epoch} epochs, {seconds:.1f} s\n")
         f.write(f"test loss {test_logs['loss']:.4f}, test accuracy "
                 f"{test_logs['accuracy']:.4f}\n\n{report}\n")
     plots.plot_history(history, os.path.join(out, "curves.png"))
-    cm = metrics.confusion_matrix(predictions, targets, num_classes=data.num_classes)
+    cm = metrics.confusion_matrix(targets, predictions, labels=classes)
     plots.plot_confusion_matrix(cm, os.path.join(out, "confusion_matrix.png"),
                                 class_names=names)
     sample = slice(0, 32)
@@ -249,8 +251,9 @@ def evaluate(args):
     predictions = trainer.predict(data.test_loader).numpy().argmax(axis=1)
     print(f"{meta['model']} on the {args.dataset} test set: accuracy {logs['accuracy']:.2%}, "
           f"loss {logs['loss']:.4f}")
-    print(metrics.classification_report(predictions, data.test_set.targets,
-                                        class_names=data.class_names))
+    print(metrics.classification_report(data.test_set.targets, predictions,
+                                        labels=list(range(data.num_classes)),
+                                        target_names=data.class_names, zero_division=0.0))
     return 0
 
 

@@ -12,11 +12,12 @@ class RNNClassifier(nn.Module):
 
     Give ``vocab_size`` for integer token input (N, T): an ``Embedding(vocab_size,
     embedding_dim)`` turns each id into a vector first. Give ``input_size`` instead for
-    float feature sequences (N, T, input_size). The recurrent layer is batch-first; its
-    final hidden state summarises the sequence (the last step, read forwards; with
-    ``bidirectional=True`` the forward direction's last step concatenated with the
-    backward direction's, which has read the sequence from the end to the first step), and
-    one Linear maps it to ``num_classes`` logits.
+    float feature sequences (N, T, input_size). The recurrent layer is built with
+    ``batch_first=True``, since the data is (N, T, ...) (the layers' default is PyTorch's
+    time-first ``batch_first=False``); its final hidden state summarises the sequence (the
+    last step, read forwards; with ``bidirectional=True`` the forward direction's last step
+    concatenated with the backward direction's, which has read the sequence from the end to
+    the first step), and one Linear maps it to ``num_classes`` logits.
 
     Images as sequences: with ``input_size=28`` a (N, 1, 28, 28) Fashion-MNIST batch is read
     as 28 time steps, one image row (28 pixels) per step; the channel axis of one-channel
@@ -28,7 +29,7 @@ class RNNClassifier(nn.Module):
     name       layer                      output shape                 params
     =========  =========================  ===========================  ================
     (reshape)  rows as time steps         (N, 28, 28)                  0
-    rnn        LSTM(28, 64)               (N, 28, 64); h_n (1, N, 64)  24,064
+    rnn        LSTM(28, 64, batch_first)  (N, 28, 64); h_n (1, N, 64)  24,064
     fc         Linear(64, 10) on h_n[-1]  (N, 10)                      650 = 64*10 + 10
     =========  =========================  ===========================  ================
 

@@ -39,11 +39,12 @@ gradients vanish (or explode). The LSTM cell state is updated *additively*, c_t 
 through many steps almost unchanged (the "constant error carousel"). The GRU's interpolation
 h_t = (1 - z) n + z h_{t-1} gives h the same kind of path, with dh_t/dh_{t-1} containing z.
 
-Shapes (PyTorch's): with ``batch_first=True`` (our default, see below) the input is
-(batch, time, input_size); with ``batch_first=False`` it is (time, batch, input_size); an
+Shapes (PyTorch's): by default (``batch_first=False``, as in PyTorch) the input is
+(time, batch, input_size); with ``batch_first=True`` it is (batch, time, input_size); an
 unbatched (time, input_size) is accepted too. With D = 2 if bidirectional else 1:
 
-    output      (batch, time, D * hidden_size)   the last layer's h_t at every step
+    output      (time, batch, D * hidden_size), or (batch, time, D * hidden_size) with
+                ``batch_first=True``: the last layer's h_t at every step
     h_n, c_n    (D * num_layers, batch, hidden_size), ordered layer by layer, forward
                 direction before reverse (index = layer * D + direction), never batch-first
 
@@ -57,9 +58,11 @@ once: O(T), where T separate slices would cost O(T^2).
 
 Design decisions:
 
-* ``batch_first=True`` by default, because scratchnet's data pipelines give (batch, time,
-  features) like every other layer's (batch, ...) input. PyTorch's default is False;
-  ``batch_first=False`` behaves exactly as PyTorch's. h_0 and h_n never change layout.
+* ``batch_first=False`` by default, as in PyTorch: code written for PyTorch must give the
+  same numbers here, and a (batch, time, features) tensor read as (time, batch, features)
+  runs without any error while computing something else, so a different default would be
+  a silent trap. Pass ``batch_first=True`` for batch-first data (scratchnet's loaders give
+  (batch, time, features)). h_0 and h_n never change layout.
 * Parameter names and shapes are PyTorch's (``weight_ih_l0``, ``bias_hh_l1_reverse``...), in
   PyTorch's order, so ``load_state_dict`` of a state dict exported from PyTorch works.
 * No PackedSequence: sequences in a batch have one length (pad them, and read the output at
@@ -285,7 +288,7 @@ class _RNNBase(Module):
     # the GRU needs b_hn inside r * (W_hn h + b_hn) and keeps b_hh in each step.
     fold_hidden_bias = True
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True,
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, dtype=None, device="cpu"):
         super().__init__()
         name = type(self).__name__
@@ -335,7 +338,7 @@ class _RNNBase(Module):
         text = f"input_size={self.input_size}, hidden_size={self.hidden_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
-        for name, default in (("bias", True), ("batch_first", True), ("dropout", 0.0),
+        for name, default in (("bias", True), ("batch_first", False), ("dropout", 0.0),
                               ("bidirectional", False)):
             if getattr(self, name) != default:
                 text += f", {name}={getattr(self, name)}"
@@ -458,19 +461,20 @@ class RNN(_RNNBase):
     ``num_layers`` deep, optionally bidirectional.
 
     ``forward(input, h_0=None)`` returns (output, h_n); see the module docstring for the
-    shapes, BPTT and the decisions (``batch_first=True`` by default). Parameters, as in
-    PyTorch: weight_ih_l{k} (hidden, input or D*hidden), weight_hh_l{k} (hidden, hidden),
-    bias_ih_l{k}, bias_hh_l{k} (hidden,), with ``_reverse`` for the reverse direction.
+    shapes, BPTT and the decisions (``batch_first=False`` by default, as in PyTorch: input
+    (time, batch, input_size)). Parameters, as in PyTorch: weight_ih_l{k} (hidden, input or
+    D*hidden), weight_hh_l{k} (hidden, hidden), bias_ih_l{k}, bias_hh_l{k} (hidden,), with
+    ``_reverse`` for the reverse direction.
 
     >>> import scratchnet as sn
     >>> rnn = sn.nn.RNN(input_size=3, hidden_size=5, num_layers=2)
-    >>> output, h_n = rnn(sn.randn(4, 7, 3))      # (batch, time, features)
+    >>> output, h_n = rnn(sn.randn(7, 4, 3))      # (time, batch, features)
     >>> output.shape, h_n.shape
-    ((4, 7, 5), (2, 4, 5))
+    ((7, 4, 5), (2, 4, 5))
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=True, dropout=0.0, bidirectional=False, dtype=None, device="cpu"):
+                 batch_first=False, dropout=0.0, bidirectional=False, dtype=None, device="cpu"):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got "
                              f"{nonlinearity!r}")
@@ -496,8 +500,8 @@ class LSTM(_RNNBase):
     gate rows in the order i, f, g, o, with ``_reverse`` for the reverse direction.
 
     >>> import scratchnet as sn
-    >>> lstm = sn.nn.LSTM(input_size=3, hidden_size=5, bidirectional=True)
-    >>> output, (h_n, c_n) = lstm(sn.randn(4, 7, 3))
+    >>> lstm = sn.nn.LSTM(input_size=3, hidden_size=5, batch_first=True, bidirectional=True)
+    >>> output, (h_n, c_n) = lstm(sn.randn(4, 7, 3))     # (batch, time, features)
     >>> output.shape, h_n.shape, c_n.shape
     ((4, 7, 10), (2, 4, 5), (2, 4, 5))
     """
@@ -518,9 +522,9 @@ class GRU(_RNNBase):
     (3*hidden,), gate rows in the order r, z, n, with ``_reverse`` for the reverse direction.
 
     >>> import scratchnet as sn
-    >>> output, h_n = sn.nn.GRU(3, 5)(sn.randn(4, 7, 3))
+    >>> output, h_n = sn.nn.GRU(3, 5)(sn.randn(7, 4, 3))   # (time, batch, features)
     >>> output.shape, h_n.shape
-    ((4, 7, 5), (1, 4, 5))
+    ((7, 4, 5), (1, 4, 5))
     """
     gates = 3
     fold_hidden_bias = False

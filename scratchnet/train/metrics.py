@@ -1,8 +1,9 @@
 """Metrics: numbers that say how good predictions are, with scikit-learn's conventions.
 
-Every metric is a plain function ``metric(output, target)``. ``output`` and ``target`` may be
-Tensors (on any device: they are copied to the host), NumPy or CuPy arrays, or lists. The
-arithmetic is done in NumPy float64 and the result is a Python float (or a NumPy array for
+Every metric is a plain function ``metric(output, target)``, except ``confusion_matrix`` and
+``classification_report``, which take scikit-learn's ``(y_true, y_pred)`` (see their
+docstrings). ``output`` and ``target`` may be Tensors (on any device: they are copied to
+the host), NumPy or CuPy arrays, or lists. The arithmetic is done in NumPy float64 and the result is a Python float (or a NumPy array for
 per-class scores and the confusion matrix), so metrics never touch the autograd graph.
 
 How a classification ``output`` is read:
@@ -34,11 +35,14 @@ Each metric function carries ``higher_is_better`` (True for accuracy, False for 
 >>> round(f1_score(logits, [0, 1, 2, 0]), 4)   # macro: the mean of the per-class F1
 0.7778
 """
+import math
 import re
+import warnings
 
 import numpy
 
 from .. import backend
+from .._checks import check_int, check_number
 from ..autograd.tensor import Tensor
 
 __all__ = [
@@ -240,21 +244,189 @@ def top_k_accuracy(output, target, k=5):
     return float(numpy.mean(rank < k))
 
 
-def confusion_matrix(output, target, num_classes=None, threshold=None, from_logits=False):
-    """A (K, K) int64 matrix: entry [i, j] counts samples of true class i predicted as j.
+_SWAP_HINT = "the order is scikit-learn's (y_true, y_pred): true labels first, then predictions"
 
-    Rows are true classes and columns predictions, as in scikit-learn, so row sums are the
-    class supports and the diagonal holds the correct predictions. K is ``num_classes``, else
-    the number of score columns of ``output``, else the largest label seen plus one.
 
-    >>> confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
+def _true_labels(y_true, y_pred_is_labels, fn):
+    """y_true as int64 labels (N,) from labels (N,) / (N, 1) or exact one-hot rows (N, C).
+
+    Scores in the first argument are the common swap of scikit-learn's order; they are
+    refused, naming it, since reading them would give a transposed, wrong answer."""
+    if y_true.ndim == 2 and y_true.shape[1] > 1:
+        one_hot = bool(numpy.all((y_true == 0) | (y_true == 1))
+                       and numpy.all(y_true.sum(axis=1) == 1))
+        if not one_hot:
+            pred = ", while y_pred holds integer labels" if y_pred_is_labels else ""
+            raise ValueError(
+                f"{fn}: y_true of shape {y_true.shape} holds scores, not labels (its rows are "
+                f"not one-hot){pred}: the first argument looks like scores, but {_SWAP_HINT}")
+        return y_true.argmax(axis=1)
+    if y_true.ndim == 2 and y_true.shape[1] == 1:
+        y_true = y_true[:, 0]
+    if y_true.ndim != 1:
+        raise ValueError(f"{fn}: y_true must be class labels (N,) or one-hot rows (N, C), "
+                         f"got shape {y_true.shape}")
+    if y_true.dtype.kind == "f":
+        bad = ~numpy.isfinite(y_true) | (y_true != numpy.round(y_true))
+        if bad.any():
+            raise ValueError(
+                f"{fn}: y_true must hold class labels, got non-integer values such as "
+                f"{y_true[bad][0].item()}: if these are scores, {_SWAP_HINT}")
+    return y_true.astype(numpy.int64)
+
+
+def _true_pred_pair(y_true, y_pred, threshold, fn, from_logits=False):
+    """(true labels, predicted labels, the score columns' labels or None), int64 (N,) each.
+
+    y_pred: labels (N,) of integers, scores (N, C) (argmax), or binary float scores (N,) /
+    (N, 1) cut at ``threshold`` (0.5 for probabilities, 0 with ``from_logits=True``, as
+    ``accuracy`` does)."""
+    true = _as_array(y_true, "y_true", fn)
+    pred = _as_array(y_pred, "y_pred", fn)
+    if true.shape[0] != pred.shape[0]:
+        raise ValueError(f"{fn}: y_true of shape {true.shape} and y_pred of shape {pred.shape} "
+                         f"hold different numbers of samples ({true.shape[0]} vs "
+                         f"{pred.shape[0]})")
+    if pred.ndim > 2 or (pred.ndim == 2 and pred.shape[1] == 0):
+        raise ValueError(f"{fn}: y_pred must be labels (N,), scores (N, C) or binary scores "
+                         f"(N,) / (N, 1), got shape {pred.shape}")
+    if threshold is not None:
+        threshold = check_number(fn, "threshold", threshold)
+    if pred.dtype.kind == "f" and not numpy.isfinite(pred).all():
+        raise ValueError(f"{fn}: y_pred holds non-finite values (NaN or inf), e.g. at sample "
+                         f"{int(numpy.argwhere(~numpy.isfinite(pred))[0][0])}; its argmax or "
+                         "threshold would be meaningless")
+    pred_is_labels = pred.dtype.kind in "biu" and (pred.ndim == 1 or pred.shape[1] == 1)
+    true = _true_labels(true, pred_is_labels, fn)
+    columns = None
+    if pred.ndim == 2 and pred.shape[1] > 1:
+        if threshold is not None:
+            raise ValueError(f"{fn}: threshold applies to binary scores of shape (N,) or "
+                             f"(N, 1); y_pred of shape {pred.shape} is read by argmax")
+        columns = numpy.arange(pred.shape[1])
+        if true.min() < 0 or true.max() >= pred.shape[1]:
+            bad = true.min() if true.min() < 0 else true.max()
+            raise ValueError(f"{fn}: y_pred holds scores for classes 0..{pred.shape[1] - 1} "
+                             f"(shape {pred.shape}), but y_true has class {bad}")
+        return true, pred.argmax(axis=1).astype(numpy.int64), columns
+    pred = pred.reshape(len(pred))
+    if pred.dtype.kind in "biu":
+        if threshold is not None:
+            raise ValueError(f"{fn}: y_pred holds integer class labels; threshold applies "
+                             "only to floating binary scores")
+        return true, pred.astype(numpy.int64), None
+    # Floating (N,): binary scores, cut as every other metric cuts them.
+    pred, _, _ = _predicted_labels(pred, threshold, fn, from_logits)
+    if not numpy.isin(true, (0, 1)).all():
+        bad = true[~numpy.isin(true, (0, 1))][0]
+        raise ValueError(
+            f"{fn}: y_pred of floats with shape (N,) is read as binary scores, but y_true has "
+            f"class {bad}; pass scores of shape (N, C) or integer predicted labels (e.g. "
+            "scores.argmax(1))")
+    return true, pred, None
+
+
+def _label_list(labels, true, pred, columns, fn):
+    """The labels indexing the result, as int64 (L,): ``labels`` as given, else every score
+    column for (N, C) scores, else the sorted labels seen in y_true or y_pred."""
+    if labels is None:
+        if columns is not None:
+            return columns
+        return numpy.union1d(true, pred)
+    values = numpy.asarray(labels)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"{fn}: labels must be a non-empty list of class labels, got "
+                         f"{labels!r}")
+    if values.dtype.kind == "f" and (values == numpy.round(values)).all():
+        values = values.astype(numpy.int64)
+    if values.dtype.kind not in "biu":
+        raise ValueError(f"{fn}: labels must be integer class labels, got {labels!r}")
+    values = values.astype(numpy.int64)
+    if len(numpy.unique(values)) != len(values):
+        raise ValueError(f"{fn}: labels holds a label twice: {values.tolist()}")
+    return values
+
+
+def _label_index(values, labels):
+    """Each value's position in ``labels`` (any order), or -1 where it is not among them."""
+    order = numpy.argsort(labels, kind="stable")
+    ranked = labels[order]
+    spot = numpy.searchsorted(ranked, values).clip(0, len(ranked) - 1)
+    return numpy.where(ranked[spot] == values, order[spot], -1)
+
+
+def _sample_weight(sample_weight, n, fn):
+    """None, or float64 weights (N,), finite and >= 0."""
+    if sample_weight is None:
+        return None
+    weight = _as_array(sample_weight, "sample_weight", fn)
+    if weight.shape != (n,):
+        raise ValueError(f"{fn}: sample_weight must have shape ({n},), one weight per "
+                         f"sample, got {weight.shape}")
+    weight = weight.astype(numpy.float64)
+    if not numpy.isfinite(weight).all() or (weight < 0).any():
+        raise ValueError(f"{fn}: sample_weight must hold finite numbers >= 0")
+    return weight
+
+
+def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normalize=None,
+                     threshold=None, from_logits=False):
+    """The confusion matrix C: C[i, j] counts samples of true class labels[i] predicted as
+    labels[j] (scikit-learn's ``confusion_matrix``, same argument order and orientation).
+
+    Rows are true classes and columns predictions, so row sums are the class supports and
+    the diagonal holds the correct predictions.
+
+    * ``y_true``: class labels (N,) (integers, or whole-valued floats), or one-hot rows (N, C).
+    * ``y_pred``: predicted labels (N,); or scores / logits / probabilities (N, C), whose
+      argmax is the prediction; or binary scores (N,) / (N, 1) of floats, predicted 1 where
+      ``score > threshold`` (0.5 for probabilities, 0 with ``from_logits=True``).
+    * ``labels``: the classes, in the order of the rows and columns. Default: the sorted
+      labels present in y_true or y_pred (scikit-learn's), except for scores (N, C), where
+      it is every score column 0..C-1. Samples whose true or predicted label is not in
+      ``labels`` are left out, as in scikit-learn.
+    * ``sample_weight``: (N,) weights; the counts are then sums of weights.
+    * ``normalize``: None (counts, int64), "true" (each row divided by its sum: the diagonal
+      is the recall), "pred" (each column by its sum: the diagonal is the precision), "all"
+      (by the total). A row or column without samples gives zeros, as in scikit-learn.
+
+    Returns a NumPy array (L, L), int64 counts, or float64 when normalized or weighted.
+    Raises ValueError when y_true looks like scores (the swapped order, see below), when
+    lengths differ, or for an unknown ``normalize``.
+
+    The order is scikit-learn's ``(y_true, y_pred)``; scratchnet before 0.2 took
+    ``(output, target)`` (a pre-1.0 break). Swapping two label arrays cannot be detected and
+    transposes the matrix; swapping scores and labels is refused with an error that says so.
+
+    >>> confusion_matrix([0, 1, 2, 2], [0, 1, 1, 2])    # one 2 predicted as 1
     array([[1, 0, 0],
            [0, 1, 0],
            [0, 1, 1]])
+    >>> confusion_matrix([0, 1, 2, 2], [0, 1, 1, 2], normalize="true")[2]
+    array([0. , 0.5, 0.5])
     """
-    pred, true, columns = _class_pair(output, target, threshold, "confusion_matrix",
-                                      from_logits)
-    return _confusion(pred, true, columns, num_classes)
+    fn = "confusion_matrix"
+    if normalize not in ("true", "pred", "all", None):
+        raise ValueError(f"{fn}: normalize must be one of 'true', 'pred', 'all' or None, got "
+                         f"{normalize!r}")
+    true, pred, columns = _true_pred_pair(y_true, y_pred, threshold, fn, from_logits)
+    weight = _sample_weight(sample_weight, len(true), fn)
+    labels = _label_list(labels, true, pred, columns, fn)
+    t, p = _label_index(true, labels), _label_index(pred, labels)
+    if not (t >= 0).any():
+        raise ValueError(f"{fn}: none of labels={labels.tolist()} occurs in y_true")
+    keep = (t >= 0) & (p >= 0)
+    k = len(labels)
+    # Each (true, pred) pair becomes one index of a flattened K x K matrix: one bincount
+    # counts all pairs at once.
+    counts = numpy.bincount(t[keep] * k + p[keep], minlength=k * k,
+                            weights=None if weight is None else weight[keep]).reshape(k, k)
+    counts = counts.astype(numpy.int64 if weight is None else numpy.float64)
+    if normalize is None:
+        return counts
+    total = {"true": counts.sum(axis=1, keepdims=True), "pred": counts.sum(axis=0, keepdims=True),
+             "all": counts.sum()}[normalize]
+    return _safe_divide(counts, total)
 
 
 def _confusion(pred, true, columns, num_classes):
@@ -381,51 +553,149 @@ def f1_score(output, target, average="macro", num_classes=None, threshold=None,
                                  threshold, from_logits)
 
 
-def classification_report(output, target, class_names=None, num_classes=None, threshold=None,
-                          digits=2, from_logits=False):
-    """A text table: precision, recall, F1 and support of each class, then the averages.
+def _zero_division_value(zero_division, fn):
+    """(the value 0/0 scores take, whether to warn): scikit-learn's "warn", 0, 1 or nan."""
+    if isinstance(zero_division, str) and zero_division == "warn":
+        return 0.0, True
+    if not isinstance(zero_division, bool) and isinstance(zero_division, (int, float)) and (
+            zero_division in (0, 1) or math.isnan(zero_division)):
+        return float(zero_division), False
+    raise ValueError(f"{fn}: zero_division must be 'warn', 0.0, 1.0 or nan, got "
+                     f"{zero_division!r}")
 
-    The "micro avg" row equals accuracy for single-label problems; "macro avg" treats every
-    class alike; "weighted avg" weights each class by its support.
 
-    >>> print(classification_report([0, 0, 1, 1], [0, 1, 1, 1], class_names=["cat", "dog"]))
-                 precision    recall  f1-score   support
+def _divide_or(numerator, denominator, value):
+    """numerator / denominator, and ``value`` where the denominator is 0."""
+    out = _safe_divide(numerator, denominator)
+    return numpy.where(numpy.asarray(denominator) == 0, value, out)
+
+
+def _average(values, weights=None):
+    """The mean of ``values`` weighted by ``weights``, skipping NaN (zero_division=nan) and
+    falling back to the plain mean when the weights left sum to 0: scikit-learn's rule."""
+    values = numpy.asarray(values, dtype=numpy.float64)
+    ok = ~numpy.isnan(values)
+    if not ok.any():
+        return float("nan")
+    if weights is None or numpy.asarray(weights, dtype=numpy.float64)[ok].sum() == 0:
+        return float(values[ok].mean())
+    weights = numpy.asarray(weights, dtype=numpy.float64)[ok]
+    return float(numpy.sum(values[ok] * weights) / weights.sum())
+
+
+def classification_report(y_true, y_pred, *, labels=None, target_names=None,
+                          sample_weight=None, digits=2, output_dict=False,
+                          zero_division="warn", threshold=None, from_logits=False):
+    """Precision, recall, F1 and support of each class, then the averages: scikit-learn's
+    ``classification_report``, with its argument order, layout and numbers.
+
+    ``y_true``, ``y_pred``, ``labels``, ``sample_weight`` and ``threshold`` are read as in
+    ``confusion_matrix`` (y_pred: labels (N,), scores (N, C) argmax'ed, or binary scores).
+    Per class c (over every sample, also those whose labels are not in ``labels``):
+    precision = TP / predicted, recall = TP / support, F1 = 2 TP / (predicted + support).
+    A 0/0 takes ``zero_division``: "warn" (0, with a UserWarning naming the classes), 0.0,
+    1.0 or nan (nan is then left out of the averages).
+
+    The rows after the classes: "accuracy" (the fraction right) when ``labels`` covers every
+    class seen, else "micro avg" (pooled counts of the listed classes); "macro avg" (the plain
+    mean over the classes); "weighted avg" (weighted by support). ``target_names`` name the
+    classes in ``labels`` order and must be as many; ``digits`` the decimals. Returns the
+    text, or with ``output_dict=True`` scikit-learn's dict: {name: {"precision", "recall",
+    "f1-score", "support"}, ..., "accuracy": float, "macro avg": {...}, "weighted avg":
+    {...}}. Raises ValueError as ``confusion_matrix`` does (a swapped order included) and
+    when target_names and labels differ in number.
+
+    The order is scikit-learn's ``(y_true, y_pred)``; scratchnet before 0.2 took
+    ``(output, target, class_names=...)`` (a pre-1.0 break: ``class_names`` is now
+    ``target_names``).
+
+    >>> print(classification_report([0, 1, 1, 1], [0, 0, 1, 1], target_names=["cat", "dog"]))
+                  precision    recall  f1-score   support
     <BLANKLINE>
-             cat      0.50      1.00      0.67         1
-             dog      1.00      0.67      0.80         3
+             cat       0.50      1.00      0.67         1
+             dog       1.00      0.67      0.80         3
     <BLANKLINE>
-       micro avg      0.75      0.75      0.75         4
-       macro avg      0.75      0.83      0.73         4
-    weighted avg      0.88      0.75      0.77         4
+        accuracy                           0.75         4
+       macro avg       0.75      0.83      0.73         4
+    weighted avg       0.88      0.75      0.77         4
+    <BLANKLINE>
     """
     fn = "classification_report"
-    pred, true, columns = _class_pair(output, target, threshold, fn, from_logits)
-    cm = _confusion(pred, true, columns, num_classes)
-    k = len(cm)
-    if class_names is None:
-        class_names = [str(c) for c in range(k)]
+    zero, warn = _zero_division_value(zero_division, fn)
+    digits = check_int(fn, "digits", digits, low=0)
+    true, pred, columns = _true_pred_pair(y_true, y_pred, threshold, fn, from_logits)
+    weight = _sample_weight(sample_weight, len(true), fn)
+    labels_given = labels is not None
+    labels = _label_list(labels, true, pred, columns, fn)
+    k = len(labels)
+    if target_names is None:
+        names = [str(label) for label in labels.tolist()]
     else:
-        class_names = [str(name) for name in class_names]
-        if len(class_names) != k:
-            raise ValueError(f"{fn}: {len(class_names)} class_names given for {k} classes")
-    scores = _per_class(cm)
-    total = int(scores["support"].sum())
-    rows = [(name, scores["precision"][c], scores["recall"][c], scores["f1"][c],
-             int(scores["support"][c])) for c, name in enumerate(class_names)]
-    averages = [(f"{avg} avg", *(_average_from_cm(cm, kind, avg, fn)
-                                 for kind in ("precision", "recall", "f1")), total)
-                for avg in ("micro", "macro", "weighted")]
-    width = max(len("weighted avg"), *(len(name) for name in class_names))
-    number = max(len("precision"), digits + 2)
+        names = [str(name) for name in target_names]
+        if len(names) != k:
+            raise ValueError(f"{fn}: {len(names)} target_names given for {k} classes "
+                             f"(labels {labels.tolist()}); pass labels= to list the classes "
+                             "the names belong to")
 
-    def line(name, p, r, f, s):
-        return (f"{name:>{width}} {p:>{number}.{digits}f} {r:>{number}.{digits}f} "
-                f"{f:>{number}.{digits}f} {s:>{number}}")
+    t, p = _label_index(true, labels), _label_index(pred, labels)
+    w = numpy.ones(len(true)) if weight is None else weight
+    support = numpy.bincount(t[t >= 0], w[t >= 0], minlength=k)
+    predicted = numpy.bincount(p[p >= 0], w[p >= 0], minlength=k)
+    hit = (t >= 0) & (t == p)
+    tp = numpy.bincount(t[hit], w[hit], minlength=k)
+    if warn:
+        for kind, empty, reason in (("Precision", predicted == 0, "no predicted samples"),
+                                    ("Recall", support == 0, "no true samples"),
+                                    ("F-score", predicted + support == 0,
+                                     "neither true nor predicted samples")):
+            if empty.any():
+                warnings.warn(f"{fn}: {kind} is ill-defined and set to 0.0 for labels "
+                              f"{labels[empty].tolist()}, which have {reason}; pass "
+                              "zero_division to choose the value", UserWarning, stacklevel=2)
+    scores = numpy.stack([_divide_or(tp, predicted, zero), _divide_or(tp, support, zero),
+                          _divide_or(2 * tp, predicted + support, zero)], axis=1)
+    total = support.sum()
+    counts = support if weight is not None else support.astype(numpy.int64)
+    micro = [_divide_or(tp.sum(), predicted.sum(), zero),
+             _divide_or(tp.sum(), support.sum(), zero),
+             _divide_or(2 * tp.sum(), predicted.sum() + support.sum(), zero)]
+    averages = {"macro avg": [_average(scores[:, j]) for j in range(3)],
+                "weighted avg": [_average(scores[:, j], support) for j in range(3)]}
+    micro_is_accuracy = not labels_given or set(labels.tolist()) >= set(
+        numpy.union1d(true, pred).tolist())
+    total_shown = int(total) if weight is None else float(total)
 
-    header = (" " * width + " " + " ".join(f"{h:>{number}}" for h in
-                                           ("precision", "recall", "f1-score", "support")))
-    lines = [header, ""] + [line(*row) for row in rows] + [""] + [line(*a) for a in averages]
-    return "\n".join(text.rstrip() for text in lines)
+    headers = ("precision", "recall", "f1-score", "support")
+    if output_dict:
+        report = {name: dict(zip(headers, [float(v) for v in (*scores[c], counts[c])]))
+                  for c, name in enumerate(names)}
+        if micro_is_accuracy:
+            report["accuracy"] = float(micro[0])
+        else:
+            report["micro avg"] = dict(zip(headers, [float(v) for v in (*micro, total)]))
+        for key, values in averages.items():
+            report[key] = dict(zip(headers, [float(v) for v in (*values, total)]))
+        return report
+
+    # scikit-learn's layout: names right-aligned to the longest, numbers in 9-wide columns.
+    width = max(len("weighted avg"), digits, *(len(name) for name in names))
+
+    def line(name, values, shown):
+        return f"{name:>{width}} " + "".join(f" {float(v):>9.{digits}f}" for v in values) \
+            + f" {shown:>9}\n"
+
+    text = f"{'':>{width}} " + "".join(f" {h:>9}" for h in headers) + "\n\n"
+    for c, name in enumerate(names):
+        text += line(name, scores[c], counts[c].item())
+    text += "\n"
+    if micro_is_accuracy:
+        text += (f"{'accuracy':>{width}} " + " " * 20 + f" {float(micro[2]):>9.{digits}f}"
+                 f" {total_shown:>9}\n")
+    else:
+        text += line("micro avg", micro, total_shown)
+    for key, values in averages.items():
+        text += line(key, values, total_shown)
+    return text
 
 
 # ---------------------------------------------------------------------------------------------

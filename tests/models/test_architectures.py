@@ -280,6 +280,8 @@ def test_conv_autoencoder_restores_the_input_size(size, down, device):
 
 def test_rnn_classifier_reads_the_last_step(device):
     model = models.RNNClassifier(input_size=3, hidden_size=5, num_classes=2).to(device)
+    # Its data is (N, T, F): the layer must say so, since the layers' default is time-first.
+    assert model.rnn.batch_first is True
     x = sn.randn(4, 6, 3, device=device)
     output, _ = model.rnn(x)
     np.testing.assert_allclose(model(x).numpy(), model.fc(output[:, -1]).numpy(), rtol=1e-6)

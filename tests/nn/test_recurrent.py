@@ -5,6 +5,8 @@ initial state and every parameter; values against NumPy implementations written 
 the gate equations; names and shapes against PyTorch's documented state dict; and BPTT by
 learning a task that needs memory.
 """
+import inspect
+
 import numpy as np
 import pytest
 from hypothesis import strategies as st
@@ -97,11 +99,12 @@ def np_gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
 
 
 def np_recurrent(module, x, h0, c0=None):
-    """Reference forward of a whole RNN/LSTM/GRU (batch_first input) with NumPy loops."""
+    """Reference forward of a whole RNN/LSTM/GRU with NumPy loops; ``x`` is laid out as
+    ``module.batch_first`` says: (batch, time, features) or (time, batch, features)."""
     p = {name: npy(t) for name, t in module.named_parameters()}
     kind = type(module).__name__
     dirs = 2 if module.bidirectional else 1
-    seq = np.swapaxes(x, 0, 1)                       # (time, batch, features)
+    seq = np.swapaxes(x, 0, 1) if module.batch_first else x    # (time, batch, features)
     h_n, c_n = [], []
     for layer in range(module.num_layers):
         outs = []
@@ -126,7 +129,7 @@ def np_recurrent(module, x, h0, c0=None):
             h_n.append(h)
             c_n.append(c)
         seq = np.concatenate(outs, axis=-1)
-    output = np.swapaxes(seq, 0, 1)
+    output = np.swapaxes(seq, 0, 1) if module.batch_first else seq
     if kind == "LSTM":
         return output, (np.stack(h_n), np.stack(c_n))
     return output, np.stack(h_n)
@@ -197,7 +200,7 @@ def test_layer_gradcheck(device, name, batch, time, input_size, hidden_size, num
 def test_gradients_without_initial_state_reach_every_parameter(device):
     """h_0 left out (zeros) and only the last step's output used: BPTT still reaches the
     input at every step and every parameter of both layers."""
-    lstm = LSTM(2, 3, num_layers=2).double().to(device)
+    lstm = LSTM(2, 3, num_layers=2, batch_first=True).double().to(device)
     x = f64(np.random.default_rng(0).standard_normal((2, 4, 2)), device, True)
     assert gradcheck_module(lstm, lambda m, x: m(x)[0][:, -1], [x])
 
@@ -273,11 +276,17 @@ def test_cell_step_matches_numpy(device, name):
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
 @pytest.mark.parametrize("num_layers,bidirectional", [(1, False), (2, True)])
-def test_layer_matches_numpy_loop(device, name, num_layers, bidirectional):
+@pytest.mark.parametrize("batch_first", [None, False, True])
+def test_layer_matches_numpy_loop(device, name, num_layers, bidirectional, batch_first):
+    """Against the NumPy loop over time. batch_first=None leaves the argument out: the
+    default must read (time, batch, features), as PyTorch's does."""
     rng = np.random.default_rng(3)
-    layer = LAYERS[name](3, 4, num_layers=num_layers, bidirectional=bidirectional)
+    given = {} if batch_first is None else {"batch_first": batch_first}
+    layer = LAYERS[name](3, 4, num_layers=num_layers, bidirectional=bidirectional, **given)
     layer.double().to(device)
-    x = rand(rng, 2, 5, 3)
+    # 5 steps of a batch of 2, in the layer's layout; the oracle reads the same layout from
+    # its own batch_first flag, so the default is checked by the time-first branch.
+    x = rand(rng, 2, 5, 3) if batch_first else rand(rng, 5, 2, 3)
     state = initial_state(layer, rng, 2, device, requires_grad=False)
     output, final = layer(f64(x, device), state)
     if name == "LSTM":
@@ -293,23 +302,27 @@ def test_layer_matches_numpy_loop(device, name, num_layers, bidirectional):
 @pytest.mark.parametrize("layer_cls,cell_cls", [(LSTM, LSTMCell), (GRU, GRUCell),
                                                 (RNN, RNNCell)])
 def test_layer_equals_its_cell_in_a_loop(device, layer_cls, cell_cls):
-    """A 1-layer RNN/LSTM/GRU is its cell applied at each step with the same weights."""
+    """A 1-layer RNN/LSTM/GRU is its cell applied at each step with the same weights; by
+    default (as in PyTorch) the input is time-first, so step t is x[t]."""
     layer = layer_cls(3, 4).to(device)
     cell = cell_cls(3, 4).to(device)
     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
         getattr(cell, name).data[...] = getattr(layer, name + "_l0").data
-    x = sn.randn(2, 6, 3, device=device)
-    output, _ = layer(x)
+    x = sn.randn(6, 2, 3, device=device)              # (time, batch, features)
+    output, final = layer(x)
+    assert output.shape == (6, 2, 4)
     state = None
     for t in range(6):
-        state = cell(x[:, t], state)
+        state = cell(x[t], state)
         h = state[0] if isinstance(state, tuple) else state
-        np.testing.assert_allclose(npy(output[:, t]), npy(h), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(npy(output[t]), npy(h), rtol=1e-5, atol=1e-6)
+    h_n = final[0] if isinstance(final, tuple) else final
+    np.testing.assert_allclose(npy(h_n[0]), npy(h), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["LSTM", "GRU"])
 def test_batch_first_false_and_unbatched_agree(device, name):
-    layer = LAYERS[name](3, 4, num_layers=2, bidirectional=True).to(device)
+    layer = LAYERS[name](3, 4, num_layers=2, bidirectional=True, batch_first=True).to(device)
     time_major = LAYERS[name](3, 4, num_layers=2, bidirectional=True, batch_first=False)
     time_major.load_state_dict(layer.state_dict())
     time_major.to(device)
@@ -327,6 +340,53 @@ def test_batch_first_false_and_unbatched_agree(device, name):
     h_one = final_one[0] if name == "LSTM" else final_one
     assert h_one.shape == (4, 4)
     np.testing.assert_allclose(npy(h_one), npy(h_bf[:, 1]), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
+def test_batch_first_defaults_to_false_as_in_pytorch(cls):
+    """torch.nn.RNN/LSTM/GRU default to batch_first=False; so must ours, or time-first
+    PyTorch code runs here without an error and computes something else."""
+    assert inspect.signature(cls).parameters["batch_first"].default is False
+    layer = cls(3, 4)
+    assert layer.batch_first is False
+    # The layout is not state: a state dict moves between the two layouts unchanged.
+    assert list(layer.state_dict()) == list(cls(3, 4, batch_first=True).state_dict())
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+@pytest.mark.parametrize("num_layers,bidirectional", [(1, False), (2, True)])
+def test_default_reads_time_first_input(device, name, num_layers, bidirectional):
+    """A (T, B, F) input to a layer built without batch_first gives the numbers of the
+    batch_first=True layer (same weights) on the (B, T, F) transpose; h_n is (D*L, B, H)
+    for both. T=5 and B=3 differ, so a batch-first reading could not pass."""
+    rng = np.random.default_rng(4)
+    default = LAYERS[name](3, 4, num_layers=num_layers, bidirectional=bidirectional)
+    default.double().to(device)
+    batch_major = LAYERS[name](3, 4, num_layers=num_layers, bidirectional=bidirectional,
+                               batch_first=True)
+    batch_major.load_state_dict(default.state_dict())
+    batch_major.double().to(device)
+    x = rand(rng, 5, 3, 3)                                  # (time=5, batch=3, features=3)
+    state = initial_state(default, rng, 3, device, requires_grad=False)
+    out_tm, final_tm = default(f64(x, device), state)
+    out_bf, final_bf = batch_major(f64(np.swapaxes(x, 0, 1), device), state)
+    d = 2 if bidirectional else 1
+    assert out_tm.shape == (5, 3, d * 4) and out_bf.shape == (3, 5, d * 4)
+    np.testing.assert_allclose(npy(out_tm), np.swapaxes(npy(out_bf), 0, 1), rtol=1e-12,
+                               atol=1e-14)
+    finals_tm = final_tm if name == "LSTM" else (final_tm,)
+    finals_bf = final_bf if name == "LSTM" else (final_bf,)
+    for a, b in zip(finals_tm, finals_bf):
+        assert a.shape == (num_layers * d, 3, 4)
+        np.testing.assert_allclose(npy(a), npy(b), rtol=1e-12, atol=1e-14)
+    if not bidirectional:
+        # Causality along axis 0: the output at step 0 depends on x[0] only, so changing
+        # the last step of every sequence leaves it alone; it would not if axis 0 were batch.
+        x2 = x.copy()
+        x2[-1] += 1.0
+        out2, _ = default(f64(x2, device), state)
+        np.testing.assert_array_equal(npy(out2)[:-1], npy(out_tm)[:-1])
+        assert not np.allclose(npy(out2)[-1], npy(out_tm)[-1])
 
 
 # --------------------------------------------------------------------------- shapes and names
@@ -434,14 +494,14 @@ def test_float32_stays_float32(device):
 
 # --------------------------------------------------------------------------- dropout
 def test_dropout_acts_between_layers_in_training_only(device):
-    lstm = LSTM(3, 8, num_layers=2, dropout=0.5).to(device)
+    lstm = LSTM(3, 8, num_layers=2, dropout=0.5, batch_first=True).to(device)
     x = sn.randn(4, 5, 3, device=device)
     lstm.eval()
     first, second = lstm(x)[0], lstm(x)[0]
     np.testing.assert_array_equal(npy(first), npy(second))
     lstm.train()
     assert not np.allclose(npy(lstm(x)[0]), npy(first))
-    everything_dropped = RNN(3, 4, num_layers=2, dropout=1.0).to(device)
+    everything_dropped = RNN(3, 4, num_layers=2, dropout=1.0, batch_first=True).to(device)
     output, _ = everything_dropped(x)
     # Layer 2 sees only zeros, so at step 0 (h_0 = 0 too) its output is tanh of its biases.
     biases = npy(everything_dropped.bias_ih_l1) + npy(everything_dropped.bias_hh_l1)
@@ -459,19 +519,24 @@ def test_errors_name_the_layer_and_the_shapes(device):
     with pytest.raises(ValueError, match=r"LSTM\(input_size=8, hidden_size=16\) got input of "
                                          r"shape \(4, 5, 7\)"):
         lstm(sn.randn(4, 5, 7, device=device))
-    with pytest.raises(ValueError, match=r"expected \(batch, time, 8\)"):
+    with pytest.raises(ValueError, match=r"expected \(time, batch, 8\)"):
         lstm(sn.randn(4, 5, 6, 8, device=device))
+    with pytest.raises(ValueError, match=r"expected \(batch, time, 8\)"):
+        LSTM(8, 16, batch_first=True).to(device)(sn.randn(4, 5, 6, 8, device=device))
+    # (time, batch, features) by default: a batch of 4 over 5 steps is (5, 4, 8).
     with pytest.raises(ValueError, match=r"h_0 of shape \(1, 3, 16\), expected .* = "
                                          r"\(1, 4, 16\)"):
-        lstm(sn.randn(4, 5, 8, device=device),
+        lstm(sn.randn(5, 4, 8, device=device),
              (sn.zeros(1, 3, 16, device=device), sn.zeros(1, 4, 16, device=device)))
     with pytest.raises(TypeError, match=r"pair \(h_0, c_0\)"):
-        lstm(sn.randn(4, 5, 8, device=device), sn.zeros(1, 4, 16, device=device))
+        lstm(sn.randn(5, 4, 8, device=device), sn.zeros(1, 4, 16, device=device))
     with pytest.raises(TypeError, match="one tensor h_0"):
-        GRU(8, 16).to(device)(sn.randn(4, 5, 8, device=device),
+        GRU(8, 16).to(device)(sn.randn(5, 4, 8, device=device),
                               (sn.zeros(1, 4, 16, device=device),))
     with pytest.raises(ValueError, match="empty sequence"):
-        lstm(sn.randn(4, 0, 8, device=device))
+        lstm(sn.randn(0, 4, 8, device=device))
+    with pytest.raises(ValueError, match="empty sequence"):
+        LSTM(8, 16, batch_first=True).to(device)(sn.randn(4, 0, 8, device=device))
     with pytest.raises(ValueError, match=r"GRUCell\(input_size=3, hidden_size=2\) got input "
                                          r"of shape \(5, 4\)"):
         GRUCell(3, 2).to(device)(sn.randn(5, 4, device=device))
@@ -485,9 +550,14 @@ def test_errors_name_the_layer_and_the_shapes(device):
 
 
 def test_repr_shows_the_arguments():
+    """As PyTorch's repr: an argument appears only when it differs from its default, so
+    batch_first=True shows and batch_first=False (the default) does not."""
     assert repr(LSTM(8, 16)) == "LSTM(input_size=8, hidden_size=16)"
-    assert repr(RNN(2, 3, num_layers=2, nonlinearity="relu", batch_first=False)) == \
-        "RNN(input_size=2, hidden_size=3, num_layers=2, batch_first=False, nonlinearity='relu')"
+    assert repr(LSTM(8, 16, batch_first=False)) == "LSTM(input_size=8, hidden_size=16)"
+    assert repr(GRU(8, 16, batch_first=True)) == \
+        "GRU(input_size=8, hidden_size=16, batch_first=True)"
+    assert repr(RNN(2, 3, num_layers=2, nonlinearity="relu", batch_first=True)) == \
+        "RNN(input_size=2, hidden_size=3, num_layers=2, batch_first=True, nonlinearity='relu')"
     assert repr(GRUCell(2, 3, bias=False)) == "GRUCell(input_size=2, hidden_size=3, bias=False)"
 
 
@@ -504,7 +574,7 @@ def test_bptt_learns_to_recall_the_first_element(device, name, lr):
         return sn.tensor(x, device=device), sn.tensor((x[:, 0, 0] > 0).astype(np.int64),
                                                       device=device)
 
-    rnn = LAYERS[name](1, 16).to(device)
+    rnn = LAYERS[name](1, 16, batch_first=True).to(device)
     head = sn.nn.Linear(16, 2).to(device)
     params = list(rnn.parameters()) + list(head.parameters())
     x, y = batch(128)

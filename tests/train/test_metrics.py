@@ -59,7 +59,7 @@ def test_tensors_arrays_and_lists_agree(device):
         expected = fn(scores, np.array(TRUE))
         assert fn(*as_tensors) == pytest.approx(expected)
         assert fn(scores.tolist(), TRUE) == pytest.approx(expected)
-    np.testing.assert_array_equal(M.confusion_matrix(*as_tensors), CM)
+    np.testing.assert_array_equal(M.confusion_matrix(as_tensors[1], as_tensors[0]), CM)
     assert M.top_k_accuracy(*as_tensors, k=2) == M.top_k_accuracy(scores, TRUE, k=2)
     y = sn.tensor([1.0, 2.0, 4.0], device=device)
     t = sn.tensor([1.0, 3.0, 2.0], device=device)
@@ -70,14 +70,14 @@ def test_tensors_arrays_and_lists_agree(device):
 # ------------------------------------------------------------------------------- binary
 def test_binary_probabilities_use_threshold_one_half_strictly():
     probabilities = [0.1, 0.5, 0.51, 0.9]            # 0.5 itself is not above the threshold
-    assert M.confusion_matrix(probabilities, [0, 0, 1, 1]).tolist() == [[2, 0], [0, 2]]
+    assert M.confusion_matrix([0, 0, 1, 1], probabilities).tolist() == [[2, 0], [0, 2]]
     column = np.array(probabilities)[:, None]         # (N, 1), a sigmoid layer's output
     assert M.accuracy(column, [0, 1, 1, 1]) == pytest.approx(0.75)
 
 
 def test_binary_logits_use_threshold_zero():
     logits = [-2.0, -0.1, 0.3, 3.0]                  # said to be logits: cut at 0
-    assert M.confusion_matrix(logits, [0, 0, 1, 1], from_logits=True).tolist() == [[2, 0],
+    assert M.confusion_matrix([0, 0, 1, 1], logits, from_logits=True).tolist() == [[2, 0],
                                                                                    [0, 2]]
 
 
@@ -115,25 +115,76 @@ def test_float_scores_against_multiclass_target_is_an_error():
 
 
 # ------------------------------------------------------------------------------- confusion matrix
+# confusion_matrix and classification_report take scikit-learn's (y_true, y_pred); the
+# expected values below are worked out by hand in scikit-learn's orientation (row = true).
 def test_confusion_matrix_known_values():
-    cm = M.confusion_matrix(PRED, TRUE)
+    cm = M.confusion_matrix(TRUE, PRED)
     np.testing.assert_array_equal(cm, CM)
     assert cm.dtype == np.int64
     np.testing.assert_array_equal(cm.sum(axis=1), SUPPORT)     # rows are the true classes
 
 
-def test_confusion_matrix_size_from_scores_and_num_classes():
-    # Only classes 0 and 1 occur, but the output has 4 score columns: the matrix is 4 x 4.
-    cm = M.confusion_matrix(scores_for([0, 1, 1], classes=4), [0, 1, 0])
+def test_confusion_matrix_takes_y_true_first_as_scikit_learn():
+    # true 0 0 1 2 2 2 / pred 0 1 1 2 2 0: one 0 read as 1, one 2 read as 0. The matrix is
+    # not symmetric, so (output, target) -- the old order -- would give its transpose.
+    y_true, y_pred = [0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0]
+    expected = [[1, 1, 0],
+                [0, 1, 0],
+                [1, 0, 2]]
+    assert M.confusion_matrix(y_true, y_pred).tolist() == expected
+    assert M.confusion_matrix(y_true=y_true, y_pred=y_pred).tolist() == expected
+    assert M.confusion_matrix(y_true, scores_for(y_pred)).tolist() == expected
+
+
+def test_confusion_matrix_normalize_modes():
+    y_true, y_pred = [0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0]     # counts as above
+    np.testing.assert_allclose(M.confusion_matrix(y_true, y_pred, normalize="true"),
+                               [[1 / 2, 1 / 2, 0], [0, 1, 0], [1 / 3, 0, 2 / 3]])
+    # columns: predicted 0 twice (true 0, 2), 1 twice (true 0, 1), 2 twice (true 2, 2)
+    np.testing.assert_allclose(M.confusion_matrix(y_true, y_pred, normalize="pred"),
+                               [[1 / 2, 1 / 2, 0], [0, 1 / 2, 0], [1 / 2, 0, 1]])
+    np.testing.assert_allclose(M.confusion_matrix(y_true, y_pred, normalize="all"),
+                               np.array([[1, 1, 0], [0, 1, 0], [1, 0, 2]]) / 6)
+    # A row without samples (class 3 listed, never true) is zeros, not NaN, and no warning.
+    rows = M.confusion_matrix(y_true, y_pred, labels=[0, 1, 2, 3], normalize="true")
+    np.testing.assert_array_equal(rows[3], [0, 0, 0, 0])
+    with pytest.raises(ValueError, match="normalize must be one of 'true', 'pred', 'all'"):
+        M.confusion_matrix(y_true, y_pred, normalize="rows")
+
+
+def test_confusion_matrix_labels_order_subset_and_unseen():
+    # labels=[2, 0]: rows/columns in that order; samples with a 1 on either side left out.
+    # (true, pred) pairs kept: (0,0) x2, (0,2), (2,2) x2; (0,1), (1,1), (1,0), (2,1) dropped.
+    assert M.confusion_matrix(TRUE, PRED, labels=[2, 0]).tolist() == [[2, 0], [1, 2]]
+    # Default: the labels present, sorted; so a label nobody has or predicts gets no row...
+    assert M.confusion_matrix([1, 3, 3], [3, 3, 1]).tolist() == [[0, 1], [1, 1]]
+    # ...unless listed; arbitrary integer labels (-1/1) work as in scikit-learn.
+    assert M.confusion_matrix([1, 3, 3], [3, 3, 1], labels=[0, 1, 3]).tolist() == \
+        [[0, 0, 0], [0, 0, 1], [0, 1, 1]]
+    assert M.confusion_matrix([-1, 1, 1], [1, 1, -1]).tolist() == [[0, 1], [1, 1]]
+    with pytest.raises(ValueError, match="none of labels=\\[5\\] occurs in y_true"):
+        M.confusion_matrix([0, 1], [0, 1], labels=[5])
+    with pytest.raises(ValueError, match="holds a label twice"):
+        M.confusion_matrix([0, 1], [0, 1], labels=[0, 1, 0])
+
+
+def test_confusion_matrix_of_scores_has_a_row_per_score_column():
+    # Only classes 0 and 1 occur, but y_pred has 4 score columns: the matrix is 4 x 4, the
+    # same as scikit-learn's on the argmax with labels=range(4).
+    cm = M.confusion_matrix([0, 1, 0], scores_for([0, 1, 1], classes=4))
     assert cm.tolist() == [[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
-    assert M.confusion_matrix([0, 1], [1, 1], num_classes=3).shape == (3, 3)
+    with pytest.raises(ValueError, match="scores for classes 0..1 .* y_true has class 2"):
+        M.confusion_matrix([0, 2], scores_for([0, 1], classes=2))
 
 
-def test_confusion_matrix_num_classes_too_small():
-    with pytest.raises(ValueError, match="num_classes=2 but target has class 2"):
-        M.confusion_matrix([0, 1, 1], [0, 1, 2], num_classes=2)
-    with pytest.raises(ValueError, match="num_classes must be a positive integer, got 2.5"):
-        M.confusion_matrix([0, 1, 1], [0, 1, 1], num_classes=2.5)
+def test_confusion_matrix_sample_weight():
+    # The last sample (true 2, predicted 1) weighs 0.5: counts become sums of weights.
+    weights = [1] * 9 + [0.5]
+    cm = M.confusion_matrix(TRUE, PRED, sample_weight=weights)
+    assert cm.dtype == np.float64
+    np.testing.assert_allclose(cm, [[2, 1, 1], [1, 2, 0], [0, 0.5, 2]])
+    with pytest.raises(ValueError, match="sample_weight must have shape \\(10,\\)"):
+        M.confusion_matrix(TRUE, PRED, sample_weight=[1, 2])
 
 
 def test_confusion_matrix_matches_a_counting_loop():
@@ -142,7 +193,56 @@ def test_confusion_matrix_matches_a_counting_loop():
     expected = np.zeros((5, 5), dtype=np.int64)
     for t, p in zip(true, pred):
         expected[t, p] += 1
-    np.testing.assert_array_equal(M.confusion_matrix(pred, true), expected)
+    np.testing.assert_array_equal(M.confusion_matrix(true, pred), expected)
+
+
+@pytest.mark.parametrize("fn", [M.confusion_matrix, M.classification_report])
+def test_scores_given_first_are_refused_naming_the_order(fn):
+    """The common swap of scikit-learn's order, fn(scores, labels), is an error, not a
+    transposed answer: multiclass scores, and binary probabilities."""
+    with pytest.raises(ValueError, match=r"y_true of shape \(10, 3\) holds scores.*"
+                                         r"integer labels.*looks like scores.*"
+                                         r"scikit-learn's \(y_true, y_pred\)"):
+        fn(scores_for(PRED), TRUE)
+    with pytest.raises(ValueError, match=r"non-integer values such as 0.2.*scikit-learn's "
+                                         r"\(y_true, y_pred\)"):
+        fn([0.2, 0.9, 0.7], [0, 1, 1])
+    # One-hot true labels are labels, not scores: accepted, in either dtype.
+    assert np.array_equal(M.confusion_matrix(np.eye(3)[TRUE], PRED), CM)
+    assert np.array_equal(M.confusion_matrix(np.eye(3, dtype=np.int64)[TRUE], PRED), CM)
+
+
+def test_old_keyword_names_are_gone_loudly():
+    with pytest.raises(TypeError, match="num_classes"):
+        M.confusion_matrix(TRUE, PRED, num_classes=3)
+    with pytest.raises(TypeError, match="class_names"):
+        M.classification_report(TRUE, PRED, class_names=["a", "b", "c"])
+    with pytest.raises(TypeError, match="output"):
+        M.confusion_matrix(output=PRED, target=TRUE)
+    with pytest.raises(TypeError):
+        M.confusion_matrix(TRUE, PRED, [0, 1, 2])          # labels is keyword-only
+
+
+def test_confusion_matrix_binary_threshold_and_errors():
+    # Binary probabilities are cut at threshold (0.5 by default, 0.7 here).
+    assert M.confusion_matrix([0, 1, 1], [0.6, 0.8, 0.65]).tolist() == [[0, 1], [0, 2]]
+    assert M.confusion_matrix([0, 1, 1], [0.6, 0.8, 0.65], threshold=0.7).tolist() == \
+        [[1, 0], [1, 1]]
+    with pytest.raises(ValueError, match="threshold must be a finite number"):
+        M.confusion_matrix([0, 1], [0.2, 0.8], threshold=float("nan"))
+    with pytest.raises(ValueError, match="read as binary scores, but y_true has class 2"):
+        M.confusion_matrix([0, 2], [0.2, 0.8])
+    with pytest.raises(ValueError, match="threshold applies to binary scores"):
+        M.confusion_matrix(TRUE, scores_for(PRED), threshold=0.5)
+    with pytest.raises(ValueError, match="non-finite"):
+        M.confusion_matrix([0, 1], [[0.1, np.nan], [0.3, 0.2]])
+    with pytest.raises(ValueError, match=r"y_true of shape \(3,\) and y_pred of shape "
+                                         r"\(2,\)"):
+        M.confusion_matrix([0, 1, 1], [0, 1])
+    with pytest.raises(ValueError, match=r"y_pred must be labels .* got shape \(2, 0\)"):
+        M.confusion_matrix([0, 1], np.zeros((2, 0)))
+    with pytest.raises(ValueError, match=r"y_true must be class labels .* got shape \(2, 0\)"):
+        M.confusion_matrix(np.zeros((2, 0)), [0, 1])
 
 
 # ------------------------------------------------------------------------ precision / recall / F1
@@ -280,33 +380,89 @@ def test_negative_labels_and_bad_types_are_refused():
 
 
 # ------------------------------------------------------------------------------- report
-def _report_rows(text):
-    rows = {}
-    for line in text.splitlines()[2:]:
-        if line.strip():
-            *name, p, r, f, s = line.split()
-            rows[" ".join(name)] = (float(p), float(r), float(f), int(s))
-    return rows
+# scikit-learn's text for classification_report(TRUE, PRED, target_names=..., digits=4):
+# per class the numbers at the top of this file; accuracy 6/10; macro 11/18, 11/18, 38/63;
+# weighted (4 * P + 3 * P + 3 * P) / 10 = 37/60, recall 6/10, F1 6/10.
+REPORT = """\
+              precision    recall  f1-score   support
+
+         cat     0.6667    0.5000    0.5714         4
+         dog     0.5000    0.6667    0.5714         3
+         fox     0.6667    0.6667    0.6667         3
+
+    accuracy                         0.6000        10
+   macro avg     0.6111    0.6111    0.6032        10
+weighted avg     0.6167    0.6000    0.6000        10
+"""
 
 
-def test_classification_report_numbers():
-    text = M.classification_report(PRED, TRUE, class_names=["cat", "dog", "fox"], digits=4)
-    assert text.splitlines()[0].split() == ["precision", "recall", "f1-score", "support"]
-    rows = _report_rows(text)
-    assert list(rows) == ["cat", "dog", "fox", "micro avg", "macro avg", "weighted avg"]
+def test_classification_report_is_scikit_learns_text():
+    text = M.classification_report(TRUE, PRED, target_names=["cat", "dog", "fox"], digits=4)
+    assert text == REPORT
+    # The same from scores, from tensors, and with default names "0", "1", "2".
+    assert M.classification_report(sn.tensor(TRUE), scores_for(PRED),
+                                   target_names=["cat", "dog", "fox"], digits=4) == REPORT
+    plain = M.classification_report(TRUE, PRED)
+    assert [line.split()[0] for line in plain.splitlines()[2:5]] == ["0", "1", "2"]
+    assert plain.splitlines()[2] == "           0       0.67      0.50      0.57         4"
+
+
+def test_classification_report_output_dict():
+    report = M.classification_report(TRUE, PRED, target_names=["cat", "dog", "fox"],
+                                     output_dict=True)
+    assert list(report) == ["cat", "dog", "fox", "accuracy", "macro avg", "weighted avg"]
     for c, name in enumerate(["cat", "dog", "fox"]):
-        np.testing.assert_allclose(rows[name][:3], [PRECISION[c], RECALL[c], F1[c]], atol=5e-5)
-        assert rows[name][3] == SUPPORT[c]
-    np.testing.assert_allclose(rows["micro avg"][:3], [0.6, 0.6, 0.6], atol=5e-5)
-    np.testing.assert_allclose(rows["macro avg"][:3], [11 / 18, 11 / 18, 38 / 63], atol=5e-5)
-    np.testing.assert_allclose(rows["weighted avg"][:3], [37 / 60, 0.6, 0.6], atol=5e-5)
-    assert rows["weighted avg"][3] == 10
+        assert report[name] == {"precision": pytest.approx(PRECISION[c]),
+                                "recall": pytest.approx(RECALL[c]),
+                                "f1-score": pytest.approx(F1[c]), "support": SUPPORT[c]}
+    assert report["accuracy"] == pytest.approx(0.6)
+    assert report["macro avg"] == {"precision": pytest.approx(11 / 18),
+                                   "recall": pytest.approx(11 / 18),
+                                   "f1-score": pytest.approx(38 / 63), "support": 10}
+    assert report["weighted avg"]["precision"] == pytest.approx(37 / 60)
 
 
-def test_classification_report_class_names_must_match():
-    with pytest.raises(ValueError, match="2 class_names given for 3 classes"):
-        M.classification_report(PRED, TRUE, class_names=["cat", "dog"])
-    assert list(_report_rows(M.classification_report(PRED, TRUE)))[:3] == ["0", "1", "2"]
+def test_classification_report_labels_subset_gives_micro_avg():
+    # labels=[2, 0]: per class, counts over EVERY sample (class 2 is predicted 3 times, once
+    # for a true 0; class 0 predicted 3 times, once for a true 1), as scikit-learn:
+    # class 2: P = 2/3, R = 2/3; class 0: P = 2/3, R = 2/4. Not every class seen is listed,
+    # so the pooled row is "micro avg": P = 4/6, R = 4/7, F1 = 8/13.
+    report = M.classification_report(TRUE, PRED, labels=[2, 0], output_dict=True)
+    assert list(report) == ["2", "0", "micro avg", "macro avg", "weighted avg"]
+    assert report["2"]["precision"] == pytest.approx(2 / 3)
+    assert report["0"]["precision"] == pytest.approx(2 / 3)
+    assert report["0"]["recall"] == pytest.approx(1 / 2)
+    assert report["micro avg"] == {"precision": pytest.approx(4 / 6),
+                                   "recall": pytest.approx(4 / 7),
+                                   "f1-score": pytest.approx(8 / 13), "support": 7}
+    text = M.classification_report(TRUE, PRED, labels=[2, 0])
+    assert text.splitlines()[5] == "   micro avg       0.67      0.57      0.62         7"
+
+
+def test_classification_report_zero_division():
+    # Class 1 is never predicted: its precision is 0/0.
+    y_true, y_pred = [0, 0, 1, 1], [0, 0, 0, 0]
+    with pytest.warns(UserWarning, match=r"Precision is ill-defined .* labels \[1\]"):
+        report = M.classification_report(y_true, y_pred, output_dict=True)
+    assert report["1"]["precision"] == 0.0
+    assert report["macro avg"]["precision"] == pytest.approx(0.25)
+    one = M.classification_report(y_true, y_pred, output_dict=True, zero_division=1.0)
+    assert one["1"]["precision"] == 1.0 and one["1"]["f1-score"] == 0.0   # 2TP/(P+S) = 0/2
+    assert one["macro avg"]["precision"] == pytest.approx(0.75)
+    nan = M.classification_report(y_true, y_pred, output_dict=True, zero_division=np.nan)
+    assert np.isnan(nan["1"]["precision"])
+    assert nan["macro avg"]["precision"] == pytest.approx(0.5)      # NaN left out
+    with pytest.raises(ValueError, match="zero_division must be 'warn', 0.0, 1.0 or nan"):
+        M.classification_report(y_true, y_pred, zero_division=0.5)
+
+
+def test_classification_report_target_names_must_match_labels():
+    with pytest.raises(ValueError, match="2 target_names given for 3 classes"):
+        M.classification_report(TRUE, PRED, target_names=["cat", "dog"])
+    # Labels 1 and 2 only: two names, and they name labels 1 and 2 (not classes 0 and 1).
+    report = M.classification_report([1, 2, 2], [1, 2, 1], target_names=["dog", "fox"],
+                                     output_dict=True)
+    assert report["dog"]["support"] == 1 and report["fox"]["support"] == 2
 
 
 # ------------------------------------------------------------------------------- regression
@@ -413,7 +569,7 @@ def test_logits_that_fall_in_0_1_are_read_as_logits_when_said():
     assert M.accuracy(logits, [1, 1, 1, 1], from_logits=True) == 1.0
     assert M.accuracy(logits, [1, 1, 1, 1]) == 0.0                  # said: probabilities
     assert M.f1_score([0.2, 0.4], [1, 1], average="binary", from_logits=True) == 1.0
-    assert M.confusion_matrix(logits, [1, 1, 0, 0], from_logits=True).tolist() == [[0, 2],
+    assert M.confusion_matrix([1, 1, 0, 0], logits, from_logits=True).tolist() == [[0, 2],
                                                                                   [0, 2]]
 
 
