@@ -27,8 +27,9 @@ def _channel_dropout(x, p, training, owner, dims):
     if not training or p == 0:
         return x
     xp = backend.get_array_module(x.data)
-    # Batched: (N, C, ...) -> mask (N, C, 1, ...). Unbatched (C, ...) -> mask (C, 1, ...).
-    lead = 1 if x.ndim == min(dims) else 2
+    # Batched: (N, C, ...) -> mask (N, C, 1, ...). Unbatched (C, L) (dropout1d only; a 3-D
+    # input to dropout2d is (N, C, L), as PyTorch takes it) -> mask (C, 1).
+    lead = 1 if x.ndim == 2 else 2
     mask_shape = x.shape[:lead] + (1,) * (x.ndim - lead)
     if p == 1:
         return mul(x, Tensor._make(xp.zeros(mask_shape, dtype=x.dtype)))

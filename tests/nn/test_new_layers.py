@@ -203,6 +203,7 @@ def test_pool1d_defaults_unbatched_and_unsupported_options():
 
 # ---------------------------------------------------------------- channel dropout
 @pytest.mark.parametrize("layer,shape", [(sn.nn.Dropout2d, (4, 16, 3, 3)),
+                                         (sn.nn.Dropout2d, (4, 16, 5)),   # as (N, C, L)
                                          (sn.nn.Dropout1d, (4, 16, 5)),
                                          (sn.nn.Dropout1d, (16, 5))])
 def test_channel_dropout_drops_whole_channels_and_rescales(layer, shape):
