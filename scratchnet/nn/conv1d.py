@@ -53,6 +53,10 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                                                                      "conv1d")
     if not isinstance(padding, str):
         padding = (0, _single(padding, "padding", "conv1d"))
+        if padding[1] < 0:
+            raise ValueError(f"conv1d: padding must be >= 0, got {padding[1]}")
+    if stride < 1 or dilation < 1:
+        raise ValueError(f"conv1d: stride and dilation must be >= 1, got {stride}, {dilation}")
     y = conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), bias, (1, stride), padding,
                (1, dilation), groups)
     return _unbatch(squeeze(y, 2), added)

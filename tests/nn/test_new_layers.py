@@ -163,6 +163,10 @@ def test_conv1d_errors_name_the_layer():
         sn.nn.Conv1d(3, 4, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match="too small"):
         conv(sn.randn(1, 3, 2))
+    with pytest.raises(ValueError, match="padding must be >= 0"):
+        F.conv1d(sn.randn(1, 3, 5), conv.weight, padding=-1)
+    with pytest.raises(ValueError, match="stride and dilation"):
+        F.conv1d(sn.randn(1, 3, 5), conv.weight, stride=0)
 
 
 # ---------------------------------------------------------------- pools
