@@ -65,6 +65,9 @@ class DataLoader:
         worker_init_fn: called as ``worker_init_fn(worker_id)`` in each new worker.
         multiprocessing_context: "fork", "spawn", "forkserver" (default: the platform's).
         timeout: seconds to wait for a batch from the workers before giving up (0: forever).
+        pin_memory: accepted for PyTorch code. Batches bound for a GPU (``device="cuda"``)
+            are always staged in pinned memory; CPU batches have no use for it, so on the
+            CPU it changes nothing.
 
     Batches are tuples of Tensors: uint8 images stay uint8 until a transform scales them,
     labels are int64.
@@ -83,7 +86,7 @@ class DataLoader:
                  batch_sampler=None, drop_last=False, collate_fn=None, num_workers=0,
                  seed=None, generator=None, device=None, prefetch=2, batch_transform=None,
                  persistent_workers=False, worker_init_fn=None, multiprocessing_context=None,
-                 timeout=0):
+                 timeout=0, pin_memory=False):
         self.dataset = dataset
         self.iterable = isinstance(dataset, IterableDataset)
         if not self.iterable and not (hasattr(dataset, "__len__")
@@ -138,6 +141,7 @@ class DataLoader:
         self.persistent_workers = bool(persistent_workers)
         self.worker_init_fn = worker_init_fn
         self.multiprocessing_context = multiprocessing_context
+        self.pin_memory = bool(pin_memory)
         self.timeout = timeout
         self._pool = None
         self._epoch = 0

@@ -189,6 +189,25 @@ class TensorDataset(ArrayDataset):
         return tuple(Tensor._make(a) for a in self.arrays)
 
     def __getitem__(self, index):
+        """``ds[i]``: one sample; ``ds[2:5]`` or ``ds[[0, 3]]`` (a slice, or a 1-D sequence
+        or tensor of integer indices): those samples, each field stacked, as PyTorch's
+        ``tuple(t[index] for t in tensors)``."""
+        if isinstance(index, slice):
+            return tuple(Tensor._make(a[index]) for a in self.arrays)
+        if isinstance(index, (list, tuple, numpy.ndarray)) or (
+                isinstance(index, Tensor) and index.ndim == 1):
+            idx = numpy.asarray(backend.to_device(index.data, "cpu") if isinstance(
+                index, Tensor) else index)
+            if idx.dtype == bool or idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+                raise TypeError(f"TensorDataset: a list index must be 1-D integers, got "
+                                f"{idx.dtype} of shape {idx.shape}")
+            n = len(self)
+            if idx.size and (idx.min() < -n or idx.max() >= n):
+                raise IndexError(f"TensorDataset: index out of range for {n} samples: "
+                                 f"{idx.tolist()}")
+            return tuple(Tensor._make(a[_as_index_array(idx.astype(numpy.intp),
+                                                        backend.get_array_module(a))])
+                         for a in self.arrays)
         index = _check_index(index, len(self), "TensorDataset")
         return tuple(Tensor._make(a[index]) for a in self.arrays)
 

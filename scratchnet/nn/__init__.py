@@ -23,3 +23,7 @@ from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .residual import BasicBlock, Residual  # noqa: F401
 from .summary import summary  # noqa: F401
 from .upsample import Upsample  # noqa: F401
+from .conv1d import AvgPool1d, Conv1d, MaxPool1d  # noqa: F401
+from .layers_extra import (  # noqa: F401
+    Dropout1d, Dropout2d, GroupNorm, ParameterList, PReLU, SiLU,
+)

@@ -84,15 +84,34 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Split dimension ``dim`` into ``shape`` (the inverse of Flatten, for decoders)."""
+    """Split dimension ``dim`` into ``unflattened_size`` (the inverse of Flatten, for
+    decoders), PyTorch's ``nn.Unflatten(dim, unflattened_size)``; one size may be -1.
 
-    def __init__(self, dim, shape):
+    >>> import scratchnet as sn
+    >>> sn.nn.Unflatten(1, (2, 5))(sn.zeros(3, 10)).shape
+    (3, 2, 5)
+    """
+
+    def __init__(self, dim, unflattened_size):
         super().__init__()
-        self.dim, self.shape = dim, tuple(shape)
+        self.dim, self.unflattened_size = dim, tuple(int(n) for n in unflattened_size)
 
     def forward(self, x):
+        if not -x.ndim <= self.dim < x.ndim:
+            raise ValueError(f"Unflatten(dim={self.dim}) got input of shape {tuple(x.shape)}")
         dim = self.dim % x.ndim
-        return reshape(x, x.shape[:dim] + self.shape + x.shape[dim + 1:])
+        sizes = self.unflattened_size
+        known = 1
+        for n in sizes:
+            known *= n if n != -1 else 1
+        n_in = x.shape[dim]
+        if (sizes.count(-1) > 1 or any(n < -1 for n in sizes)
+                or (-1 in sizes and (known == 0 or n_in % known))
+                or (-1 not in sizes and known != n_in)):
+            raise ValueError(f"Unflatten(dim={self.dim}, unflattened_size={sizes}): can't "
+                             f"split dimension {dim} of size {n_in} (input shape "
+                             f"{tuple(x.shape)}) into {sizes}")
+        return reshape(x, x.shape[:dim] + sizes + x.shape[dim + 1:])
 
     def extra_repr(self):
-        return f"dim={self.dim}, unflattened_size={self.shape}"
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -502,3 +502,376 @@ class ReduceLROnPlateau(LRScheduler):
             new = max(old * self.factor, min_lr)
             if old - new > self.eps:
                 group["lr"] = new
+
+
+# ---------------------------------------------------------------------------------------
+# One-cycle, cyclic, warm-restart and polynomial schedules (PyTorch's names and arguments).
+# ---------------------------------------------------------------------------------------
+from .._checks import check_int as _check_int, check_number as _check_number  # noqa: E402
+
+__all__ += ["OneCycleLR", "CyclicLR", "CosineAnnealingWarmRestarts", "PolynomialLR"]
+
+
+def _per_group(owner, name, value, optimizer):
+    """One value per param group: a list/tuple of that length, or one number for all."""
+    groups = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != groups:
+            raise ValueError(f"{owner}: expected {groups} values of {name} (one per param "
+                             f"group), got {len(value)}")
+        return [_check_number(owner, name, v) for v in value]
+    return [_check_number(owner, name, value)] * groups
+
+
+def _momentum_key(owner, optimizer):
+    """"betas" (its first entry is cycled) for Adam-like optimizers, else "momentum"."""
+    if "betas" in optimizer.defaults:
+        return "betas"
+    if "momentum" in optimizer.defaults:
+        return "momentum"
+    raise ValueError(f"{owner}: cycle_momentum=True but {type(optimizer).__name__} has "
+                     "neither 'momentum' nor 'betas'; pass cycle_momentum=False")
+
+
+def _set_momentum(group, key, value):
+    if key == "betas":
+        group["betas"] = (value, *tuple(group["betas"])[1:])
+    else:
+        group["momentum"] = value
+
+
+def _anneal_cos(start, end, pct):
+    """From start (pct 0) to end (pct 1) along half a cosine."""
+    return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+
+
+def _anneal_linear(start, end, pct):
+    return (end - start) * pct + start
+
+
+class OneCycleLR(LRScheduler):
+    r"""The 1cycle policy (Smith & Topin, 2018): warm the lr up from max_lr / div_factor to
+    ``max_lr``, then anneal it down to max_lr / (div_factor · final_div_factor); step it
+    after every *batch*, ``total_steps`` times (or ``epochs`` · ``steps_per_epoch``).
+
+    Phases, as PyTorch's ``OneCycleLR`` (T = total_steps, p = pct_start), each annealed by
+    half a cosine (``anneal_strategy="cos"``) or a line ("linear") from its start value at
+    step s0 to its end value at step s1, with pct = (t - s0) / (s1 - s0):
+
+    * two phases: initial -> max_lr over steps [0, pT - 1], max_lr -> min over [pT - 1, T - 1];
+    * ``three_phase``: initial -> max over [0, pT - 1], max -> initial over [pT - 1, 2pT - 2],
+      initial -> min over [2pT - 2, T - 1].
+
+    With ``cycle_momentum`` the momentum (SGD's ``momentum``, or beta1 of Adam-like ``betas``)
+    moves the other way, from ``max_momentum`` to ``base_momentum`` while the lr rises and
+    back while it falls. Stepping more than ``total_steps`` times raises ValueError, as in
+    PyTorch.
+
+    >>> import scratchnet as sn
+    >>> from scratchnet.optim.lr_scheduler import OneCycleLR
+    >>> opt = sn.optim.SGD([sn.nn.Parameter(sn.zeros(1))], lr=0.1, momentum=0.9)
+    >>> sched = OneCycleLR(opt, max_lr=1.0, total_steps=10)
+    >>> lrs = []
+    >>> for _ in range(10):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4)); sched.step()
+    >>> lrs
+    [0.04, 0.52, 1.0, 0.9505, 0.8117, 0.6113, 0.3887, 0.1883, 0.0495, 0.0]
+    >>> sched.step()
+    Traceback (most recent call last):
+    ...
+    ValueError: OneCycleLR: tried to step 11 times, but total_steps is 10 ...
+    """
+
+    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
+                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True,
+                 base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
+                 final_div_factor=1e4, three_phase=False, last_epoch=-1):
+        owner = "OneCycleLR"
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{owner}: expected an Optimizer, got {type(optimizer).__name__}")
+        if total_steps is not None:
+            self.total_steps = _check_int(owner, "total_steps", total_steps, low=1)
+        elif epochs is not None and steps_per_epoch is not None:
+            self.total_steps = (_check_int(owner, "epochs", epochs, low=1)
+                                * _check_int(owner, "steps_per_epoch", steps_per_epoch, low=1))
+        else:
+            raise ValueError(f"{owner}: give total_steps, or both epochs and steps_per_epoch")
+        self.pct_start = _check_number(owner, "pct_start", pct_start, low=0.0, high=1.0)
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"{owner}: anneal_strategy must be 'cos' or 'linear', got "
+                             f"{anneal_strategy!r}")
+        self.anneal_strategy = anneal_strategy
+        self.div_factor = _check_number(owner, "div_factor", div_factor, low=0.0,
+                                        low_open=True)
+        self.final_div_factor = _check_number(owner, "final_div_factor", final_div_factor,
+                                              low=0.0, low_open=True)
+        self.three_phase = bool(three_phase)
+        T, p = self.total_steps, self.pct_start
+        if self.three_phase:
+            # (end step, lr key at start, lr key at end, momentum key at start, at end)
+            self._phases = [
+                (p * T - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (2 * p * T - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                (T - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+            ]
+        else:
+            self._phases = [
+                (p * T - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (T - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+            ]
+        max_lrs = _per_group(owner, "max_lr", max_lr, optimizer)
+        if last_epoch == -1:
+            for group, top in zip(optimizer.param_groups, max_lrs):
+                group["initial_lr"] = top / self.div_factor
+                group["max_lr"] = top
+                group["min_lr"] = group["initial_lr"] / self.final_div_factor
+        self.cycle_momentum = bool(cycle_momentum)
+        if self.cycle_momentum:
+            self._momentum_key = _momentum_key(owner, optimizer)
+            bases = _per_group(owner, "base_momentum", base_momentum, optimizer)
+            tops = _per_group(owner, "max_momentum", max_momentum, optimizer)
+            if last_epoch == -1:
+                for group, b, m in zip(optimizer.param_groups, bases, tops):
+                    _set_momentum(group, self._momentum_key, m)
+                    group["base_momentum"], group["max_momentum"] = b, m
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        t = self.last_epoch
+        # PyTorch allows the step that follows the last batch (t = total_steps), so that a
+        # loop calling step() once per batch ends without an error; one more raises.
+        if t > self.total_steps:
+            raise ValueError(f"OneCycleLR: tried to step {t} times, but total_steps is "
+                             f"{self.total_steps} (one step per batch; set total_steps, or "
+                             "epochs and steps_per_epoch, to the number of batches)")
+        anneal = _anneal_cos if self.anneal_strategy == "cos" else _anneal_linear
+        lrs = []
+        for group in self.optimizer.param_groups:
+            start = 0.0
+            for i, (end, lr0, lr1, m0, m1) in enumerate(self._phases):
+                if t <= end or i == len(self._phases) - 1:
+                    if end == start:
+                        raise ValueError(f"OneCycleLR: phase {i} of the schedule is empty "
+                                         f"(total_steps={self.total_steps}, pct_start="
+                                         f"{self.pct_start}); use more steps or another "
+                                         "pct_start")
+                    pct = (t - start) / (end - start)
+                    lrs.append(anneal(group[lr0], group[lr1], pct))
+                    if self.cycle_momentum:
+                        _set_momentum(group, self._momentum_key,
+                                      anneal(group[m0], group[m1], pct))
+                    break
+                start = end
+        return lrs
+
+
+class CyclicLR(LRScheduler):
+    r"""Cyclical learning rates (Smith, 2017): the lr goes from ``base_lr`` up to ``max_lr``
+    over ``step_size_up`` steps and back over ``step_size_down`` (default: the same); step
+    it after every batch. PyTorch's ``CyclicLR``:
+
+        cycle = floor(1 + t / (up + down));   x = 1 + t / (up + down) - cycle
+        h = x / r if x <= r else (x - 1) / (r - 1)        with r = up / (up + down)
+        lr = base_lr + (max_lr - base_lr) · h · scale
+
+    ``mode``: "triangular" (scale 1), "triangular2" (scale 1 / 2^(cycle - 1), halving each
+    cycle), "exp_range" (scale gamma^t); or your ``scale_fn`` of the cycle number
+    (``scale_mode="cycle"``) or of t ("iterations"). With ``cycle_momentum`` the momentum
+    goes the other way: max_momentum - (max_momentum - base_momentum) · h · scale.
+    A custom ``scale_fn`` is not saved by ``state_dict`` (pass it again when rebuilding).
+
+    >>> import scratchnet as sn
+    >>> from scratchnet.optim.lr_scheduler import CyclicLR
+    >>> opt = sn.optim.SGD([sn.nn.Parameter(sn.zeros(1))], lr=0.1, momentum=0.9)
+    >>> sched = CyclicLR(opt, base_lr=0.1, max_lr=0.5, step_size_up=2)
+    >>> lrs = []
+    >>> for _ in range(6):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4)); sched.step()
+    >>> lrs
+    [0.1, 0.3, 0.5, 0.3, 0.1, 0.3]
+    """
+
+    def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
+                 mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
+                 cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
+        owner = "CyclicLR"
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{owner}: expected an Optimizer, got {type(optimizer).__name__}")
+        base_lrs = _per_group(owner, "base_lr", base_lr, optimizer)
+        if last_epoch == -1:
+            for group, lr in zip(optimizer.param_groups, base_lrs):
+                group["lr"] = lr
+        self.max_lrs = _per_group(owner, "max_lr", max_lr, optimizer)
+        up = _check_number(owner, "step_size_up", step_size_up, low=0.0, low_open=True)
+        down = up if step_size_down is None else _check_number(
+            owner, "step_size_down", step_size_down, low=0.0, low_open=True)
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
+            raise ValueError(f"{owner}: mode must be 'triangular', 'triangular2' or "
+                             f"'exp_range' (or give scale_fn), got {mode!r}")
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(f"{owner}: scale_mode must be 'cycle' or 'iterations', got "
+                             f"{scale_mode!r}")
+        self.mode = mode
+        self.gamma = _check_number(owner, "gamma", gamma, low=0.0)
+        self._scale_fn_custom = scale_fn
+        if scale_fn is None:
+            self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
+        else:
+            self.scale_mode = scale_mode
+        self.cycle_momentum = bool(cycle_momentum)
+        if self.cycle_momentum:
+            self._momentum_key = _momentum_key(owner, optimizer)
+            self.base_momentums = _per_group(owner, "base_momentum", base_momentum, optimizer)
+            self.max_momentums = _per_group(owner, "max_momentum", max_momentum, optimizer)
+            if last_epoch == -1:
+                for group, b, m in zip(optimizer.param_groups, self.base_momentums,
+                                       self.max_momentums):
+                    _set_momentum(group, self._momentum_key, m)
+                    group["base_momentum"], group["max_momentum"] = b, m
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def scale_fn(self, x):
+        """The amplitude factor at cycle (or step) x."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def get_lr(self):
+        t = self.last_epoch
+        cycle = math.floor(1 + t / self.total_size)
+        x = 1.0 + t / self.total_size - cycle
+        if x <= self.step_ratio:
+            height = x / self.step_ratio
+        else:
+            height = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else t)
+        lrs = [base + (top - base) * height * scale
+               for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, b, m in zip(self.optimizer.param_groups, self.base_momentums,
+                                   self.max_momentums):
+                _set_momentum(group, self._momentum_key, m - (m - b) * height * scale)
+        return lrs
+
+    def state_dict(self):
+        state = {key: value for key, value in self.__dict__.items()
+                 if key not in ("optimizer", "_scale_fn_custom")}
+        return copy.deepcopy(state)
+
+    def load_state_dict(self, state_dict):
+        state = {k: v for k, v in dict(state_dict).items() if k != "_scale_fn_custom"}
+        super().load_state_dict(state)
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    r"""Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter, 2017):
+
+        lr = η_min + (base_lr - η_min) · (1 + cos(π T_cur / T_i)) / 2
+
+    T_cur counts the epochs since the last restart; the first cycle lasts T_0 epochs, each
+    next one T_mult times longer. ``step()`` moves one epoch; ``step(epoch)`` jumps to an
+    epoch, fractional ones included (call it per batch with epoch + i / batches_per_epoch).
+    The cycle of a jump is found by exact counting rather than PyTorch's floating-point
+    logarithm, which can land one cycle early at a cycle's first epoch.
+
+    >>> import scratchnet as sn
+    >>> from scratchnet.optim.lr_scheduler import CosineAnnealingWarmRestarts
+    >>> opt = sn.optim.SGD([sn.nn.Parameter(sn.zeros(1))], lr=1.0)
+    >>> sched = CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
+    >>> lrs = []
+    >>> for _ in range(7):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4)); sched.step()
+    >>> lrs
+    [1.0, 0.5, 1.0, 0.8536, 0.5, 0.1464, 1.0]
+    """
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
+        owner = "CosineAnnealingWarmRestarts"
+        self.T_0 = _check_int(owner, "T_0", T_0, low=1)
+        self.T_mult = _check_int(owner, "T_mult", T_mult, low=1)
+        self.eta_min = _check_number(owner, "eta_min", eta_min)
+        self.T_i = self.T_0
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        cosine = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+        return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
+
+    def _locate(self, epoch):
+        """(T_cur, T_i) at a (possibly fractional) epoch >= 0."""
+        start, length = 0, self.T_0
+        if self.T_mult == 1:
+            cycles = math.floor(epoch / self.T_0)
+            return epoch - cycles * self.T_0, self.T_0
+        while epoch >= start + length:
+            start += length
+            length *= self.T_mult
+        return epoch - start, length
+
+    def step(self, epoch=None):
+        """One epoch on, or to ``epoch`` (a number >= 0) when given."""
+        self._step_count += 1
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur -= self.T_i
+                self.T_i *= self.T_mult
+        else:
+            epoch = _check_number("CosineAnnealingWarmRestarts.step", "epoch", epoch,
+                                  low=0.0)
+            self.T_cur, self.T_i = self._locate(epoch)
+        self.last_epoch = math.floor(epoch)
+        self._set_lrs(self.get_lr())
+
+    def _jump_to(self, epoch):
+        self._step_count += 1
+        self.T_cur, self.T_i = self._locate(epoch)
+        self.last_epoch = epoch
+        self._set_lrs(self.get_lr())
+
+
+class PolynomialLR(LRScheduler):
+    r"""Decay the lr polynomially to 0 over ``total_iters`` epochs, then hold it:
+
+        lr_t = base_lr · (1 - min(t, T) / T)^power          (T = total_iters)
+
+    Chainable like LinearLR: ``step`` multiplies the current lr by
+    ((1 - t / T) / (1 - (t - 1) / T))^power, PyTorch's recursion.
+
+    >>> import scratchnet as sn
+    >>> from scratchnet.optim.lr_scheduler import PolynomialLR
+    >>> opt = sn.optim.SGD([sn.nn.Parameter(sn.zeros(1))], lr=1.0)
+    >>> sched = PolynomialLR(opt, total_iters=4, power=2.0)
+    >>> lrs = []
+    >>> for _ in range(6):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4)); sched.step()
+    >>> lrs
+    [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
+    """
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self.total_iters = _check_int("PolynomialLR", "total_iters", total_iters, low=1)
+        self.power = _check_number("PolynomialLR", "power", power)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        t, T = self.last_epoch, self.total_iters
+        if self._is_initial or t == 0 or t > T:
+            return self._current_lrs()
+        factor = ((1.0 - t / T) / (1.0 - (t - 1) / T)) ** self.power
+        return [lr * factor for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self):
+        t, T = self.last_epoch, self.total_iters
+        return [base * (1.0 - min(t, T) / T) ** self.power for base in self.base_lrs]
