@@ -42,7 +42,7 @@ from .activation import log_softmax, relu, sigmoid, softplus
 from .elementwise import abs as _abs
 from .elementwise import clip, exp, log, minimum, sqrt
 from .reduce import max as _max
-from .reduce import mean
+from .reduce import divide_by_count, mean
 from .reduce import sum as _sum
 from .shape import astype, permute, reshape, where
 
@@ -444,6 +444,17 @@ def _class_weight(name, weight, n_classes, like):
     return w
 
 
+def _total_weight(sample_w):
+    """The sum of the sample weights as a Python float, accumulated in float64: in float16
+    it would be inf past 65,504 samples, and the mean and its gradient 0."""
+    return float(sample_w.sum(dtype=numpy.float64))
+
+
+def _accumulable(t):
+    """``t`` in float32 if it is float16, so that sums over many elements do not overflow."""
+    return astype(t, numpy.float32) if t.dtype.itemsize < 4 else t
+
+
 def _index_weights(name, labels, n_classes, class_w, ignore_index, dtype):
     """For class-index targets: (safe labels, weight of each sample, valid mask).
 
@@ -531,7 +542,8 @@ class SoftmaxCrossEntropy(Function):
                 losses -= self.smooth_w * self._sum_over_classes(self.y)
         if self.reduction == "none":
             return losses
-        total = losses.sum()
+        # float16 losses sum in float32 (past 65,504 a float16 sum is inf).
+        total = losses.sum(dtype=xp.float32 if z.dtype.itemsize < 4 else None)
         if self.reduction == "mean":
             # Every target ignored: 0 / 0, which PyTorch reports as NaN (without a warning).
             total = total / self.denominator if self.denominator else xp.nan
@@ -642,7 +654,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     else:
         safe, sample_w, valid = _index_weights(name, target, n_classes, class_w,
                                                ignore_index, input.dtype)
-        denominator = float(sample_w.sum())
+        denominator = _total_weight(sample_w)
         smooth_w = None
         if label_smoothing:
             sample_w = sample_w * (1 - label_smoothing)
@@ -692,13 +704,14 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     losses = -_sum(input * q, 1)
     if reduction == "none":
         return reshape(losses, out_shape)
-    total = _sum(losses)
     if reduction == "sum":
-        return total
-    denominator = float(sample_w.sum())
+        return _sum(losses)
+    # float16 sums in float32: past 65,504 the sum would be inf (see divide_by_count).
+    total = _sum(_accumulable(losses))
+    denominator = _total_weight(sample_w)
     if not denominator:
         return total + math.nan   # all ignored: NaN as in PyTorch, and zero gradients
-    return total / denominator
+    return divide_by_count(total, denominator)
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction="mean"):
