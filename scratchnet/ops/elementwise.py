@@ -142,14 +142,17 @@ class Log(Function):
 
 
 class Sqrt(Function):
-    """y = sqrt(x);  gx = gy / (2 y)"""
+    """y = sqrt(x);  gx = gy / (2 y)   (inf at x = 0, as in PyTorch; std and norm, whose
+    argument is a sum of squares, give the subgradient 0 there instead)"""
 
     def forward(self, x):
         self.y = _xp(x).sqrt(x)
         return self.y
 
     def backward(self, gy):
-        return gy / (2.0 * self.saved_output(sqrt))
+        # gy / 0 = inf is the documented derivative at 0, not an accident worth a warning.
+        with numpy.errstate(divide="ignore"):
+            return gy / (2.0 * self.saved_output(sqrt))
 
 
 class Abs(Function):

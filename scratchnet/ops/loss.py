@@ -42,7 +42,7 @@ from .activation import log_softmax, relu, sigmoid, softplus
 from .elementwise import abs as _abs
 from .elementwise import clip, exp, log, minimum, sqrt
 from .reduce import max as _max
-from .reduce import divide_by_count, mean
+from .reduce import mean
 from .reduce import sum as _sum
 from .shape import astype, permute, reshape, where
 
@@ -535,7 +535,9 @@ class SoftmaxCrossEntropy(Function):
         log_p -= xp.log(xp.exp(log_p).sum(axis=1, keepdims=True))
         self.y = log_p
         if self.q is not None:
-            losses = -(self.q * self.y).sum(axis=1)
+            # 0 log 0 = 0: a class of target probability 0 costs nothing, even where its
+            # predicted probability is 0 too (a logit of -inf), where q * log p is NaN.
+            losses = -(self.q * xp.where(self.q != 0, self.y, 0)).sum(axis=1)
         else:
             losses = -self.y[xp.arange(z.shape[0]), self.labels] * self.sample_w
             if self.smooth_w is not None:
@@ -675,7 +677,11 @@ def _soft_cross_entropy(input, q, class_w, label_smoothing):
         q = q * (1 - label_smoothing) + label_smoothing / n_classes
     if class_w is not None:
         q = q * Tensor._make(class_w)
-    return -_sum(q * log_softmax(input, 1), 1)
+    # 0 log 0 = 0, as in SoftmaxCrossEntropy: where q = 0 and log p = -inf the term is 0
+    # (and so is its gradient to q, which would be -log p = inf).
+    log_p = log_softmax(input, 1)
+    counted = _xp(log_p.data).isfinite(log_p.data) | (q.data != 0)
+    return -_sum(q * where(counted, log_p, 0.0), 1)
 
 
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
@@ -700,8 +706,11 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
                                        input.dtype)
     # -sum_c q_ic input_ic with q the weighted one-hot: a mask product, whose backward is
     # the mask itself (a gather's backward would need a scatter-add).
-    q = Tensor._make(_one_hot(safe, sample_w, n_classes, input.dtype))
-    losses = -_sum(input * q, 1)
+    q = _one_hot(safe, sample_w, n_classes, input.dtype)
+    # Only the target column counts: a log-probability of -inf (probability 0) elsewhere
+    # must not turn 0 * -inf into NaN, as PyTorch's gather does not.
+    picked = where(q != 0, input, 0.0)
+    losses = -_sum(picked * Tensor._make(q), 1)
     if reduction == "none":
         return reshape(losses, out_shape)
     if reduction == "sum":
@@ -711,7 +720,7 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     denominator = _total_weight(sample_w)
     if not denominator:
         return total + math.nan   # all ignored: NaN as in PyTorch, and zero gradients
-    return divide_by_count(total, denominator)
+    return astype(total / denominator, input.dtype)
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction="mean"):
@@ -777,8 +786,11 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
                              f"{float(t.min())}; for log-probabilities pass "
                              f"log_target=True")
         positive = Tensor._make(t > 0)
-        # 0 log 0 = 0: take log only where p > 0, so no log(0) warning and no -inf.
-        loss = target * (log(where(positive, target, 1.0)) - input)
+        # 0 log 0 = 0: take log only where p > 0, so no log(0) warning and no -inf; and a
+        # term with p = 0 is 0 even where input = log q is -inf (0 * inf would be NaN;
+        # PyTorch gives NaN there).
+        counted = (t > 0) | _xp(t).isfinite(input.data)
+        loss = target * (log(where(positive, target, 1.0)) - where(counted, input, 0.0))
     if reduction == "batchmean":
         batch = input.shape[0] if input.ndim else 1
         return _sum(loss) / batch
