@@ -116,6 +116,12 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
     running = (1 - momentum) * running + momentum * batch, with the *unbiased* batch variance
     (N / (N - 1) times the biased one) for running_var, as in PyTorch. Evaluation uses the
     running statistics: then y is an affine function of x, applied with ordinary ops.
+
+    Integer and boolean inputs are cast to the weight's (else the running statistics',
+    else the default) float dtype. An empty batch gives an empty output and leaves the
+    running statistics alone. Raises ValueError for ``momentum`` outside [0, 1] (the
+    module's ``momentum=None`` passes 1 / num_batches_tracked) and for a training batch of
+    one value per channel.
     """
     input = _floating(as_tensor(input), weight, running_mean)
     if input.ndim < 2:
