@@ -277,3 +277,21 @@ def test_documented_subgradient_at_degenerate_inputs(device, name, shape, data):
         g = grad_of(fn, x, device)
     assert np.isfinite(g).all(), f"{name}: non-finite gradient {g} at {x}"
     np.testing.assert_allclose(g, expected(x), rtol=1e-12, atol=1e-12)
+
+
+@device_given(shape=shapes(min_dims=1, max_dims=3, min_side=2), data=st.data())
+def test_std_and_norm_second_derivatives_away_from_zero(device, shape, data):
+    """The masked root's backward is made of ops, so create_graph differentiates it."""
+    from scratchnet.autograd import gradgradcheck
+    n = math.prod(shape)
+    x = np.array(data.draw(st.lists(st.floats(0.3, 2.0), min_size=n, max_size=n)))
+    x = (x + np.arange(n) * 1e-2).reshape(shape)
+    for fn in (lambda t: t.std(-1), lambda t: sn.norm(t, 2, -1), lambda t: sn.norm(t, 3)):
+        assert gradgradcheck(fn, [leaf(x, device)])
+
+
+def test_pow_gradgradcheck_with_zero_exponents_in_a_tensor(device):
+    from scratchnet.autograd import gradgradcheck
+    a = leaf([0.5, 1.5, 2.0], device)
+    b = sn.tensor([0.0, 2.0, 3.0], dtype="float64", device=device)
+    assert gradgradcheck(lambda t: t ** b, [a])
