@@ -574,7 +574,20 @@ def to_tensor_pair(a, b):
             b = Tensor._make(b.data.astype(da))
         elif db.kind in "fc" and da.kind in "iub":
             a = Tensor._make(a.data.astype(db))
+        elif _category(da) == _category(db) and (a.ndim == 0) != (b.ndim == 0):
+            # A 0-d tensor does not promote a dimensioned one of the same category
+            # (PyTorch's rule): float32 (3,) * float64 () is float32, where NumPy says
+            # float64. The cast is differentiable, so a 0-d leaf still gets its gradient.
+            if a.ndim == 0:
+                a = _ops.astype(a, db)
+            else:
+                b = _ops.astype(b, da)
     return a, b
+
+
+def _category(dtype):
+    """PyTorch's dtype categories for promotion: bool < integer < floating < complex."""
+    return {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}[dtype.kind]
 
 
 # Late imports: the ops and the engine use Tensor, and Tensor's methods use them.

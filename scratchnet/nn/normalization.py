@@ -3,9 +3,15 @@
 Batch norm standardises each channel with the batch's mean and variance while training,
 and keeps exponential running averages of them (buffers ``running_mean``, ``running_var``,
 ``num_batches_tracked``, as in PyTorch) to use in evaluation, when there may be no batch.
+``momentum=None`` keeps the cumulative (plain) average of every batch's statistics instead.
+An empty batch gives an empty output and leaves all three buffers as they are. Integer and
+boolean inputs are cast to the layer's float dtype, as ``Linear`` does.
 The math and the gradient are in ``scratchnet.ops.norm``.
 """
-from .. import creation
+import numpy
+
+from .. import backend, creation
+from .._checks import check_number
 from ..ops import batch_norm, layer_norm
 from .module import Module
 from .parameter import Parameter
@@ -19,8 +25,11 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, dtype=None, device="cpu"):
         super().__init__()
+        momentum = check_number(type(self).__name__, "momentum", momentum, low=0.0, high=1.0,
+                                allow_none=True)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
+        self._dtype = numpy.dtype(dtype or backend.get_default_dtype())
         if affine:
             self.weight = Parameter(creation.ones(num_features, dtype=dtype, device=device))
             self.bias = Parameter(creation.zeros(num_features, dtype=dtype, device=device))
@@ -51,11 +60,27 @@ class _BatchNorm(Module):
                                  for d in self.expected_dims)
             raise ValueError(f"{type(self).__name__}({self.num_features}) got input of shape "
                              f"{tuple(x.shape)}; expected {shapes}")
-        if self.training and self.track_running_stats:
+        if x.dtype.kind in "iub":
+            x = x.to(dtype=self._float_dtype())
+        momentum = 0.0 if self.momentum is None else self.momentum
+        # An empty batch updates nothing, not even the count the cumulative average divides
+        # by (PyTorch counts it, which would weigh the next batch by 1 / (k + 1), not 1 / k).
+        if self.training and self.track_running_stats and x.data.size:
             self.num_batches_tracked.data += 1
+            if self.momentum is None:
+                # Cumulative moving average: the k-th batch is weighed 1 / k, so the running
+                # statistics are the plain mean of every batch's (PyTorch's momentum=None).
+                momentum = 1.0 / int(self.num_batches_tracked.item())
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                           training=self.training or not self.track_running_stats,
-                          momentum=self.momentum, eps=self.eps)
+                          momentum=momentum, eps=self.eps)
+
+    def _float_dtype(self):
+        """The dtype integer inputs are cast to: the parameters' or the statistics'."""
+        for t in (self.weight, self.running_mean):
+            if t is not None:
+                return t.dtype
+        return self._dtype
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
@@ -92,6 +117,7 @@ class LayerNorm(Module):
             normalized_shape = (normalized_shape,)
         self.normalized_shape, self.eps = tuple(normalized_shape), eps
         self.elementwise_affine = elementwise_affine
+        self._dtype = numpy.dtype(dtype or backend.get_default_dtype())
         if elementwise_affine:
             self.weight = Parameter(creation.ones(self.normalized_shape, dtype=dtype,
                                                   device=device))
@@ -102,6 +128,8 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x):
+        if x.dtype.kind in "iub":
+            x = x.to(dtype=self._dtype if self.weight is None else self.weight.dtype)
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):

@@ -1,7 +1,7 @@
 """Differentiable ops, grouped by kind; each module pairs every forward with its backward.
 
 * ``elementwise``: add, sub, mul, div, neg, pow, exp, log, sqrt, abs, maximum, minimum, clip
-* ``reduce``: sum, mean, var, std, max, min, logsumexp, argmax, argmin
+* ``reduce``: sum, mean, var, std, max, min, logsumexp, argmax, argmin, norm
 * ``shape``: reshape, flatten, permute/transpose, broadcast_to/expand, sum_to, squeeze,
   unsqueeze, concatenate, stack, split, chunk, pad, where, getitem
 * ``linalg``: matmul, linear
@@ -23,6 +23,8 @@ from .loss import cross_entropy  # noqa: F401
 from .conv import conv2d, conv_transpose2d  # noqa: F401
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from .norm import batch_norm, layer_norm  # noqa: F401
+# After the module ops/norm.py, whose import would otherwise shadow the function.
+from .reduce import norm  # noqa: F401,E402
 from .dropout import dropout  # noqa: F401
 from .activation import (  # noqa: F401
     elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh,
@@ -38,5 +40,5 @@ __all__ = [
     "logsumexp", "max", "mean", "min", "std", "sum", "var", "linear", "matmul", "elu", "erf",
     "gelu", "leaky_relu", "log_softmax", "cross_entropy", "conv2d", "conv_transpose2d",
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "layer_norm", "dropout",
-    "relu", "sigmoid", "softmax", "softplus", "tanh",
+    "relu", "sigmoid", "softmax", "softplus", "tanh", "norm",
 ]

@@ -143,6 +143,9 @@ class Softmax(Function):
 
     def forward(self, x):
         xp = _xp(x)
+        if x.size == 0:
+            self.y = x.copy()   # nothing to normalise (max() of an empty axis would raise)
+            return self.y
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
         self.y = e / e.sum(axis=self.axis, keepdims=True)
         return self.y
@@ -160,6 +163,9 @@ class LogSoftmax(Function):
 
     def forward(self, x):
         xp = _xp(x)
+        if x.size == 0:
+            self.y = x.copy()   # nothing to normalise (max() of an empty axis would raise)
+            return self.y
         shifted = x - x.max(axis=self.axis, keepdims=True)
         self.y = shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
         return self.y

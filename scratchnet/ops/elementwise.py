@@ -4,6 +4,8 @@ Notation: ``y`` is the output, ``gy`` = dL/dy arriving from above, ``ga`` = dL/d
 Binary ops may broadcast; their backward returns gradients of the broadcast shape and the
 engine sums them back to each input's shape (``sum_to``), so no op here has to.
 """
+import numpy
+
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, constant_like, to_tensor_pair
@@ -81,10 +83,17 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = a ** b;  ga = gy * b * a^(b-1),  gb = gy * y * log(a)  (only where a > 0)"""
+    """y = a ** b;  ga = gy * b * a^(b-1),  gb = gy * y * log(a)  (only where a > 0)
+
+    Degenerate points follow PyTorch: d(a^0)/da = 0 everywhere, a = 0 included, and
+    0^0 = 1, so d(a^n)/da at 0 is n 0^(n-1) (1 for n = 1, 0 for n > 1) at every order;
+    for 0 < b < 1 the derivative at 0 is inf and for b < 0 it is -inf (IEEE division).
+    """
 
     def forward(self, a, b):
-        self.y = a ** b
+        # 0 ** -1 = inf is IEEE's (and PyTorch's) answer, not an accident worth a warning.
+        with numpy.errstate(divide="ignore"):
+            self.y = a ** b
         return self.y
 
     def backward(self, gy):
@@ -92,7 +101,15 @@ class Pow(Function):
         need_a, need_b = self.needs_input_grad
         ga = gb = None
         if need_a:
-            ga = gy * b * a ** (b - 1)
+            exponent = b - 1
+            zero = b.data == 0
+            if bool(zero.any()):
+                # b a^(b-1) at b = 0 would be 0 * 0^-1 = 0 * inf = NaN at a = 0. Raise a to 0
+                # instead: b * a^0 = 0 exactly, and its own derivative (create_graph) again
+                # meets an exponent 0, so every order stays NaN-free.
+                exponent = where(_constant(zero), _constant(_xp(zero).zeros((), b.dtype)),
+                                 exponent)
+            ga = gy * b * a ** exponent
         if need_b:
             y = self.saved_output(pow)
             # d(a^b)/db = a^b log a; defined only for a > 0, taken as 0 elsewhere.
@@ -125,14 +142,17 @@ class Log(Function):
 
 
 class Sqrt(Function):
-    """y = sqrt(x);  gx = gy / (2 y)"""
+    """y = sqrt(x);  gx = gy / (2 y)   (inf at x = 0, as in PyTorch; std and norm, whose
+    argument is a sum of squares, give the subgradient 0 there instead)"""
 
     def forward(self, x):
         self.y = _xp(x).sqrt(x)
         return self.y
 
     def backward(self, gy):
-        return gy / (2.0 * self.saved_output(sqrt))
+        # gy / 0 = inf is the documented derivative at 0, not an accident worth a warning.
+        with numpy.errstate(divide="ignore"):
+            return gy / (2.0 * self.saved_output(sqrt))
 
 
 class Abs(Function):

@@ -444,6 +444,17 @@ def _class_weight(name, weight, n_classes, like):
     return w
 
 
+def _total_weight(sample_w):
+    """The sum of the sample weights as a Python float, accumulated in float64: in float16
+    it would be inf past 65,504 samples, and the mean and its gradient 0."""
+    return float(sample_w.sum(dtype=numpy.float64))
+
+
+def _accumulable(t):
+    """``t`` in float32 if it is float16, so that sums over many elements do not overflow."""
+    return astype(t, numpy.float32) if t.dtype.itemsize < 4 else t
+
+
 def _index_weights(name, labels, n_classes, class_w, ignore_index, dtype):
     """For class-index targets: (safe labels, weight of each sample, valid mask).
 
@@ -524,14 +535,17 @@ class SoftmaxCrossEntropy(Function):
         log_p -= xp.log(xp.exp(log_p).sum(axis=1, keepdims=True))
         self.y = log_p
         if self.q is not None:
-            losses = -(self.q * self.y).sum(axis=1)
+            # 0 log 0 = 0: a class of target probability 0 costs nothing, even where its
+            # predicted probability is 0 too (a logit of -inf), where q * log p is NaN.
+            losses = -(self.q * xp.where(self.q != 0, self.y, 0)).sum(axis=1)
         else:
             losses = -self.y[xp.arange(z.shape[0]), self.labels] * self.sample_w
             if self.smooth_w is not None:
                 losses -= self.smooth_w * self._sum_over_classes(self.y)
         if self.reduction == "none":
             return losses
-        total = losses.sum()
+        # float16 losses sum in float32 (past 65,504 a float16 sum is inf).
+        total = losses.sum(dtype=xp.float32 if z.dtype.itemsize < 4 else None)
         if self.reduction == "mean":
             # Every target ignored: 0 / 0, which PyTorch reports as NaN (without a warning).
             total = total / self.denominator if self.denominator else xp.nan
@@ -642,7 +656,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     else:
         safe, sample_w, valid = _index_weights(name, target, n_classes, class_w,
                                                ignore_index, input.dtype)
-        denominator = float(sample_w.sum())
+        denominator = _total_weight(sample_w)
         smooth_w = None
         if label_smoothing:
             sample_w = sample_w * (1 - label_smoothing)
@@ -663,7 +677,11 @@ def _soft_cross_entropy(input, q, class_w, label_smoothing):
         q = q * (1 - label_smoothing) + label_smoothing / n_classes
     if class_w is not None:
         q = q * Tensor._make(class_w)
-    return -_sum(q * log_softmax(input, 1), 1)
+    # 0 log 0 = 0, as in SoftmaxCrossEntropy: where q = 0 and log p = -inf the term is 0
+    # (and so is its gradient to q, which would be -log p = inf).
+    log_p = log_softmax(input, 1)
+    counted = _xp(log_p.data).isfinite(log_p.data) | (q.data != 0)
+    return -_sum(q * where(counted, log_p, 0.0), 1)
 
 
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
@@ -688,17 +706,21 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
                                        input.dtype)
     # -sum_c q_ic input_ic with q the weighted one-hot: a mask product, whose backward is
     # the mask itself (a gather's backward would need a scatter-add).
-    q = Tensor._make(_one_hot(safe, sample_w, n_classes, input.dtype))
-    losses = -_sum(input * q, 1)
+    q = _one_hot(safe, sample_w, n_classes, input.dtype)
+    # Only the target column counts: a log-probability of -inf (probability 0) elsewhere
+    # must not turn 0 * -inf into NaN, as PyTorch's gather does not.
+    picked = where(q != 0, input, 0.0)
+    losses = -_sum(picked * Tensor._make(q), 1)
     if reduction == "none":
         return reshape(losses, out_shape)
-    total = _sum(losses)
     if reduction == "sum":
-        return total
-    denominator = float(sample_w.sum())
+        return _sum(losses)
+    # float16 sums in float32: past 65,504 the sum would be inf (see divide_by_count).
+    total = _sum(_accumulable(losses))
+    denominator = _total_weight(sample_w)
     if not denominator:
         return total + math.nan   # all ignored: NaN as in PyTorch, and zero gradients
-    return total / denominator
+    return astype(total / denominator, input.dtype)
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction="mean"):
@@ -764,8 +786,11 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
                              f"{float(t.min())}; for log-probabilities pass "
                              f"log_target=True")
         positive = Tensor._make(t > 0)
-        # 0 log 0 = 0: take log only where p > 0, so no log(0) warning and no -inf.
-        loss = target * (log(where(positive, target, 1.0)) - input)
+        # 0 log 0 = 0: take log only where p > 0, so no log(0) warning and no -inf; and a
+        # term with p = 0 is 0 even where input = log q is -inf (0 * inf would be NaN;
+        # PyTorch gives NaN there).
+        counted = (t > 0) | _xp(t).isfinite(input.data)
+        loss = target * (log(where(positive, target, 1.0)) - where(counted, input, 0.0))
     if reduction == "batchmean":
         batch = input.shape[0] if input.ndim else 1
         return _sum(loss) / batch

@@ -18,6 +18,7 @@ of elements in each statistic, the backward is
 For batch norm gamma is constant along the statistics axes and is factored out.
 """
 from .. import backend
+from .._checks import check_probability
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
@@ -84,6 +85,16 @@ class Normalize(Function):
         return (gx, gw, gb) if affine else gx
 
 
+def _floating(input, *likes):
+    """An integer or boolean input cast to the dtype of the first given parameter or
+    statistic (else the default float dtype), as ``linear`` casts to its weight's: in
+    integer arithmetic eps would round to 0 and a constant channel divide 0 by 0."""
+    if input.dtype.kind not in "iub":
+        return input
+    dtype = next((t.dtype for t in likes if t is not None), backend.get_default_dtype())
+    return Tensor._make(input.data.astype(dtype))
+
+
 def _affine_pair(weight, bias, like, shape):
     """Fill in a missing weight (ones) or bias (zeros) so that the op sees both or neither."""
     if weight is None and bias is None:
@@ -105,14 +116,30 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
     running = (1 - momentum) * running + momentum * batch, with the *unbiased* batch variance
     (N / (N - 1) times the biased one) for running_var, as in PyTorch. Evaluation uses the
     running statistics: then y is an affine function of x, applied with ordinary ops.
+
+    Integer and boolean inputs are cast to the weight's (else the running statistics',
+    else the default) float dtype. An empty batch gives an empty output and leaves the
+    running statistics alone. Raises ValueError for ``momentum`` outside [0, 1] (the
+    module's ``momentum=None`` passes 1 / num_batches_tracked) and for a training batch of
+    one value per channel.
     """
-    input = as_tensor(input)
+    input = _floating(as_tensor(input), weight, running_mean)
     if input.ndim < 2:
         raise ValueError(f"batch_norm expects (N, C, ...) input, got shape {input.shape}")
+    # momentum=None (the cumulative average) is the BatchNorm module's business: it passes
+    # 1 / num_batches_tracked here.
+    momentum = check_probability("batch_norm", "momentum", momentum)
     C = input.shape[1]
     axes = (0,) + tuple(range(2, input.ndim))
     view = (1, C) + (1,) * (input.ndim - 2)
     use_batch_stats = training or running_mean is None
+    if use_batch_stats and input.data.size == 0:
+        # An empty batch has no statistics: the output is empty too (PyTorch's behaviour),
+        # the running statistics stay as they are, and gamma and beta get zero gradients.
+        weight, bias = _affine_pair(weight, bias, input, (C,))
+        if weight is None:
+            return input * 1
+        return input * reshape(weight, view) + reshape(bias, view)
     if use_batch_stats:
         n = input.data.size // C
         if training and n <= 1:
@@ -139,7 +166,7 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Layer normalisation over the last ``len(normalized_shape)`` axes (``F.layer_norm``)."""
-    input = as_tensor(input)
+    input = _floating(as_tensor(input), weight)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
         normalized_shape)
     k = len(normalized_shape)

@@ -13,7 +13,8 @@ from ..autograd.tensor import Tensor
 from ._util import as_tensor, keepdims_shape, normalize_axis, pick_axis
 from .shape import broadcast_to, reshape
 
-__all__ = ["sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "logsumexp"]
+__all__ = ["sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "logsumexp",
+           "norm"]
 
 
 def _xp(a):
@@ -63,7 +64,17 @@ class Mean(Function):
     def backward(self, gy):
         n = _count(self.in_shape, self.axis)
         gy = _expand_back(gy, self.in_shape, self.axis, self.keepdims)
-        return broadcast_to(gy / n, self.in_shape)
+        return broadcast_to(divide_by_count(gy, n), self.in_shape)
+
+
+def divide_by_count(t, n):
+    """t / n for an element count n, in float32 at least: float16 holds no integer above
+    65,504, so n itself would round to inf and t / n to 0 (a zero gradient for the mean of
+    70,000 float16 values). The quotient is cast back to t's dtype."""
+    if t.dtype.kind == "f" and t.dtype.itemsize < 4:
+        from .shape import astype
+        return astype(astype(t, numpy.float32) / n, t.dtype)
+    return t / n
 
 
 class _Extreme(Function):
@@ -104,7 +115,12 @@ class LogSumExp(Function):
 
     def forward(self, x):
         xp = _xp(x)
-        m = x.max(axis=self.axis, keepdims=True)
+        if x.size == 0:
+            # log of an empty sum is log 0 = -inf (PyTorch's answer too); the output is
+            # empty when the kept axes are.
+            m = xp.zeros(keepdims_shape(x.shape, self.axis), dtype=x.dtype)
+        else:
+            m = x.max(axis=self.axis, keepdims=True)
         # An all -inf slice has m = -inf and x - m = nan; shifting by 0 there gives -inf,
         # as log(0), which is the right answer there and no reason for a warning.
         m = xp.where(xp.isfinite(m), m, 0)
@@ -168,20 +184,93 @@ def var(x, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None):
 
     ``correction=1`` (the default, as in PyTorch) is the unbiased sample variance; pass 0
     for the population variance that batch norm uses. Built from differentiable ops, so
-    its gradient, 2 (x - mean) / (n - correction), comes out of the chain rule.
+    its gradient, 2 (x - mean) / (n - correction), comes out of the chain rule. A constant
+    input has exactly 0 variance and gradient (see ``_centred``).
     """
     x = as_tensor(x)
     axis, keepdims = pick_axis(axis, dim, keepdims, keepdim)
+    if x.dtype.kind == "f" and x.dtype.itemsize < 4:
+        # float16 accumulates in float32: a sum of squares past 65,504 would be inf.
+        from .shape import astype
+        return astype(var(astype(x, numpy.float32), axis, keepdims, correction), x.dtype)
     axes = normalize_axis(axis, x.ndim)
     n = _count(x.shape, axes)
-    centred = x - mean(x, axes, keepdims=True)
+    centred = _centred(x, axes)
     return sum(centred * centred, axes, keepdims) / max_(n - correction, 0)
 
 
+def _centred(x, axes):
+    """x - mean(x) over ``axes``, computed as s - mean(s) with s = x - x0, x0 the first
+    element of each slice (a constant): the same function, but a constant slice gives
+    s = 0 and so exactly 0, where mean(x) can round away from x (mean([0.1] * 3) != 0.1
+    in float32) and leave a variance of 1e-17 whose square root has a huge gradient."""
+    if x.data.size == 0:
+        return x - mean(x, axes, keepdims=True)
+    first = tuple(slice(0, 1) if axes is None or i in axes else slice(None)
+                  for i in range(x.ndim))
+    shifted = x - Tensor._make(x.data[first])
+    return shifted - mean(shifted, axes, keepdims=True)
+
+
+class RootOfSum(Function):
+    """y = s^(1/p) for a sum s >= 0 of p-th powers (a variance, a norm to the power p);
+    gs = gy / (p y^(p-1)) where y > 0, and 0 where y = 0.
+
+    At y = 0 the root's derivative is inf and the sum's derivative 0: their product is NaN.
+    The subgradient there is 0 (s = 0 is the sum's minimum), which is what PyTorch's std and
+    norm give, so this node says 0 instead of inf.
+    """
+
+    def __init__(self, p):
+        self.p = p
+
+    def forward(self, s):
+        xp = _xp(s)
+        self.y = xp.sqrt(s) if self.p == 2 else s ** (1.0 / self.p)
+        return xp.asarray(self.y, dtype=s.dtype)
+
+    def backward(self, gy):
+        from .shape import where
+        y = self.saved_output(RootOfSum(self.p))
+        positive = Tensor._make(y.data > 0)
+        xp = _xp(y.data)
+        safe_y = where(positive, y, Tensor._make(xp.ones((), y.dtype)))
+        slope = 2 * safe_y if self.p == 2 else self.p * safe_y ** (self.p - 1)
+        return where(positive, gy / slope, Tensor._make(xp.zeros((), y.dtype)))
+
+
+def norm(x, p=2, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Vector p-norm over ``axis`` (all elements by default), ``torch.linalg.vector_norm``:
+    (sum |x|^p)^(1/p) for p > 0, max |x| for p = inf.
+
+    d||x||/dx = sign(x) |x|^(p-1) / ||x||^(p-1); at x = 0 (every element of the slice) the
+    gradient is 0, PyTorch's subgradient, not NaN. Raises ValueError for p <= 0.
+
+    >>> import scratchnet as sn
+    >>> sn.norm(sn.tensor([3.0, -4.0])).item()
+    5.0
+    """
+    from .elementwise import abs as _abs
+    x = as_tensor(x)
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"norm() of a {x.dtype} tensor; convert with .float() first")
+    if not p > 0:
+        raise ValueError(f"norm: p must be > 0 (or inf), got {p}")
+    axis, keepdims = pick_axis(axis, dim, keepdims, keepdim)
+    if p == numpy.inf:
+        return max(_abs(x), axis, keepdims)
+    if p == 1:
+        return sum(_abs(x), axis, keepdims)
+    powers = x * x if p == 2 else _abs(x) ** p
+    return RootOfSum(p)(sum(powers, axis, keepdims))
+
+
 def std(x, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None):
-    """Standard deviation over ``axis``: sqrt(var) (see ``var`` for ``correction``)."""
-    from .elementwise import sqrt
-    return sqrt(var(x, axis, keepdims, correction, dim=dim, keepdim=keepdim))
+    """Standard deviation over ``axis``: sqrt(var) (see ``var`` for ``correction``).
+
+    The gradient at a constant input (std = 0) is 0, as in PyTorch, not NaN.
+    """
+    return RootOfSum(2)(var(x, axis, keepdims, correction, dim=dim, keepdim=keepdim))
 
 
 def argmax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
