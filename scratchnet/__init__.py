@@ -43,3 +43,7 @@ int32 = _numpy.int32
 int64 = _numpy.int64
 uint8 = _numpy.uint8
 bool_ = _numpy.bool_
+
+# More PyTorch names: a Generator object, inference_mode (the ops come with ``ops`` above).
+from .random import Generator  # noqa: F401,E402
+from .autograd.inference_mode import inference_mode, is_inference_mode_enabled  # noqa: E402,F401

@@ -40,3 +40,27 @@ __all__ = [
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "layer_norm", "dropout",
     "relu", "sigmoid", "softmax", "softplus", "tanh",
 ]
+
+# More PyTorch functions (trigonometry, sorting, einsum, copies, norm, comparisons...).
+from .trig import (  # noqa: F401,E402
+    acos, arccos, arcsin, arctan, arctan2, asin, atan, atan2, cos, cosh, sin, sinh, tan,
+)
+from .sorting import argsort, gather, sort, take_along_dim, topk  # noqa: F401,E402
+from .einsum import einsum  # noqa: F401,E402
+from .extra import (  # noqa: F401,E402
+    allclose, bmm, clone, contiguous, eq, equal, ge, gt, is_tensor, le, lt, masked_fill, mm,
+    ne, norm, numel, repeat, t, view_as,
+)
+
+__all__ += [
+    "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "arcsin", "arccos",
+    "arctan", "arctan2", "argsort", "gather", "sort", "take_along_dim", "topk", "einsum",
+    "allclose", "bmm", "clone", "contiguous", "eq", "equal", "ge", "gt", "is_tensor", "le",
+    "lt", "masked_fill", "mm", "ne", "norm", "numel", "repeat", "t", "view_as",
+]
+
+# MERGE NOTE: Tensor methods for the functions above, attached in one place (see the module).
+from .tensor_methods import install_tensor_methods as _install_tensor_methods  # noqa: E402
+from ..autograd.tensor import Tensor as _Tensor  # noqa: E402
+
+_install_tensor_methods(_Tensor)
