@@ -62,7 +62,7 @@ class Einsum(Function):
         grads = []
         for i, needed in enumerate(self.needs_input_grad):
             grads.append(self._grad_of(i, gy) if needed else None)
-        return grads
+        return tuple(grads)
 
     def _grad_of(self, i, gy):
         xp = _xp(gy.data)
