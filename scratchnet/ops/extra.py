@@ -211,7 +211,8 @@ class Norm(Function):
             y = xp.sqrt((a * a).sum(axis=axis, keepdims=self.keepdims))
         else:
             y = (a ** p).sum(axis=axis, keepdims=self.keepdims) ** (1.0 / p)
-        return xp.asarray(y)
+        self.y = xp.asarray(y)   # backward divides by the norm
+        return self.y
 
     def backward(self, gy):
         x = self.inputs[0]
