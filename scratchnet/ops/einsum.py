@@ -31,6 +31,8 @@ arguments or as one list (both of PyTorch's call styles).
 """
 import string
 
+import numpy
+
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
@@ -196,6 +198,6 @@ def einsum(equation, *operands):
         floats = [d for d in dtypes if d.kind in "fc"]
         common = None
         for d in (floats or dtypes):
-            common = d if common is None else _xp(tensors[0].data).promote_types(common, d)
+            common = d if common is None else numpy.promote_types(common, d)
         tensors = [t if t.dtype == common else t.to(dtype=common) for t in tensors]
     return Einsum(subs, out, sizes)(*tensors)

@@ -131,14 +131,21 @@ def take_along_dim(input, indices, dim):
 def _argsort(data, axis, descending):
     """Stable argsort along ``axis``; descending keeps ties in their original order."""
     xp = _xp(data)
+
+    def stable(a):
+        # CuPy's argsort is always stable, and older CuPy rejects ``kind``
+        if xp is numpy:
+            return numpy.argsort(a, axis=axis, kind="stable")
+        return xp.argsort(a, axis=axis)
+
     if not descending:
-        return xp.argsort(data, axis=axis, kind="stable")
+        return stable(data)
     # Reverse, sort ascending stably, reverse back: the largest come first and, among equal
     # values, the one with the lower original index still comes first. (Sorting -data would
     # fail for unsigned and boolean data.)
     n = data.shape[axis]
     flipped = xp.flip(data, axis=axis)
-    order = xp.flip(xp.argsort(flipped, axis=axis, kind="stable"), axis=axis)
+    order = xp.flip(stable(flipped), axis=axis)
     return (n - 1) - order
 
 
