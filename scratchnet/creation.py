@@ -10,11 +10,13 @@ import numpy
 
 from . import backend
 from .autograd.tensor import Tensor
+from .random import draw as _draw
 
 __all__ = [
     "zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn",
     "randint", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like",
 ]
+__all__ += ["randperm"]
 
 
 def _shape(shape):
@@ -86,30 +88,30 @@ def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
     return _finish(xp.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
-def rand(*shape, dtype=None, device="cpu", requires_grad=False):
-    """Uniform random values in [0, 1)."""
+def rand(*shape, generator=None, dtype=None, device="cpu", requires_grad=False):
+    """Uniform random values in [0, 1) (from ``generator``, a ``sn.Generator``, if given)."""
     xp = backend.array_module(device)
     dtype = _float_dtype(dtype)
-    values = backend.generator(xp).random(_shape(shape), dtype=dtype)
+    values = _draw(generator, xp, "random", _shape(shape), dtype=dtype)
     return _finish(values, requires_grad)
 
 
-def randn(*shape, dtype=None, device="cpu", requires_grad=False):
-    """Standard normal random values (mean 0, variance 1)."""
+def randn(*shape, generator=None, dtype=None, device="cpu", requires_grad=False):
+    """Standard normal random values (mean 0, variance 1), from ``generator`` if given."""
     xp = backend.array_module(device)
     dtype = _float_dtype(dtype)
-    values = backend.generator(xp).standard_normal(_shape(shape), dtype=dtype)
+    values = _draw(generator, xp, "standard_normal", _shape(shape), dtype=dtype)
     return _finish(values, requires_grad)
 
 
-def randint(low, high=None, size=(), dtype="int64", device="cpu"):
+def randint(low, high=None, size=(), generator=None, dtype="int64", device="cpu"):
     """Random integers in [low, high) (``randint(10, size=(3,))`` means [0, 10))."""
     xp = backend.array_module(device)
     if high is None:
         low, high = 0, low
     if isinstance(size, numbers.Integral):
         size = (size,)
-    values = backend.generator(xp).integers(low, high, size=tuple(size))
+    values = _draw(generator, xp, "integers", low, high, size=tuple(size))
     return Tensor._make(xp.asarray(values, dtype=numpy.dtype(dtype)))
 
 
@@ -141,3 +143,15 @@ def rand_like(x, dtype=None, device=None, requires_grad=False):
 def randn_like(x, dtype=None, device=None, requires_grad=False):
     dtype, device = _like(x, dtype, device)
     return randn(x.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randperm(n, generator=None, dtype="int64", device="cpu", requires_grad=False):
+    """A random permutation of 0 .. n-1 (``torch.randperm``), from ``generator`` if given.
+
+    Raises ValueError for a negative or non-integer ``n``.
+    """
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"randperm: n must be an int >= 0, got {n!r}")
+    xp = backend.array_module(device)
+    values = _draw(generator, xp, "permutation", int(n))
+    return _finish(xp.asarray(values, dtype=numpy.dtype(dtype)), requires_grad)

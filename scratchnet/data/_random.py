@@ -17,6 +17,7 @@ import threading
 import numpy
 
 from .. import backend
+from ..random import numpy_generator
 
 __all__ = ["make_generator", "fresh_seed", "current_generator", "batch_randomness"]
 
@@ -28,10 +29,8 @@ def make_generator(seed=None, generator=None, where="data"):
     if generator is not None:
         if seed is not None:
             raise ValueError(f"{where}: give seed= or generator=, not both")
-        if not isinstance(generator, numpy.random.Generator):
-            raise TypeError(f"{where}: generator must be a numpy.random.Generator "
-                            f"(numpy.random.default_rng(seed)), got {type(generator).__name__}")
-        return generator
+        # a scratchnet.Generator lends its NumPy generator (they share one stream)
+        return numpy_generator(generator, where)
     if seed is not None:
         return numpy.random.default_rng(seed)
     return None

@@ -17,7 +17,7 @@ Default initialisations of the layers (all as in PyTorch):
 """
 import math
 
-from .. import backend
+from ..random import draw as _draw
 
 __all__ = [
     "calculate_gain", "fan_in_and_fan_out", "zeros_", "ones_", "constant_", "normal_",
@@ -59,10 +59,6 @@ def _fill(tensor, values):
     return tensor
 
 
-def _gen(tensor):
-    return backend.generator(tensor.xp)
-
-
 def zeros_(tensor):
     tensor.data[...] = 0
     return tensor
@@ -78,14 +74,14 @@ def constant_(tensor, value):
     return tensor
 
 
-def uniform_(tensor, a=0.0, b=1.0):
-    """Fill with U(a, b)."""
-    return _fill(tensor, _gen(tensor).uniform(a, b, tensor.shape))
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill with U(a, b) (drawn from ``generator``, a ``sn.Generator``, if given)."""
+    return _fill(tensor, _draw(generator, tensor.xp, "uniform", a, b, tensor.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0):
-    """Fill with N(mean, std^2)."""
-    return _fill(tensor, _gen(tensor).normal(mean, std, tensor.shape))
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with N(mean, std^2) (drawn from ``generator``, a ``sn.Generator``, if given)."""
+    return _fill(tensor, _draw(generator, tensor.xp, "normal", mean, std, tensor.shape))
 
 
 def xavier_uniform_(tensor, gain=1.0):

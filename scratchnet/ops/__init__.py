@@ -1,7 +1,9 @@
 """Differentiable ops, grouped by kind; each module pairs every forward with its backward.
 
 * ``elementwise``: add, sub, mul, div, neg, pow, exp, log, sqrt, abs, maximum, minimum, clip
-* ``reduce``: sum, mean, var, std, max, min, logsumexp, argmax, argmin, norm
+* ``reduce``: sum, mean, var, std, max, min, logsumexp, argmax, argmin
+* ``trig``, ``sorting``, ``einsum``, ``extra``: PyTorch's sin/cos/..., sort/topk/gather,
+  einsum, clone/mm/bmm/repeat/masked_fill/norm/comparisons
 * ``shape``: reshape, flatten, permute/transpose, broadcast_to/expand, sum_to, squeeze,
   unsqueeze, concatenate, stack, split, chunk, pad, where, getitem
 * ``linalg``: matmul, linear
@@ -23,8 +25,6 @@ from .loss import cross_entropy  # noqa: F401
 from .conv import conv2d, conv_transpose2d  # noqa: F401
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from .norm import batch_norm, layer_norm  # noqa: F401
-# After the module ops/norm.py, whose import would otherwise shadow the function.
-from .reduce import norm  # noqa: F401,E402
 from .dropout import dropout  # noqa: F401
 from .activation import (  # noqa: F401
     elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh,
@@ -40,5 +40,29 @@ __all__ = [
     "logsumexp", "max", "mean", "min", "std", "sum", "var", "linear", "matmul", "elu", "erf",
     "gelu", "leaky_relu", "log_softmax", "cross_entropy", "conv2d", "conv_transpose2d",
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "layer_norm", "dropout",
-    "relu", "sigmoid", "softmax", "softplus", "tanh", "norm",
+    "relu", "sigmoid", "softmax", "softplus", "tanh",
 ]
+
+# More PyTorch functions (trigonometry, sorting, einsum, copies, norm, comparisons...).
+from .trig import (  # noqa: F401,E402
+    acos, arccos, arcsin, arctan, arctan2, asin, atan, atan2, cos, cosh, sin, sinh, tan,
+)
+from .sorting import argsort, gather, sort, take_along_dim, topk  # noqa: F401,E402
+from .einsum import einsum  # noqa: F401,E402
+from .extra import (  # noqa: F401,E402
+    allclose, bmm, clone, contiguous, eq, equal, ge, gt, is_tensor, le, lt, masked_fill, mm,
+    ne, norm, numel, repeat, t, view_as,
+)
+
+__all__ += [
+    "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "arcsin", "arccos",
+    "arctan", "arctan2", "argsort", "gather", "sort", "take_along_dim", "topk", "einsum",
+    "allclose", "bmm", "clone", "contiguous", "eq", "equal", "ge", "gt", "is_tensor", "le",
+    "lt", "masked_fill", "mm", "ne", "norm", "numel", "repeat", "t", "view_as",
+]
+
+# MERGE NOTE: Tensor methods for the functions above, attached in one place (see the module).
+from .tensor_methods import install_tensor_methods as _install_tensor_methods  # noqa: E402
+from ..autograd.tensor import Tensor as _Tensor  # noqa: E402
+
+_install_tensor_methods(_Tensor)

@@ -239,32 +239,6 @@ class RootOfSum(Function):
         return where(positive, gy / slope, Tensor._make(xp.zeros((), y.dtype)))
 
 
-def norm(x, p=2, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """Vector p-norm over ``axis`` (all elements by default), ``torch.linalg.vector_norm``:
-    (sum |x|^p)^(1/p) for p > 0, max |x| for p = inf.
-
-    d||x||/dx = sign(x) |x|^(p-1) / ||x||^(p-1); at x = 0 (every element of the slice) the
-    gradient is 0, PyTorch's subgradient, not NaN. Raises ValueError for p <= 0.
-
-    >>> import scratchnet as sn
-    >>> sn.norm(sn.tensor([3.0, -4.0])).item()
-    5.0
-    """
-    from .elementwise import abs as _abs
-    x = as_tensor(x)
-    if x.dtype.kind not in "fc":
-        raise TypeError(f"norm() of a {x.dtype} tensor; convert with .float() first")
-    if not p > 0:
-        raise ValueError(f"norm: p must be > 0 (or inf), got {p}")
-    axis, keepdims = pick_axis(axis, dim, keepdims, keepdim)
-    if p == numpy.inf:
-        return max(_abs(x), axis, keepdims)
-    if p == 1:
-        return sum(_abs(x), axis, keepdims)
-    powers = x * x if p == 2 else _abs(x) ** p
-    return RootOfSum(p)(sum(powers, axis, keepdims))
-
-
 def std(x, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None):
     """Standard deviation over ``axis``: sqrt(var) (see ``var`` for ``correction``).
 

@@ -81,9 +81,10 @@ def test_norm_of_a_zero_row_beside_a_nonzero_one(device):
     np.testing.assert_allclose(g, [[0.0, 0.0], [0.6, -0.8]])
 
 
-def test_norm_rejects_bad_p():
-    with pytest.raises(ValueError, match="p must be > 0"):
-        sn.norm(sn.ones(3), 0)
+def test_norm_p_zero_counts_non_zeros_and_nan_p_is_refused():
+    assert sn.norm(sn.tensor([0.0, 2.0, -1.0]), 0).item() == 2.0      # torch.norm's p=0
+    with pytest.raises(ValueError, match="norm"):
+        sn.norm(sn.ones(3), float("nan"))
 
 
 # --------------------------------------------------------------------------- pow
