@@ -155,6 +155,6 @@ class Embedding(Module):
             low, high = int(indices.min()), int(indices.max())
             if low < 0 or high >= self.num_embeddings:
                 bad = low if low < 0 else high
-                raise IndexError(f"{name} got index {bad} in input of shape {shape}: "
-                                 f"indices must lie in [0, {self.num_embeddings})")
+                raise IndexError(f"{name} got index {bad} in input of shape {shape}, out of "
+                                 f"range: indices must lie in [0, {self.num_embeddings})")
         return indices

@@ -17,6 +17,7 @@ CrossEntropyLoss(ignore_index=-100, label_smoothing=0.1, reduction='mean')
 """
 from ..autograd.tensor import Tensor
 from ..ops import loss as F
+from ._input import shape_of
 from .module import Module
 
 __all__ = [
@@ -143,6 +144,11 @@ class CrossEntropyLoss(_Loss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
+        shape = shape_of(input)
+        if shape is not None and len(shape) >= 1 and shape[1 if len(shape) >= 2 else 0] == 0:
+            # No classes to spread the probability over: the softmax is undefined.
+            raise ValueError(f"CrossEntropyLoss got input of shape {shape}: its class axis "
+                             f"({1 if len(shape) >= 2 else 0}) is empty")
         return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
 

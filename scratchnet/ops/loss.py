@@ -70,6 +70,10 @@ def check_reduction(name, reduction, allowed=REDUCTIONS):
 
 def _reduce(loss, reduction):
     if reduction == "mean":
+        if 0 in tuple(loss.shape):
+            # The mean of no losses is NaN, as in PyTorch; NumPy would warn on the way
+            # ("Mean of empty slice"). sum() * nan keeps the graph (an empty gradient).
+            return _sum(loss) * float("nan")
         return mean(loss)
     if reduction == "sum":
         return _sum(loss)
