@@ -162,3 +162,79 @@ def test_loss_returns_or_raises_a_clear_error(name):
         _check_call(name, loss, args)
 
     run()
+
+
+# ------------------------------------------------------------------------ the cases it found
+def test_softmax_over_an_empty_axis_is_empty_as_in_pytorch():
+    out = nn.Softmax(dim=1)(sn.zeros(2, 0))
+    assert out.shape == (2, 0)
+    assert nn.LogSoftmax(dim=1)(sn.zeros(2, 0)).shape == (2, 0)
+
+
+def test_softmax_dim_out_of_range_names_the_layer():
+    # Before: numpy's AxisError from inside the op.
+    with pytest.raises(ValueError, match=r"Softmax\(dim=1\) got input of shape \(3,\): dim 1 "
+                                         "is out of range for 1 dimensions"):
+        nn.Softmax(dim=1)(sn.zeros(3))
+
+
+def test_linear_of_a_scalar_names_the_layer():
+    # Before: IndexError: tuple index out of range.
+    with pytest.raises(ValueError, match=r"Linear\(3->2\) got input of shape \(\)"):
+        nn.Linear(3, 2)(sn.tensor(1.0))
+
+
+def test_flatten_dims_must_fit_the_input():
+    with pytest.raises(ValueError, match=r"Flatten\(start_dim=1, end_dim=-1\) got input of "
+                                         r"shape \(4,\)"):
+        nn.Flatten()(sn.zeros(4))
+    assert nn.Flatten()(sn.zeros(2, 3, 4)).shape == (2, 12)
+
+
+def test_unflatten_checks_the_size_and_takes_minus_one():
+    assert nn.Unflatten(1, (2, -1))(sn.zeros(5, 6)).shape == (5, 2, 3)
+    with pytest.raises(ValueError, match=r"Unflatten\(.*\) got input of shape \(5, 7\): size 7 "
+                                         "of dim 1 cannot be split into"):
+        nn.Unflatten(1, (2, 3))(sn.zeros(5, 7))
+    with pytest.raises(ValueError, match=r"got input of shape \(\): dim 1 is out of range"):
+        nn.Unflatten(1, (2, 3))(sn.tensor(1.0))
+
+
+@pytest.mark.parametrize("layer", [nn.AdaptiveAvgPool2d(2), nn.GlobalAvgPool2d(),
+                                   nn.MaxPool2d(2), nn.AvgPool2d(2)])
+def test_pooling_refuses_empty_maps_and_wrong_ndim(layer):
+    # Before: ZeroDivisionError / "not enough values to unpack" / a mean-of-empty warning.
+    name = type(layer).__name__
+    with pytest.raises(ValueError, match=rf"{name}\(.*\) got input of shape \(2, 3, 0, 4\)"):
+        layer(sn.zeros(2, 3, 0, 4))
+    with pytest.raises(ValueError, match=rf"{name}\(.*\) got input of shape \(3, 4\)"):
+        layer(sn.zeros(3, 4))
+    assert layer(sn.zeros(0, 3, 4, 4)).shape[0] == 0      # an empty batch is fine
+
+
+def test_activations_refuse_bool_input():
+    # Before: NumPy's "boolean negative is not supported" TypeError from inside the op.
+    for layer in (nn.ReLU(), nn.Sigmoid(), nn.Softplus(), nn.Tanh()):
+        with pytest.raises(TypeError, match=rf"{type(layer).__name__}\(.*\) got a bool input "
+                                            r"of shape \(2,\)"):
+            layer(sn.tensor([True, False]))
+
+
+def test_mean_loss_of_an_empty_batch_is_nan_without_a_warning():
+    # PyTorch's value; NumPy warned "Mean of empty slice" (an error under this suite).
+    x = sn.zeros(0, 3, requires_grad=True)
+    loss = nn.MSELoss()(x, sn.zeros(0, 3))
+    assert np.isnan(loss.item())
+    loss.backward()
+    assert x.grad.shape == (0, 3)
+    assert nn.L1Loss(reduction="sum")(sn.zeros(0), sn.zeros(0)).item() == 0.0
+
+
+def test_errors_from_inside_an_op_get_the_layer_and_shapes():
+    with pytest.raises(TypeError, match=r"^NLLLoss \(input of shape \(2, 3\), \(2,\)\): "
+                                         "nll_loss: expected class indices"):
+        nn.NLLLoss()(sn.zeros(2, 3), sn.zeros(2))
+    # Inner layers name themselves; the outer ones leave the message alone.
+    model = nn.Sequential(nn.Linear(3, 4), nn.Linear(5, 2))
+    with pytest.raises(ValueError, match=r"^Linear\(5->2\) got input of shape \(2, 4\)"):
+        model(sn.zeros(2, 3))

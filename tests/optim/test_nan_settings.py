@@ -189,3 +189,83 @@ def test_clip_grad_value_refuses_bad_clip_value(value):
     with pytest.raises(ValueError, match="clip_grad_value_: clip_value must be a finite"):
         clip_grad_value_([w], value)
     assert w.grad.tolist() == [3.0, 4.0]
+
+
+# ------------------------------------------------------------------------ layers and losses
+nn = sn.nn
+
+LAYER_CASES = [
+    (lambda v: nn.Dropout(p=v), "Dropout", "p", [NAN, INF, -0.1, 1.5]),
+    (lambda v: nn.BatchNorm1d(3, eps=v), "BatchNorm1d", "eps", [NAN, INF, 0.0, -1e-5]),
+    (lambda v: nn.BatchNorm2d(3, momentum=v), "BatchNorm2d", "momentum", [NAN, INF, -0.1, 1.5]),
+    (lambda v: nn.BatchNorm2d(v), "BatchNorm2d", "num_features", [0, -2]),
+    (lambda v: nn.LayerNorm(4, eps=v), "LayerNorm", "eps", [NAN, INF, 0.0]),
+    (lambda v: nn.LayerNorm(v), "LayerNorm", "normalized_shape", [0, -1]),
+    (lambda v: nn.Linear(v, 2), "Linear", "in_features", [-1]),
+    (lambda v: nn.Conv2d(v, 2, 3), "Conv2d", "in_channels", [0, -1]),
+    (lambda v: nn.Conv2d(1, 2, v), "Conv2d", "kernel_size", [0, -3]),
+    (lambda v: nn.Conv2d(1, 2, 3, stride=v), "Conv2d", "stride", [0]),
+    (lambda v: nn.Conv2d(1, 2, 3, padding=v), "Conv2d", "padding", [-1]),
+    (lambda v: nn.Conv2d(1, 2, 3, dilation=v), "Conv2d", "dilation", [0]),
+    (lambda v: nn.Conv2d(2, 2, 3, groups=v), "Conv2d", "groups", [0]),
+    (lambda v: nn.ConvTranspose2d(1, 2, 3, stride=v), "ConvTranspose2d", "stride", [0]),
+    (lambda v: nn.MaxPool2d(v), "MaxPool2d", "kernel_size", [0, -2]),
+    (lambda v: nn.AvgPool2d(2, stride=v), "AvgPool2d", "stride", [0]),
+    (lambda v: nn.AdaptiveAvgPool2d(v), "AdaptiveAvgPool2d", "output_size", [0]),
+    (lambda v: nn.Embedding(v, 3), "Embedding", "num_embeddings", [0]),
+    (lambda v: nn.Embedding(5, v), "Embedding", "embedding_dim", [0]),
+    (lambda v: nn.LSTM(3, v), "LSTM", "hidden_size", [0]),
+    (lambda v: nn.GRU(3, 4, num_layers=v), "GRU", "num_layers", [0]),
+    (lambda v: nn.RNN(3, 4, num_layers=2, dropout=v), "RNN", "dropout", [NAN, INF, -0.1, 1.5]),
+    (lambda v: nn.GRUCell(v, 4), "GRUCell", "input_size", [0]),
+    (lambda v: nn.LeakyReLU(v), "LeakyReLU", "negative_slope", [NAN, INF]),
+    (lambda v: nn.ELU(v), "ELU", "alpha", [NAN, -INF]),
+    (lambda v: nn.Softplus(beta=v), "Softplus", "beta", [NAN, INF, 0.0]),
+    (lambda v: nn.Upsample(scale_factor=v), "Upsample", "scale_factor", [0]),
+    (lambda v: nn.CrossEntropyLoss(label_smoothing=v), "CrossEntropyLoss", "label_smoothing",
+     [NAN, INF, -0.1, 1.5]),
+    (lambda v: nn.HuberLoss(delta=v), "HuberLoss", "delta", [NAN, INF, 0.0, -1.0]),
+    (lambda v: nn.SmoothL1Loss(beta=v), "SmoothL1Loss", "beta", [NAN, INF, -1.0]),
+    (lambda v: nn.HingeLoss(margin=v), "HingeLoss", "margin", [NAN, INF]),
+    (lambda v: nn.MultiMarginLoss(margin=v), "MultiMarginLoss", "margin", [NAN]),
+    (lambda v: nn.TripletMarginLoss(margin=v), "TripletMarginLoss", "margin", [NAN, INF]),
+    (lambda v: nn.TripletMarginLoss(p=v), "TripletMarginLoss", "p", [NAN, INF, 0.0]),
+    (lambda v: nn.CosineEmbeddingLoss(margin=v), "CosineEmbeddingLoss", "margin",
+     [NAN, 1.5, -2.0]),
+]
+
+
+@pytest.mark.parametrize("make,owner,name,bad", LAYER_CASES,
+                         ids=[f"{c[1]}-{c[2]}" for c in LAYER_CASES])
+def test_layer_constructors_refuse_nan_and_out_of_range(make, owner, name, bad):
+    for value in bad:
+        with pytest.raises(ValueError, match=rf"{owner}: {name}(\[\d\])? must be"):
+            make(value)
+
+
+@pytest.mark.parametrize("make,owner,name", [
+    (lambda: nn.Linear(2.5, 3), "Linear", "in_features"),
+    (lambda: nn.LSTM(3, 4.0), "LSTM", "hidden_size"),
+    (lambda: nn.Conv2d(1, 2, 2.5), "Conv2d", "kernel_size"),
+    (lambda: nn.Dropout("0.5"), "Dropout", "p"),
+])
+def test_layer_sizes_must_be_integers(make, owner, name):
+    # Before, int(2.5) silently made a layer of 2 features.
+    with pytest.raises(TypeError, match=rf"{owner}: {name} must be"):
+        make()
+
+
+def test_batchnorm_momentum_none_stays_allowed():
+    bn = nn.BatchNorm1d(3, momentum=None)
+    assert bn.momentum is None
+
+
+def test_functional_losses_refuse_nan_settings_too():
+    x = sn.randn(4, 3)
+    y = sn.tensor([0, 1, 2, 0])
+    with pytest.raises(ValueError, match="cross_entropy: label_smoothing must be a finite"):
+        sn.nn.functional.cross_entropy(x, y, label_smoothing=NAN)
+    with pytest.raises(ValueError, match="smooth_l1_loss: beta must be a finite"):
+        sn.nn.functional.smooth_l1_loss(x, x, beta=NAN)
+    with pytest.raises(ValueError, match="huber_loss: delta must be a finite"):
+        sn.nn.functional.huber_loss(x, x, delta=INF)
