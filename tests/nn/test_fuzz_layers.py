@@ -238,3 +238,31 @@ def test_errors_from_inside_an_op_get_the_layer_and_shapes():
     model = nn.Sequential(nn.Linear(3, 4), nn.Linear(5, 2))
     with pytest.raises(ValueError, match=r"^Linear\(5->2\) got input of shape \(2, 4\)"):
         model(sn.zeros(2, 3))
+
+
+@FUZZ
+@given(n=st.integers(0, 3), a=st.integers(1, 3), b=st.integers(1, 3),
+       minus=st.sampled_from([None, 0, 1]))
+def test_unflatten_gradient(n, a, b, minus):
+    from scratchnet.autograd import gradcheck
+    sizes = [a, b]
+    if minus is not None:
+        sizes[minus] = -1
+    layer = nn.Unflatten(1, sizes)
+    x = sn.tensor(np.random.default_rng(n).standard_normal((n, a * b)), dtype="float64",
+                  requires_grad=True)
+    out = layer(x)
+    assert out.shape == (n, a, b)
+    np.testing.assert_array_equal(out.numpy(), x.numpy().reshape(n, a, b))
+    assert gradcheck(layer, [x])
+
+
+@FUZZ
+@given(n=st.integers(0, 3), c=st.integers(0, 3))
+def test_softmax_gradient_including_empty_axes(n, c):
+    from scratchnet.autograd import gradcheck
+    x = sn.tensor(np.random.default_rng(c).standard_normal((n, c)), dtype="float64",
+                  requires_grad=True)
+    for layer in (nn.Softmax(dim=1), nn.LogSoftmax(dim=1)):
+        assert layer(x).shape == (n, c)
+        assert gradcheck(layer, [x])
