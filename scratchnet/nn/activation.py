@@ -1,5 +1,7 @@
 """Activation functions as modules (their math and gradients live in ``ops.activation``)."""
 from .. import ops
+from .._checks import check_int, check_number
+from ._input import check_not_bool, layer_name, shape_of
 from .module import Module
 
 __all__ = ["ReLU", "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
@@ -10,6 +12,7 @@ class ReLU(Module):
     """max(x, 0)."""
 
     def forward(self, x):
+        check_not_bool(self, x)
         return ops.relu(x)
 
 
@@ -18,9 +21,10 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope=0.01):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = check_number("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x):
+        check_not_bool(self, x)
         return ops.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self):
@@ -32,9 +36,10 @@ class ELU(Module):
 
     def __init__(self, alpha=1.0):
         super().__init__()
-        self.alpha = alpha
+        self.alpha = check_number("ELU", "alpha", alpha)
 
     def forward(self, x):
+        check_not_bool(self, x)
         return ops.elu(x, self.alpha)
 
     def extra_repr(self):
@@ -46,9 +51,12 @@ class GELU(Module):
 
     def __init__(self, approximate="none"):
         super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, x):
+        check_not_bool(self, x)
         return ops.gelu(x, self.approximate)
 
     def extra_repr(self):
@@ -59,6 +67,7 @@ class Sigmoid(Module):
     """1 / (1 + e^-x)."""
 
     def forward(self, x):
+        check_not_bool(self, x)
         return ops.sigmoid(x)
 
 
@@ -66,6 +75,7 @@ class Tanh(Module):
     """tanh(x)."""
 
     def forward(self, x):
+        check_not_bool(self, x)
         return ops.tanh(x)
 
 
@@ -74,9 +84,23 @@ class Softmax(Module):
 
     def __init__(self, dim=-1):
         super().__init__()
-        self.dim = dim
+        self.dim = check_int(type(self).__name__, "dim", dim)
+
+    def _check_dim(self, x):
+        """Whether the softmax axis of ``x`` is empty (after checking that it exists)."""
+        check_not_bool(self, x)
+        shape = shape_of(x)
+        if shape is None:
+            return False
+        ndim = max(len(shape), 1)     # a 0-d input has the one axis 0 / -1, as in PyTorch
+        if not -ndim <= self.dim < ndim:
+            raise ValueError(f"{layer_name(self)} got input of shape {shape}: dim "
+                             f"{self.dim} is out of range for {len(shape)} dimensions")
+        return bool(shape) and shape[self.dim] == 0
 
     def forward(self, x):
+        if self._check_dim(x):
+            return x * 1.0    # softmax over no classes: an empty result, as in PyTorch
         return ops.softmax(x, self.dim)
 
     def extra_repr(self):
@@ -87,6 +111,8 @@ class LogSoftmax(Softmax):
     """log(softmax(x)) along ``dim``, computed stably."""
 
     def forward(self, x):
+        if self._check_dim(x):
+            return x * 1.0
         return ops.log_softmax(x, self.dim)
 
 
@@ -95,9 +121,15 @@ class Softplus(Module):
 
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
-        self.beta, self.threshold = beta, threshold
+        beta = check_number("Softplus", "beta", beta)
+        if beta == 0:
+            raise ValueError("Softplus: beta must be non-zero (the formula divides by it), "
+                             "got 0.0")
+        self.beta = beta
+        self.threshold = check_number("Softplus", "threshold", threshold)
 
     def forward(self, x):
+        check_not_bool(self, x)
         return ops.softplus(x, self.beta, self.threshold)
 
     def extra_repr(self):

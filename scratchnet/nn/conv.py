@@ -11,6 +11,8 @@ import math
 from .. import creation
 from ..ops.conv import _pair, conv2d, conv_transpose2d
 from . import init
+from .._checks import check_int
+from ._input import check_pair
 from .module import Module
 from .parameter import Parameter
 
@@ -30,6 +32,27 @@ class _ConvBase(Module):
             fan_in, _ = init.fan_in_and_fan_out(self.weight)
             bound = 1 / math.sqrt(fan_in) if fan_in else 0
             init.uniform_(self.bias, -bound, bound)
+
+    def _check_sizes(self, in_channels, out_channels, kernel_size, stride, dilation, groups,
+                     padding=0, output_padding=None):
+        """Constructor arguments as PyTorch accepts them (positive sizes, padding >= 0)."""
+        name = type(self).__name__
+        check_int(name, "in_channels", in_channels, low=1)
+        check_int(name, "out_channels", out_channels, low=1)
+        check_int(name, "groups", groups, low=1)
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
+                             f"({out_channels}) must both be divisible by groups ({groups})")
+        check_pair(name, "kernel_size", kernel_size, low=1)
+        check_pair(name, "stride", stride, low=1)
+        check_pair(name, "dilation", dilation, low=1)
+        if not isinstance(padding, str):
+            check_pair(name, "padding", padding, low=0)
+        elif padding not in ("valid", "same"):
+            raise ValueError(f"{name}: padding must be an int, a pair, 'valid' or 'same', "
+                             f"got {padding!r}")
+        if output_padding is not None:
+            check_pair(name, "output_padding", output_padding, low=0)
 
     def _check_input(self, x):
         if x.ndim != 4 or x.shape[1] != self.in_channels:
@@ -55,9 +78,8 @@ class Conv2d(_ConvBase):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  dilation=1, groups=1, bias=True, dtype=None, device="cpu"):
         super().__init__()
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels "
-                             f"({out_channels}) must both be divisible by groups ({groups})")
+        self._check_sizes(in_channels, out_channels, kernel_size, stride, dilation, groups,
+                          padding)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.stride = _pair(stride, "stride")
@@ -97,6 +119,8 @@ class ConvTranspose2d(_ConvBase):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, bias=True, dilation=1, dtype=None, device="cpu"):
         super().__init__()
+        self._check_sizes(in_channels, out_channels, kernel_size, stride, dilation, groups,
+                          padding, output_padding)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.stride = _pair(stride, "stride")

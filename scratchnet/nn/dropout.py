@@ -3,6 +3,8 @@
 See ``scratchnet.ops.dropout`` for why inverted dropout needs no change at test time.
 """
 from ..ops import dropout
+from .._checks import check_probability
+from ._input import check_floating
 from .module import Module
 
 __all__ = ["Dropout"]
@@ -19,11 +21,12 @@ class Dropout(Module):
 
     def __init__(self, p=0.5):
         super().__init__()
-        if not 0 <= p <= 1:
-            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
-        self.p = p
+        self.p = check_probability("Dropout", "p", p)
 
     def forward(self, x):
+        if self.training and self.p > 0:
+            # Scaling by 1/(1-p) makes floats; PyTorch refuses integer inputs here too.
+            check_floating(self, x)
         return dropout(x, self.p, self.training)
 
     def extra_repr(self):

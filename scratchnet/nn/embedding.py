@@ -24,6 +24,7 @@ from ..autograd.function import DeviceMismatchError, Function
 from ..autograd.tensor import Tensor
 from ..ops.shape import IndexAdd
 from . import init
+from .._checks import check_int
 from .module import Module
 from .parameter import Parameter
 
@@ -72,12 +73,10 @@ class Embedding(Module):
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=None,
                  device="cpu", _weight=None):
         super().__init__()
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
-        if self.num_embeddings <= 0 or self.embedding_dim <= 0:
-            raise ValueError(f"Embedding: num_embeddings and embedding_dim must be positive, "
-                             f"got {num_embeddings} and {embedding_dim}")
+        self.num_embeddings = check_int("Embedding", "num_embeddings", num_embeddings, low=1)
+        self.embedding_dim = check_int("Embedding", "embedding_dim", embedding_dim, low=1)
         if padding_idx is not None:
-            padding_idx = int(padding_idx)
+            padding_idx = check_int("Embedding", "padding_idx", padding_idx)
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise ValueError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): "
                                  f"padding_idx={padding_idx} is not a row of the table "
@@ -155,6 +154,6 @@ class Embedding(Module):
             low, high = int(indices.min()), int(indices.max())
             if low < 0 or high >= self.num_embeddings:
                 bad = low if low < 0 else high
-                raise IndexError(f"{name} got index {bad} in input of shape {shape}: "
-                                 f"indices must lie in [0, {self.num_embeddings})")
+                raise IndexError(f"{name} got index {bad} in input of shape {shape}, out of "
+                                 f"range: indices must lie in [0, {self.num_embeddings})")
         return indices

@@ -26,6 +26,10 @@ def _channel_dropout(x, p, training, owner, dims):
                          f"dimensions, got shape {tuple(x.shape)}")
     if not training or p == 0:
         return x
+    if x.dtype.kind not in "fc":
+        # Scaling by 1/(1-p) makes floats; PyTorch refuses integer inputs here too.
+        raise TypeError(f"{owner} expects a floating input while training, got dtype "
+                        f"{x.dtype} and shape {tuple(x.shape)}; convert with .float()")
     xp = backend.get_array_module(x.data)
     # Batched: (N, C, ...) -> mask (N, C, 1, ...). Unbatched (C, L) (dropout1d only; a 3-D
     # input to dropout2d is (N, C, L), as PyTorch takes it) -> mask (C, 1).

@@ -11,6 +11,8 @@ import math
 from .. import creation
 from ..ops import flatten, linear, reshape
 from . import init
+from .._checks import check_int
+from ._input import layer_name, shape_of
 from .module import Module
 from .parameter import Parameter
 
@@ -29,7 +31,9 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, dtype=None, device="cpu"):
         super().__init__()
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        # 0 is allowed, as in PyTorch (an empty layer, e.g. for a pruned model).
+        self.in_features = check_int("Linear", "in_features", in_features, low=0)
+        self.out_features = check_int("Linear", "out_features", out_features, low=0)
         self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype,
                                                device=device))
         if bias:
@@ -45,7 +49,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
-        if x.shape[-1] != self.in_features:
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear({self.in_features}->{self.out_features}) got input of "
                              f"shape {tuple(x.shape)}: its last dimension must be "
                              f"{self.in_features}")
@@ -74,9 +78,17 @@ class Flatten(Module):
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
-        self.start_dim, self.end_dim = start_dim, end_dim
+        self.start_dim = check_int("Flatten", "start_dim", start_dim)
+        self.end_dim = check_int("Flatten", "end_dim", end_dim)
 
     def forward(self, x):
+        shape = shape_of(x)
+        if shape is not None:
+            ndim = max(len(shape), 1)
+            start, end = self.start_dim, self.end_dim
+            if not (-ndim <= start < ndim and -ndim <= end < ndim) or start % ndim > end % ndim:
+                raise ValueError(f"{layer_name(self)} got input of shape {shape}: dims "
+                                 f"{start}..{end} do not fit {len(shape)} dimensions")
         return flatten(x, self.start_dim, self.end_dim)
 
     def extra_repr(self):
@@ -94,24 +106,32 @@ class Unflatten(Module):
 
     def __init__(self, dim, unflattened_size):
         super().__init__()
-        self.dim, self.unflattened_size = dim, tuple(int(n) for n in unflattened_size)
+        self.dim = check_int("Unflatten", "dim", dim)
+        self.unflattened_size = tuple(check_int("Unflatten", "unflattened_size", s, low=-1)
+                                      for s in unflattened_size)
+        sizes = self.unflattened_size
+        if not sizes or sizes.count(-1) > 1 or 0 in sizes and -1 in sizes:
+            raise ValueError(f"Unflatten: unflattened_size must be a non-empty shape with at "
+                             f"most one -1, got {sizes}")
 
     def forward(self, x):
-        if not -x.ndim <= self.dim < x.ndim:
-            raise ValueError(f"Unflatten(dim={self.dim}) got input of shape {tuple(x.shape)}")
-        dim = self.dim % x.ndim
-        sizes = self.unflattened_size
-        known = 1
-        for n in sizes:
-            known *= n if n != -1 else 1
-        n_in = x.shape[dim]
-        if (sizes.count(-1) > 1 or any(n < -1 for n in sizes)
-                or (-1 in sizes and (known == 0 or n_in % known))
-                or (-1 not in sizes and known != n_in)):
-            raise ValueError(f"Unflatten(dim={self.dim}, unflattened_size={sizes}): can't "
-                             f"split dimension {dim} of size {n_in} (input shape "
-                             f"{tuple(x.shape)}) into {sizes}")
-        return reshape(x, x.shape[:dim] + sizes + x.shape[dim + 1:])
+        shape = tuple(x.shape)
+        if not -len(shape) <= self.dim < len(shape):
+            raise ValueError(f"{layer_name(self)} got input of shape {shape}: dim {self.dim} "
+                             f"is out of range for {len(shape)} dimensions")
+        dim = self.dim % len(shape)
+        new = self.unflattened_size
+        known = math.prod(s for s in new if s != -1)
+        if -1 in new:
+            if known == 0 or shape[dim] % known:
+                raise ValueError(f"{layer_name(self)} got input of shape {shape}: size "
+                                 f"{shape[dim]} of dim {self.dim} is not a multiple of "
+                                 f"{known}")
+            new = tuple(shape[dim] // known if s == -1 else s for s in new)
+        elif known != shape[dim]:
+            raise ValueError(f"{layer_name(self)} got input of shape {shape}: size "
+                             f"{shape[dim]} of dim {self.dim} cannot be split into {new}")
+        return reshape(x, shape[:dim] + new + shape[dim + 1:])
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

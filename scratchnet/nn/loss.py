@@ -17,6 +17,8 @@ CrossEntropyLoss(ignore_index=-100, label_smoothing=0.1, reduction='mean')
 """
 from ..autograd.tensor import Tensor
 from ..ops import loss as F
+from .._checks import check_int, check_number, check_probability
+from ._input import shape_of
 from .module import Module
 
 __all__ = [
@@ -76,9 +78,7 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction=reduction)
-        if not delta > 0:
-            raise ValueError(f"HuberLoss: delta must be > 0, got {delta}")
-        self.delta = delta
+        self.delta = check_number("HuberLoss", "delta", delta, low=0.0, low_open=True)
 
     def forward(self, input, target):
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
@@ -90,9 +90,7 @@ class SmoothL1Loss(_Loss):
 
     def __init__(self, *, reduction="mean", beta=1.0):
         super().__init__(reduction=reduction)
-        if beta < 0:
-            raise ValueError(f"SmoothL1Loss: beta must be >= 0, got {beta}")
-        self.beta = beta
+        self.beta = check_number("SmoothL1Loss", "beta", beta, low=0.0)
 
     def forward(self, input, target):
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
@@ -135,14 +133,18 @@ class CrossEntropyLoss(_Loss):
     def __init__(self, weight=None, *, ignore_index=-100, reduction="mean",
                  label_smoothing=0.0):
         super().__init__(reduction=reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got "
-                             f"{label_smoothing}")
+        label_smoothing = check_probability("CrossEntropyLoss", "label_smoothing",
+                                            label_smoothing)
         self._weight_buffer("weight", weight)
-        self.ignore_index = ignore_index
+        self.ignore_index = check_int("CrossEntropyLoss", "ignore_index", ignore_index)
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
+        shape = shape_of(input)
+        if shape is not None and len(shape) >= 1 and shape[1 if len(shape) >= 2 else 0] == 0:
+            # No classes to spread the probability over: the softmax is undefined.
+            raise ValueError(f"CrossEntropyLoss got input of shape {shape}: its class axis "
+                             f"({1 if len(shape) >= 2 else 0}) is empty")
         return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
 
@@ -155,7 +157,7 @@ class NLLLoss(_Loss):
     def __init__(self, weight=None, *, ignore_index=-100, reduction="mean"):
         super().__init__(reduction=reduction)
         self._weight_buffer("weight", weight)
-        self.ignore_index = ignore_index
+        self.ignore_index = check_int("NLLLoss", "ignore_index", ignore_index)
 
     def forward(self, input, target):
         return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
@@ -169,7 +171,7 @@ class HingeLoss(_Loss):
 
     def __init__(self, margin=1.0, *, reduction="mean"):
         super().__init__(reduction=reduction)
-        self.margin = margin
+        self.margin = check_number("HingeLoss", "margin", margin)
 
     def forward(self, input, target):
         return F.hinge_loss(input, target, self.margin, reduction=self.reduction)
@@ -183,7 +185,7 @@ class MultiMarginLoss(_Loss):
         super().__init__(reduction=reduction)
         if p not in (1, 2):
             raise ValueError(f"MultiMarginLoss: p must be 1 or 2, got {p}")
-        self.p, self.margin = p, margin
+        self.p, self.margin = p, check_number("MultiMarginLoss", "margin", margin)
         self._weight_buffer("weight", weight)
 
     def forward(self, input, target):
@@ -211,8 +213,10 @@ class TripletMarginLoss(_Loss):
 
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, *, reduction="mean"):
         super().__init__(reduction=reduction)
-        if not p > 0:
-            raise ValueError(f"TripletMarginLoss: p must be > 0, got {p}")
+        name = "TripletMarginLoss"
+        p = check_number(name, "p", p, low=0.0, low_open=True)
+        margin = check_number(name, "margin", margin)
+        eps = check_number(name, "eps", eps, low=0.0)
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
 
     def forward(self, anchor, positive, negative):
@@ -227,7 +231,9 @@ class CosineEmbeddingLoss(_Loss):
 
     def __init__(self, margin=0.0, *, reduction="mean"):
         super().__init__(reduction=reduction)
-        self.margin = margin
+        # cos lies in [-1, 1], so PyTorch suggests a margin in [-1, 1] (0 to 0.5).
+        self.margin = check_number("CosineEmbeddingLoss", "margin", margin, low=-1.0,
+                                   high=1.0)
 
     def forward(self, input1, input2, target):
         return F.cosine_embedding_loss(input1, input2, target, self.margin,

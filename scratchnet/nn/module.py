@@ -36,6 +36,28 @@ __all__ = ["Module", "IncompatibleKeys"]
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
+def _name_the_layer(module, err, args):
+    """Prefix an error raised inside ``module.forward`` with the layer and its input shapes.
+
+    Why here: the ops name themselves (``cross_entropy: expected class indices...``), but a
+    user calling ``nn.CrossEntropyLoss()`` or a model of twenty layers needs to know which
+    layer refused which input. The innermost module adds its name once; outer modules leave
+    the message alone (the error is marked), so it reads ``NLLLoss (input of shape (2, 3),
+    (2,)): nll_loss: ...``, not a path. Messages that already name the class are kept.
+    """
+    if getattr(err, "_scratchnet_layer_named", False):
+        return
+    try:
+        err._scratchnet_layer_named = True
+    except AttributeError:        # an exception type without a __dict__: leave it be
+        return
+    name = type(module).__name__
+    if len(err.args) == 1 and isinstance(err.args[0], str) and name not in err.args[0]:
+        shapes = ", ".join(str(tuple(a.shape)) for a in args if hasattr(a, "shape"))
+        where = f" (input of shape {shapes})" if shapes else ""
+        err.args = (f"{name}{where}: {err.args[0]}",)
+
+
 class Module:
     def __init__(self):
         d = self.__dict__
@@ -50,7 +72,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        out = self.forward(*args, **kwargs)
+        try:
+            out = self.forward(*args, **kwargs)
+        except (ValueError, TypeError, IndexError) as err:
+            _name_the_layer(self, err, args)
+            raise
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
                 result = hook(self, args, out)

@@ -11,7 +11,7 @@ The math and the gradient are in ``scratchnet.ops.norm``.
 import numpy
 
 from .. import backend, creation
-from .._checks import check_number
+from .._checks import check_int, check_number, check_probability
 from ..ops import batch_norm, layer_norm
 from .module import Module
 from .parameter import Parameter
@@ -25,8 +25,12 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, dtype=None, device="cpu"):
         super().__init__()
-        momentum = check_number(type(self).__name__, "momentum", momentum, low=0.0, high=1.0,
-                                allow_none=True)
+        name = type(self).__name__
+        check_int(name, "num_features", num_features, low=1)
+        eps = check_number(name, "eps", eps, low=0.0, low_open=True)
+        # momentum=None stays allowed: a cumulative moving average, as in PyTorch.
+        if momentum is not None:
+            momentum = check_probability(name, "momentum", momentum)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self._dtype = numpy.dtype(dtype or backend.get_default_dtype())
@@ -115,7 +119,10 @@ class LayerNorm(Module):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
-        self.normalized_shape, self.eps = tuple(normalized_shape), eps
+        normalized_shape = tuple(check_int("LayerNorm", "normalized_shape", n, low=1)
+                                 for n in normalized_shape)
+        eps = check_number("LayerNorm", "eps", eps, low=0.0, low_open=True)
+        self.normalized_shape, self.eps = normalized_shape, eps
         self.elementwise_affine = elementwise_affine
         self._dtype = numpy.dtype(dtype or backend.get_default_dtype())
         if elementwise_affine:

@@ -78,6 +78,7 @@ from ..ops import (
     unbind, unsqueeze,
 )
 from . import init
+from .._checks import check_int, check_probability
 from .module import Module
 from .parameter import Parameter
 
@@ -142,10 +143,9 @@ class _CellBase(Module):
 
     def __init__(self, input_size, hidden_size, bias=True, dtype=None, device="cpu"):
         super().__init__()
-        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
-        if self.input_size <= 0 or self.hidden_size <= 0:
-            raise ValueError(f"{type(self).__name__}: input_size and hidden_size must be "
-                             f"positive, got {input_size} and {hidden_size}")
+        name = type(self).__name__
+        self.input_size = check_int(name, "input_size", input_size, low=1)
+        self.hidden_size = check_int(name, "hidden_size", hidden_size, low=1)
         self.bias = bool(bias)
         rows = self.gates * self.hidden_size
         self.weight_ih = _parameter((rows, self.input_size), dtype, device)
@@ -292,14 +292,10 @@ class _RNNBase(Module):
                  dropout=0.0, bidirectional=False, dtype=None, device="cpu"):
         super().__init__()
         name = type(self).__name__
-        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
-        self.num_layers = int(num_layers)
-        if self.input_size <= 0 or self.hidden_size <= 0 or self.num_layers <= 0:
-            raise ValueError(f"{name}: input_size, hidden_size and num_layers must be "
-                             f"positive, got {input_size}, {hidden_size} and {num_layers}")
-        dropout = float(dropout)
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"{name}: dropout must be a probability in [0, 1], got {dropout}")
+        self.input_size = check_int(name, "input_size", input_size, low=1)
+        self.hidden_size = check_int(name, "hidden_size", hidden_size, low=1)
+        self.num_layers = check_int(name, "num_layers", num_layers, low=1)
+        dropout = check_probability(name, "dropout", dropout)
         if dropout > 0 and self.num_layers == 1:
             warnings.warn(f"{name}: dropout={dropout} does nothing with num_layers=1 (it acts "
                           "between stacked layers, never after the last one)", stacklevel=3)

@@ -5,6 +5,7 @@ size-s axes, reshaped to (N, C, H s, W s): the gradient is therefore the sum ove
 s x s block, which the broadcast's backward (``sum_to``) computes.
 """
 from ..ops import broadcast_to, reshape, unsqueeze
+from ._input import check_pair
 from .module import Module
 
 __all__ = ["Upsample"]
@@ -34,6 +35,7 @@ class Upsample(Module):
         super().__init__()
         if mode != "nearest":
             raise ValueError(f"Upsample: only mode='nearest' is implemented, got {mode!r}")
+        check_pair("Upsample", "scale_factor", scale_factor, low=1)
         self.scale_factor, self.mode = scale_factor, mode
 
     def forward(self, x):

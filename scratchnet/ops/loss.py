@@ -34,6 +34,7 @@ import math
 import numpy
 
 from .. import backend
+from .._checks import check_number, check_probability
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..autograd.tensor import Tensor, constant_like
@@ -70,6 +71,10 @@ def check_reduction(name, reduction, allowed=REDUCTIONS):
 
 def _reduce(loss, reduction):
     if reduction == "mean":
+        if 0 in tuple(loss.shape):
+            # The mean of no losses is NaN, as in PyTorch; NumPy would warn on the way
+            # ("Mean of empty slice"). sum() * nan keeps the graph (an empty gradient).
+            return _sum(loss) * float("nan")
         return mean(loss)
     if reduction == "sum":
         return _sum(loss)
@@ -204,8 +209,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     outliers. ``delta`` > 0 (PyTorch's argument order: reduction, then delta).
     """
     check_reduction("huber_loss", reduction)
-    if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    delta = check_number("huber_loss", "delta", delta, low=0.0, low_open=True)
     input, target = _elementwise_pair("huber_loss", input, target)
     return _reduce(Huber(float(delta))(input, target), reduction)
 
@@ -216,8 +220,7 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
     tails have slope 1 whatever beta is. ``beta=0`` gives l1_loss, as in PyTorch.
     """
     check_reduction("smooth_l1_loss", reduction)
-    if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    beta = check_number("smooth_l1_loss", "beta", beta, low=0.0)
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
     input, target = _elementwise_pair("smooth_l1_loss", input, target)
@@ -631,8 +634,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     """
     name = "cross_entropy"
     check_reduction(name, reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    label_smoothing = check_probability(name, "label_smoothing", label_smoothing)
     input = _float_input(name, input)
     target = _class_target(target, input)
     probabilities = target.dtype.kind == "f"
@@ -824,8 +826,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     """
     name = "triplet_margin_loss"
     check_reduction(name, reduction)
-    if not p > 0:
-        raise ValueError(f"{name}: p must be > 0, got {p}")
+    p = check_number(name, "p", p, low=0.0, low_open=True)
     anchor = _float_input(name, anchor, "anchor")
     positive = _like(positive, anchor, name, "positive")
     negative = _like(negative, anchor, name, "negative")

@@ -1,6 +1,7 @@
 """``Adam`` and ``AdamW``: adaptive moments, with L2 or decoupled weight decay."""
 import math
 
+from .._checks import check_probability
 from .optimizer import Optimizer, _check_at_least
 
 __all__ = ["Adam", "AdamW"]
@@ -46,9 +47,12 @@ class Adam(Optimizer):
         _check_at_least(self, group, index, "eps", 0.0)
         _check_at_least(self, group, index, "weight_decay", 0.0)
         betas = group["betas"]
-        if len(betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in betas):
-            raise ValueError(f"{type(self).__name__}: invalid betas {betas!r} in param group "
-                             f"{index} (expected two numbers in [0, 1))")
+        owner = f"{type(self).__name__} (param group {index})"
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+            raise ValueError(f"{owner}: betas must be a pair of numbers in [0, 1), got "
+                             f"{betas!r}")
+        for i, beta in enumerate(betas):
+            check_probability(owner, f"betas[{i}]", beta, high_open=True)
 
     def _update(self, p, grad, state, group):
         xp = p.xp

@@ -8,6 +8,7 @@ import math
 
 import numpy
 
+from .._checks import check_number
 from ..autograd.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
@@ -49,10 +50,16 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     tensor([0.6, 0.8])
     """
     params = _parameters_with_grad(parameters)
+    # inf is a valid norm_type (the max norm), so it is tested apart from the finite range.
+    # PyTorch also takes the string "inf".
+    if isinstance(norm_type, str) and norm_type.strip().lower() == "inf":
+        norm_type = math.inf
+    if not (isinstance(norm_type, (int, float)) and not isinstance(norm_type, bool)
+            and norm_type == math.inf):
+        norm_type = check_number("clip_grad_norm_", "norm_type", norm_type, low=0.0,
+                                 low_open=True)
     norm_type = float(norm_type)
-    if not (norm_type > 0):
-        raise ValueError(f"clip_grad_norm_: norm_type must be > 0 (or inf), got {norm_type}")
-    max_norm = float(max_norm)
+    max_norm = check_number("clip_grad_norm_", "max_norm", max_norm, low=0.0)
     if not params:
         return Tensor._make(numpy.zeros((), dtype=numpy.float32))
     xp = params[0].xp
@@ -85,8 +92,6 @@ def clip_grad_value_(parameters, clip_value):
     >>> w.grad
     tensor([-1. ,  0.5,  1. ])
     """
-    clip_value = float(clip_value)
-    if clip_value < 0:
-        raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
+    clip_value = check_number("clip_grad_value_", "clip_value", clip_value, low=0.0)
     for p in _parameters_with_grad(parameters):
         p.grad = Tensor._make(p.xp.clip(p.grad.data, -clip_value, clip_value))

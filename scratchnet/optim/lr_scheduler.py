@@ -35,6 +35,7 @@ import copy
 import math
 from bisect import bisect_right
 
+from .._checks import check_int, check_number
 from .optimizer import Optimizer
 
 __all__ = [
@@ -60,6 +61,7 @@ class LRScheduler:
             raise TypeError(f"{type(self).__name__}: expected an Optimizer, got "
                             f"{type(optimizer).__name__}")
         self.optimizer = optimizer
+        last_epoch = check_int(type(self).__name__, "last_epoch", last_epoch, low=-1)
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
@@ -95,6 +97,12 @@ class LRScheduler:
         self._set_lrs(self._get_closed_form_lr())
 
     def _set_lrs(self, lrs):
+        lrs = list(lrs)
+        # A schedule must never hand the optimizer a NaN or negative lr (a LambdaLR whose
+        # function misbehaves, a gamma that overflows): checked before any group changes.
+        for i, lr in enumerate(lrs):
+            check_number(f"{type(self).__name__} (epoch {self.last_epoch})",
+                         f"the lr of param group {i}", lr, low=0.0)
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -126,9 +134,13 @@ class LRScheduler:
 
 
 def _check_positive_int(scheduler, name, value):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{type(scheduler).__name__}: {name} must be a positive integer, "
-                         f"got {value!r}")
+    return check_int(type(scheduler).__name__, name, value, low=1)
+
+
+def _check_gamma(scheduler, gamma):
+    # PyTorch leaves gamma unchecked; NaN, an infinity or a negative factor can only give a
+    # NaN or negative lr, so they are refused here, by name.
+    return check_number(type(scheduler).__name__, "gamma", gamma, low=0.0)
 
 
 class StepLR(LRScheduler):
@@ -141,7 +153,7 @@ class StepLR(LRScheduler):
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         _check_positive_int(self, "step_size", step_size)
         self.step_size = step_size
-        self.gamma = gamma
+        self.gamma = _check_gamma(self, gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -163,8 +175,9 @@ class MultiStepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones = sorted(int(m) for m in milestones)
-        self.gamma = gamma
+        self.milestones = sorted(check_int("MultiStepLR", "milestones", m, low=0)
+                                 for m in milestones)
+        self.gamma = _check_gamma(self, gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -185,10 +198,10 @@ class ConstantLR(LRScheduler):
     """
 
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
-        if not 0 < factor <= 1:
-            raise ValueError(f"ConstantLR: factor must be in (0, 1], got {factor!r}")
+        factor = check_number("ConstantLR", "factor", factor, low=0.0, high=1.0,
+                              low_open=True)
         self.factor = factor
-        self.total_iters = total_iters
+        self.total_iters = check_int("ConstantLR", "total_iters", total_iters, low=0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -216,10 +229,9 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
-        if not 0 < start_factor <= 1:
-            raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor!r}")
-        if not 0 <= end_factor <= 1:
-            raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor!r}")
+        start_factor = check_number("LinearLR", "start_factor", start_factor, low=0.0,
+                                    high=1.0, low_open=True)
+        end_factor = check_number("LinearLR", "end_factor", end_factor, low=0.0, high=1.0)
         _check_positive_int(self, "total_iters", total_iters)
         self.start_factor = start_factor
         self.end_factor = end_factor
@@ -245,7 +257,7 @@ class ExponentialLR(LRScheduler):
     r"""Multiply the lr by ``gamma`` every epoch: lr_t = base_lr · γ^t."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        self.gamma = gamma
+        self.gamma = _check_gamma(self, gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -271,7 +283,7 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         _check_positive_int(self, "T_max", T_max)
         self.T_max = T_max
-        self.eta_min = eta_min
+        self.eta_min = check_number("CosineAnnealingLR", "eta_min", eta_min, low=0.0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -430,8 +442,13 @@ class ReduceLROnPlateau(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"ReduceLROnPlateau: expected an Optimizer, got "
                             f"{type(optimizer).__name__}")
-        if not factor < 1.0:
-            raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor!r}")
+        name = "ReduceLROnPlateau"
+        factor = check_number(name, "factor", factor, low=0.0, high=1.0, low_open=True,
+                              high_open=True)
+        patience = check_int(name, "patience", patience, low=0)
+        threshold = check_number(name, "threshold", threshold, low=0.0)
+        cooldown = check_int(name, "cooldown", cooldown, low=0)
+        eps = check_number(name, "eps", eps, low=0.0)
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
@@ -444,9 +461,10 @@ class ReduceLROnPlateau(LRScheduler):
                 raise ValueError(f"ReduceLROnPlateau: expected {groups} min_lrs (one per "
                                  f"param group), got {len(min_lr)}")
             self.default_min_lr = None
-            self.min_lrs = [float(m) for m in min_lr]
+            self.min_lrs = [check_number(name, f"min_lr[{i}]", m, low=0.0)
+                            for i, m in enumerate(min_lr)]
         else:
-            self.default_min_lr = float(min_lr)
+            self.default_min_lr = check_number(name, "min_lr", min_lr, low=0.0)
             self.min_lrs = [self.default_min_lr] * groups
         self.mode, self.factor, self.patience = mode, factor, patience
         self.threshold, self.threshold_mode = threshold, threshold_mode
@@ -655,7 +673,10 @@ class OneCycleLR(LRScheduler):
                                          f"(total_steps={self.total_steps}, pct_start="
                                          f"{self.pct_start}); use more steps or another "
                                          "pct_start")
-                    pct = (t - start) / (end - start)
+                    # The step after the last batch (t = total_steps) lies past the last
+                    # phase; PyTorch extrapolates there (a *negative* lr with the linear
+                    # anneal). The phase is held at its end value instead.
+                    pct = min((t - start) / (end - start), 1.0)
                     lrs.append(anneal(group[lr0], group[lr1], pct))
                     if self.cycle_momentum:
                         _set_momentum(group, self._momentum_key,

@@ -23,6 +23,7 @@ import numpy
 from ..autograd.grad_mode import enable_grad
 from ..autograd.tensor import Tensor
 from .. import backend
+from .._checks import check_number
 
 __all__ = ["Optimizer"]
 
@@ -267,13 +268,15 @@ def _state_value_like(value, p):
 
 
 def _check_at_least(opt, group, index, key, low, strict=False):
-    value = group[key]
-    bad = not isinstance(value, (int, float)) and not hasattr(value, "__float__")
-    if not bad:
-        value = float(value)
-        bad = value <= low if strict else value < low
-    if bad:
-        relation = ">" if strict else ">="
-        raise ValueError(f"{type(opt).__name__}: invalid {key} {group[key]!r} in param group "
-                         f"{index} (expected a number {relation} {low})")
+    """``group[key]`` as a finite number >= low (> low if ``strict``), or a clear error.
 
+    NaN-safe (``_checks.check_number`` tests finiteness first: ``nan < 0`` is False, so the
+    old ``value < low`` let a NaN learning rate train a NaN model to the end).
+    """
+    return check_number(f"{type(opt).__name__} (param group {index})", key, group[key],
+                        low=low, low_open=strict)
+
+
+def _check_finite(opt, group, index, key):
+    """``group[key]`` as a finite number (options PyTorch leaves unchecked, e.g. dampening)."""
+    return check_number(f"{type(opt).__name__} (param group {index})", key, group[key])

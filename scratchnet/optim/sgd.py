@@ -1,5 +1,5 @@
 """``SGD``: stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
-from .optimizer import Optimizer, _check_at_least
+from .optimizer import Optimizer, _check_at_least, _check_finite
 
 __all__ = ["SGD"]
 
@@ -38,6 +38,7 @@ class SGD(Optimizer):
         super()._check_group(group, index)
         _check_at_least(self, group, index, "momentum", 0.0)
         _check_at_least(self, group, index, "weight_decay", 0.0)
+        _check_finite(self, group, index, "dampening")
         if group["nesterov"] and (float(group["momentum"]) <= 0
                                   or float(group["dampening"]) != 0):
             raise ValueError(f"SGD: Nesterov momentum requires a momentum > 0 and zero "

@@ -13,6 +13,7 @@ from .callbacks import (  # noqa: F401
     Callback, CSVLogger, EarlyStopping, JSONLogger, LambdaCallback, LearningRateScheduler,
     ModelCheckpoint,
 )
+from .callbacks import TerminateOnNaN  # noqa: F401
 from .history import History  # noqa: F401
 from .trainer import Trainer, evaluate, fit, predict  # noqa: F401
 from .tune import Leaderboard, loguniform, randint, tune, uniform  # noqa: F401

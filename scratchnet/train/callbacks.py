@@ -11,14 +11,15 @@ the history, and ``trainer.stop_training`` to end training early.
 * ``LearningRateScheduler``: step an ``optim.lr_scheduler`` each epoch, feeding
   ``ReduceLROnPlateau`` the monitored metric;
 * ``CSVLogger``, ``JSONLogger``: write the history after every epoch;
-* ``LambdaCallback``: a callback from plain functions.
+* ``LambdaCallback``: a callback from plain functions;
+* ``TerminateOnNaN``: stop at the first non-finite training loss (on by default in ``fit``).
 """
 import math
 import os
 
 __all__ = ["Callback", "CallbackList", "EarlyStopping", "ModelCheckpoint",
            "LearningRateScheduler", "CSVLogger", "JSONLogger", "LambdaCallback",
-           "resolve_mode"]
+           "resolve_mode", "TerminateOnNaN"]
 
 
 def resolve_mode(monitor, mode="auto"):
@@ -245,3 +246,48 @@ class LambdaCallback(Callback):
             if fn is not None:
                 setattr(self, name, fn)
 
+
+
+class TerminateOnNaN(Callback):
+    """Stop training at the first batch whose loss is NaN or infinite (Keras' name).
+
+    A diverged model only produces NaN from then on, so training on to the last epoch
+    wastes the time and leaves a NaN model whose "accuracy" is the share of one class.
+    The callback sets ``trainer.stop_training`` (the trainer ends the epoch at once: no
+    validation, no schedule step, no ``on_epoch_end``, so no checkpoint of the NaN model),
+    logs one line::
+
+        loss became nan at epoch 3, batch 17; try a lower learning rate
+
+    and records ``nan_stop = {"epoch": 3, "batch": 17, "loss": nan}`` (both counted from 1)
+    on itself and on the trainer's ``History``. ``fit`` and ``Trainer`` add one by default
+    (``terminate_on_nan=False`` turns it off).
+
+    >>> cb = TerminateOnNaN()
+    >>> cb.nan_stop is None
+    True
+    """
+
+    def __init__(self):
+        self.nan_stop = None
+
+    def on_train_begin(self, logs=None):
+        self.nan_stop = None
+
+    def on_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        # The batch's own loss when the trainer gives it; the running mean otherwise (it
+        # turns non-finite at the same batch).
+        value = logs.get("batch_loss", logs.get("loss"))
+        if value is None or math.isfinite(float(value)):
+            return
+        trainer = self.trainer
+        epoch = trainer.epoch + 1 if trainer is not None else None
+        self.nan_stop = {"epoch": epoch, "batch": int(batch) + 1, "loss": float(value)}
+        if trainer is not None:
+            trainer.stop_training = True
+            history = getattr(trainer, "history", None)
+            if history is not None:
+                history.nan_stop = dict(self.nan_stop)
+            trainer.log(f"loss became {float(value)} at epoch {epoch}, batch {int(batch) + 1}; "
+                        "try a lower learning rate")

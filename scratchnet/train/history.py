@@ -27,6 +27,9 @@ class History:
     def __init__(self):
         self.epoch = []
         self.history = {}
+        # Set by TerminateOnNaN: {"epoch": E, "batch": B, "loss": value} when training
+        # stopped on a non-finite loss (that partial epoch is not in the history).
+        self.nan_stop = None
 
     def append(self, epoch, logs):
         """Record the ``logs`` (name -> number) of ``epoch``."""

@@ -175,6 +175,22 @@ def _class_pair(output, target, threshold, fn, from_logits=False):
     return pred, true, columns
 
 
+def _nonfinite_scores(output):
+    """True when ``output`` holds a NaN or an infinity (a diverged model).
+
+    Such scores rank nothing (argmax of NaN rows is class 0, and NaN > threshold is False),
+    so a metric of them would be a chance-level number that looks like a result; the
+    metrics return NaN instead, as the loss does.
+    """
+    if isinstance(output, Tensor):
+        output = output.numpy()
+    try:
+        array = backend.to_device(output, "cpu")
+    except (TypeError, ValueError):
+        return False              # not an array: _as_array gives the error that names it
+    return array.dtype.kind in "fc" and not numpy.isfinite(array).all()
+
+
 def _safe_divide(numerator, denominator):
     """numerator / denominator, with 0 where the denominator is 0 (scikit-learn's default)."""
     numerator = numpy.asarray(numerator, dtype=numpy.float64)
@@ -204,6 +220,8 @@ def accuracy(output, target, threshold=None, from_logits=False):
     >>> accuracy([-0.3, 0.4, 0.8], [0, 1, 0], from_logits=True)   # logits, threshold 0
     0.6666666666666666
     """
+    if _nonfinite_scores(output):
+        return numpy.nan
     pred, true, _ = _class_pair(output, target, threshold, "accuracy", from_logits)
     return float(numpy.mean(pred == true))
 
@@ -221,6 +239,8 @@ def top_k_accuracy(output, target, k=5):
     0.6666666666666666
     """
     fn = "top_k_accuracy"
+    if _nonfinite_scores(output):
+        return numpy.nan
     if isinstance(k, bool) or not isinstance(k, (int, numpy.integer)) or k < 1:
         raise ValueError(f"{fn}: k must be a positive integer, got {k!r}")
     out = _as_array(output, "output", fn)
@@ -498,6 +518,13 @@ def _average_from_cm(cm, kind, average, fn):
 def _classification_score(kind, fn, output, target, average, num_classes, threshold,
                           from_logits=False):
     _check_average(average, fn)
+    if _nonfinite_scores(output):
+        if average is not None:
+            return numpy.nan
+        # One NaN per class, as many classes as the scores have columns (or num_classes).
+        shape = numpy.shape(output.numpy() if isinstance(output, Tensor) else output)
+        k = num_classes or (shape[1] if len(shape) == 2 and shape[1] > 1 else 2)
+        return numpy.full(int(k), numpy.nan)
     pred, true, columns = _class_pair(output, target, threshold, fn, from_logits)
     columns = max(columns or 0, 2) if average == "binary" else columns
     cm = _confusion(pred, true, columns, num_classes)
@@ -779,6 +806,7 @@ def outputs_are_logits(loss_fn):
 # Regression
 # ---------------------------------------------------------------------------------------------
 def _regression_pair(output, target, fn):
+    """(output, target) as float64 arrays of one shape."""
     out = _as_array(output, "output", fn).astype(numpy.float64)
     tgt = _as_array(target, "target", fn).astype(numpy.float64)
     if out.shape != tgt.shape:
@@ -801,6 +829,8 @@ def mean_squared_error(output, target):
     >>> mean_squared_error([1.0, 2.0, 4.0], [1.0, 3.0, 2.0])   # (0 + 1 + 4) / 3
     1.6666666666666667
     """
+    if _nonfinite_scores(output):
+        return numpy.nan
     out, tgt = _regression_pair(output, target, "mean_squared_error")
     return float(numpy.mean((out - tgt) ** 2))
 
@@ -812,6 +842,8 @@ def mean_absolute_error(output, target):
     >>> mean_absolute_error([1.0, 2.0, 4.0], [1.0, 3.0, 2.0])  # (0 + 1 + 2) / 3
     1.0
     """
+    if _nonfinite_scores(output):
+        return numpy.nan
     out, tgt = _regression_pair(output, target, "mean_absolute_error")
     return float(numpy.mean(numpy.abs(out - tgt)))
 
@@ -828,6 +860,8 @@ def r2_score(output, target):
     >>> r2_score([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]), r2_score([2.0, 2.0, 2.0], [1.0, 2.0, 3.0])
     (1.0, 0.0)
     """
+    if _nonfinite_scores(output):
+        return numpy.nan
     out, tgt = _regression_pair(output, target, "r2_score")
     out = out.reshape(len(out), -1)
     tgt = tgt.reshape(len(tgt), -1)

@@ -55,5 +55,7 @@ class Progress:
         return seconds
 
     def message(self, text):
-        if self.verbose:
+        if self.bar is not None:
+            self.bar.write(text, file=self.stream)   # above the bar, not through it
+        elif self.verbose:
             print(text, file=self.stream, flush=True)

@@ -17,6 +17,7 @@ The loop that ``fit`` runs is the one you would write by hand, PyTorch-style:
 stopping, checkpoints, logging), a learning-rate schedule, a progress bar, and checkpoints
 that resume exactly (model, optimizer, scheduler, epoch and history all saved together).
 """
+import math
 import time
 
 import numpy as np
@@ -25,7 +26,7 @@ from .. import backend
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..serialization import load, save
-from .callbacks import CallbackList, step_scheduler
+from .callbacks import CallbackList, TerminateOnNaN, step_scheduler
 from .history import History
 from .progress import Progress
 
@@ -117,13 +118,20 @@ class Trainer:
         verbose: 0 silent, 1 progress bar (one line per epoch when not a terminal), 2 lines.
         monitor: what ``ReduceLROnPlateau`` watches (default "val_loss", or "loss").
         meta: extra information saved in every checkpoint (model name, data set...).
+        terminate_on_nan: stop at the first batch whose training loss is NaN or infinite
+            (adds a ``TerminateOnNaN`` unless ``callbacks`` holds one); ``fit`` then returns
+            a History whose ``nan_stop`` says where (None when training did not diverge).
     """
 
     def __init__(self, model, loss_fn, optimizer, scheduler=None, metrics=("accuracy",),
-                 callbacks=(), device=None, verbose=1, monitor=None, meta=None):
+                 callbacks=(), device=None, verbose=1, monitor=None, meta=None,
+                 terminate_on_nan=True):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.scheduler = scheduler
         self.metrics = _metric_functions(metrics, loss_fn)
+        callbacks = list(callbacks)
+        if terminate_on_nan and not any(isinstance(c, TerminateOnNaN) for c in callbacks):
+            callbacks.append(TerminateOnNaN())
         self.callbacks = CallbackList(callbacks)
         self.callbacks.set_trainer(self)
         self.device = None if device is None else backend.normalize_device(device)
@@ -163,21 +171,27 @@ class Trainer:
                 out = self.model(x)
                 loss = compute_loss(out)
             n = _batch_size(x)
-            total_loss += float(loss.item()) * n
+            value = float(loss.item())
+            total_loss += value * n
             count += n
             if keep:
                 outputs.append(out.detach())
                 targets.append(y)
             if on_batch is not None:
-                on_batch(step, total_loss / count, out, y, n)
+                on_batch(step, total_loss / count, out, y, n, value)
+            if train and self.stop_training:
+                break       # a batch callback (TerminateOnNaN) ends the epoch here
         if count == 0:
             raise ValueError("the data loader yielded no batches (empty data set, or "
                              "drop_last with fewer samples than one batch)")
         return total_loss / count, outputs, targets
 
-    def _metric_logs(self, outputs, targets, prefix=""):
+    def _metric_logs(self, outputs, targets, prefix="", loss=0.0):
         if not self.metrics:
             return {}
+        if not math.isfinite(loss):
+            # A diverged model has no meaningful score: NaN, never a chance-level number.
+            return {prefix + name: math.nan for name in self.metrics}
         out = _concatenate(outputs)
         target = _concatenate(targets)
         return {prefix + name: float(fn(out, target)) for name, fn in self.metrics.items()}
@@ -193,7 +207,7 @@ class Trainer:
         sums = dict.fromkeys(live, 0.0)
         seen = [0]
 
-        def on_batch(step, running_loss, out, y, n):
+        def on_batch(step, running_loss, out, y, n, batch_loss):
             logs["loss"] = running_loss
             if live:
                 seen[0] += n
@@ -202,11 +216,11 @@ class Trainer:
                     sums[name] += float(fn(out_host, y_host)) * n
                     logs[name] = sums[name] / seen[0]
             self.progress.update(1, logs)
-            self.callbacks.on_batch_end(step, {"loss": running_loss})
+            self.callbacks.on_batch_end(step, {"loss": running_loss, "batch_loss": batch_loss})
 
         loss, outputs, targets = self._run(loader, train=True, on_batch=on_batch)
         logs = {"loss": loss}
-        logs.update(self._metric_logs(outputs, targets))
+        logs.update(self._metric_logs(outputs, targets, loss=loss))
         return logs
 
     def evaluate(self, loader, prefix=""):
@@ -219,7 +233,7 @@ class Trainer:
         finally:
             self.model.train(was_training)
         logs = {prefix + "loss": loss}
-        logs.update(self._metric_logs(outputs, targets, prefix))
+        logs.update(self._metric_logs(outputs, targets, prefix, loss=loss))
         return logs
 
     def predict(self, data, batch_size=256):
@@ -232,6 +246,7 @@ class Trainer:
         """Train until epoch ``epochs`` (counted from 1; a resumed trainer continues after
         ``self.epoch``); returns the ``History``."""
         self.stop_training = False
+        self.history.nan_stop = None
         self.train_loader = train_loader
         if self._loader_state is not None and hasattr(train_loader, "load_state_dict"):
             # Resuming: the loader continues its sequence of shuffles where it stopped.
@@ -248,6 +263,11 @@ class Trainer:
             self.progress.begin_epoch(epoch, epochs, steps)
             start = time.perf_counter()
             logs = self.train_epoch(train_loader)
+            if self.history.nan_stop is not None:
+                # Diverged mid-epoch: no validation, schedule step or on_epoch_end (so no
+                # checkpoint of the NaN model); the partial epoch is not recorded.
+                self.progress.end_epoch(logs)
+                break
             if val_loader is not None:
                 logs.update(self.evaluate(val_loader, prefix="val_"))
             logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
@@ -319,8 +339,12 @@ def _concatenate(tensors):
 
 
 def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None,
-        metrics=("accuracy",), scheduler=None, callbacks=(), device=None, verbose=1):
+        metrics=("accuracy",), scheduler=None, callbacks=(), device=None, verbose=1,
+        terminate_on_nan=True):
     """Train ``model`` for ``epochs`` epochs and return the ``History`` (see ``Trainer``).
+
+    Training stops at the first non-finite loss (``terminate_on_nan=False`` trains on):
+    ``history.nan_stop`` is then ``{"epoch": E, "batch": B, "loss": nan}``, else None.
 
     >>> import scratchnet as sn
     >>> from scratchnet.data import DataLoader, ArrayDataset
@@ -336,7 +360,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None,
     3
     """
     trainer = Trainer(model, loss_fn, optimizer, scheduler=scheduler, metrics=metrics,
-                      callbacks=callbacks, device=device, verbose=verbose)
+                      callbacks=callbacks, device=device, verbose=verbose,
+                      terminate_on_nan=terminate_on_nan)
     return trainer.fit(train_loader, epochs, val_loader)
 
 

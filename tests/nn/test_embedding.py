@@ -115,5 +115,5 @@ def test_errors_name_the_layer(device):
         emb(sn.tensor([1.0, 2.0], device=device))
     with pytest.raises(ValueError, match="padding_idx=10 is not a row"):
         Embedding(10, 3, padding_idx=10)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="num_embeddings must be an integer >= 1, got 0"):
         Embedding(0, 3)

@@ -748,8 +748,8 @@ def test_argument_errors_name_the_loss_and_what_was_expected(device):
         (ValueError, (r"cross_entropy: input of shape \(2, 3\) \(class axis 1\) needs "
                       r"class indices of shape \(2,\), got \(3,\)"),
          lambda: F.cross_entropy(x, sn.tensor([0, 1, 2], device=device))),
-        (ValueError, "label_smoothing must be in", lambda: F.cross_entropy(x, y,
-                                                                           label_smoothing=2)),
+        (ValueError, "label_smoothing must be a finite number >= 0.0 and <= 1.0",
+         lambda: F.cross_entropy(x, y, label_smoothing=2)),
         (TypeError, "nll_loss: expected class indices", lambda: F.nll_loss(x, x)),
         (TypeError, "mse_loss: expected a floating-point input, got dtype int64",
          lambda: F.mse_loss(y, y)),
@@ -762,7 +762,8 @@ def test_argument_errors_name_the_loss_and_what_was_expected(device):
          lambda: F.triplet_margin_loss(x, x, x[0])),
         (ValueError, (r"cosine_embedding_loss: inputs of shape \(2, 3\) need a target "
                       r"of shape \(2,\)"), lambda: F.cosine_embedding_loss(x, x, [1.0])),
-        (ValueError, "huber_loss: delta must be > 0", lambda: F.huber_loss(x, x, delta=0)),
+        (ValueError, "huber_loss: delta must be a finite number > 0",
+         lambda: F.huber_loss(x, x, delta=0)),
     ]
     for error, message, call in cases:
         with pytest.raises(error, match=message):
@@ -815,7 +816,7 @@ def test_module_repr_buffers_and_argument_checks():
     assert isinstance(nn_loss.KLDivLoss(reduction="batchmean"), Module)
     with pytest.raises(ValueError, match="MSELoss: reduction must be one of"):
         nn_loss.MSELoss(reduction="avg")
-    with pytest.raises(ValueError, match="HuberLoss: delta must be > 0"):
+    with pytest.raises(ValueError, match="HuberLoss: delta must be a finite number > 0"):
         nn_loss.HuberLoss(delta=-1.0)
     with pytest.raises(TypeError):
         nn_loss.MSELoss("sum")   # keyword-only, as PyTorch's first argument is size_average

@@ -350,5 +350,5 @@ def test_identity_and_unflatten_take_pytorchs_arguments():
     layer = sn.nn.Unflatten(dim=1, unflattened_size=(2, 5))
     assert layer(sn.zeros(3, 10)).shape == (3, 2, 5)
     assert sn.nn.Unflatten(-1, (2, -1))(sn.zeros(3, 10)).shape == (3, 2, 5)
-    with pytest.raises(ValueError, match=r"can't split dimension 1 of size 10"):
+    with pytest.raises(ValueError, match=r"size 10 of dim 1 cannot be split"):
         sn.nn.Unflatten(1, (3, 4))(sn.zeros(3, 10))

@@ -81,6 +81,17 @@ def test_one_cycle_cycles_adams_beta1_and_epochs_form():
     assert opt.param_groups[0]["betas"][1] == 0.99     # beta2 untouched
 
 
+def test_one_cycle_holds_the_last_value_after_the_last_batch():
+    # PyTorch extrapolates the linear anneal at t = total_steps to a negative lr; the
+    # schedule holds its final value there (and the lr check would refuse a negative one).
+    opt = sgd()
+    sched = OneCycleLR(opt, max_lr=2.0, total_steps=10, anneal_strategy="linear",
+                       div_factor=10, final_div_factor=50)
+    for _ in range(10):
+        sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.2 / 50)
+
+
 def test_one_cycle_step_limit_and_errors():
     sched = OneCycleLR(sgd(), max_lr=1.0, total_steps=5)
     for _ in range(5):          # one step per batch: total_steps steps are allowed
