@@ -17,8 +17,9 @@ the split (seed, validation fraction, image size) and the normalisation of its r
 
 ``--resume`` continues the run of the checkpoint: options not given are taken from it;
 options that change what the run is (data set, model, optimizer and its settings, seed,
-split, batch size, augmentation, scheduler, and the epoch count under a schedule that
-depends on it) are refused; a new ``--lr`` is applied from the next epoch, and said.
+split, batch size, augmentation, scheduler, and the epoch count or ``--lr`` under a
+schedule that computes the learning rate from them) are refused; without a schedule (or
+with ``plateau``) a new ``--lr`` is applied from the next epoch, and said.
 
 Every mistake (an argument out of range, NaN or infinite, missing or broken data, a bad
 or foreign checkpoint, an unreadable image, an output folder that cannot be written, a full
@@ -288,6 +289,11 @@ def _resolve_train_args(args, old):
         for key in TRAIN_DEFAULTS:
             if key not in given and old.get(key) is not None:
                 setattr(args, key, old[key])
+        if "lr" in given and old.get("lr") is not None and args.lr != old["lr"] and \
+                (args.scheduler or "none") not in ("none", "plateau"):
+            raise UsageError(f"--resume: --scheduler {args.scheduler} sets the learning rate "
+                             f"of every epoch from --lr {old['lr']:g}; a new --lr applies "
+                             "only without a schedule or with --scheduler plateau")
         if "epochs" in given and old.get("epochs") is not None and \
                 args.scheduler in EPOCH_SCHEDULES and args.epochs != old["epochs"]:
             raise UsageError(f"--resume: --scheduler {args.scheduler} was laid out over "
@@ -302,17 +308,14 @@ def _resolve_train_args(args, old):
 
 
 def _apply_new_lr(trainer, lr):
-    """A new --lr on resume: every group and the schedule's base values take it."""
+    """A new --lr on resume (no schedule, or plateau, which halves whatever lr it finds):
+    every parameter group takes it from the next epoch."""
     for group in trainer.optimizer.param_groups:
         group["lr"] = lr
         if "initial_lr" in group:
             group["initial_lr"] = lr
-    pending = [trainer.scheduler] if trainer.scheduler is not None else []
-    while pending:
-        scheduler = pending.pop()
-        if hasattr(scheduler, "base_lrs"):
-            scheduler.base_lrs = [lr] * len(scheduler.base_lrs)
-        pending.extend(getattr(scheduler, "_schedulers", []))
+    if hasattr(trainer.scheduler, "base_lrs"):
+        trainer.scheduler.base_lrs = [lr] * len(trainer.scheduler.base_lrs)
 
 
 def train(args):
