@@ -408,16 +408,25 @@ def train(args):
     except OSError as exc:
         # A full disk or a folder made read-only while training: the checkpoints are
         # written by rename, so the last complete one is still there to --resume from.
-        where = exc.filename or out
+        where = exc.filename or f"to {out}/"
         reason = exc.strerror or str(exc)
-        hint = ("free some space, then" if exc.errno == errno.ENOSPC else "fix that, then")
+        hint = "free some space, then" if exc.errno == errno.ENOSPC else "fix that, then"
         raise UsageError(f"cannot write {where}: {reason}; {hint} continue with --resume "
-                         f"(last complete epoch: {trainer.epoch})") from None
+                         f"({_saved_epoch(os.path.join(out, 'last.npz'))})") from None
     per_epoch = np.mean(history.history["time"]) if len(history) else 0.0
     print(f"test accuracy {test_logs['accuracy']:.2%} (loss {test_logs['loss']:.4f}) after "
           f"{trainer.epoch} epochs in {seconds:.1f} s ({per_epoch:.2f} s per epoch); "
           f"results in {out}/")
     return 0
+
+
+def _saved_epoch(path):
+    """Where a --resume from ``path`` would start, in words."""
+    from .serialization import load
+    try:
+        return f"{path} holds epoch {int(load(path)['epoch'])}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"no complete checkpoint at {path} yet"
 
 
 def _write_report(out, data, trainer, history, logits, targets, test_logs, seconds):
