@@ -28,8 +28,7 @@ def test_best_npz_after_resume_equals_the_uninterrupted_runs(sandbox, capsys):
     assert code == 0, err
     code, _, err = run(["train", "--epochs", "3", "--out", "b"] + SGD, capsys)
     assert code == 0, err
-    code, out, err = run(["train", "--epochs", "6", "--out", "b", "--resume", "--quiet"],
-                         capsys)
+    code, out, err = run(["train", "--epochs", "6", "--out", "b", "--resume"] + SGD, capsys)
     assert code == 0, err
     a, b = sn.load(sandbox / "a" / "best.npz"), sn.load(sandbox / "b" / "best.npz")
     assert a["epoch"] == b["epoch"] == 3
@@ -78,12 +77,12 @@ def test_a_new_lr_on_resume_is_applied_and_said(sandbox, capsys):
     code, _, err = run(["train", "--epochs", "2", "--optimizer", "sgd", "--lr", "0.05",
                         "--out", "r", "--quiet"], capsys)
     assert code == 0, err
-    code, out, err = run(["train", "--epochs", "4", "--lr", "0.01", "--out", "r",
-                          "--resume", "--quiet"], capsys)
+    code, out, err = run(["train", "--epochs", "4", "--optimizer", "sgd", "--lr", "0.01",
+                          "--out", "r", "--resume", "--quiet"], capsys)
     assert code == 0, err
-    assert "--lr 0.01 replaces the checkpoint's 0.05 from epoch 3" in out
     history = json.loads((sandbox / "r" / "history.json").read_text())["history"]
-    assert history["lr"] == [0.05, 0.05, 0.01, 0.01]
+    assert history["lr"] == [0.05, 0.05, 0.01, 0.01]      # used, not only printed
+    assert "--lr 0.01 replaces the checkpoint's 0.05 from epoch 3" in out
     state = sn.load(sandbox / "r" / "last.npz")
     assert state["optimizer"]["param_groups"][0]["lr"] == 0.01
     assert state["meta"]["args"]["lr"] == 0.01
