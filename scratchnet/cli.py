@@ -247,17 +247,26 @@ def _default_out(dataset, model):
     return os.path.join("runs", f"{dataset.replace(':', '-').replace('/', '_')}-{model}")
 
 
-def _prepare_out(out):
-    """Create the output folder, or say in one line why it cannot be."""
+def _check_out(out):
+    """Say in one line, before any work, why ``out`` cannot become the output folder
+    (nothing is created yet: a command that fails leaves no empty folder behind)."""
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError(f"--out {out} is a file, not a folder; give a folder name")
+    parent = os.path.abspath(out)
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise UsageError(f"--out {out}: cannot create the folder ({parent} is a file)")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"--out {out}: {parent} is not writable")
+
+
+def _make_out(out):
     try:
         os.makedirs(out, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot create the folder ({exc.strerror or exc})"
                          ) from None
-    if not os.access(out, os.W_OK):
-        raise UsageError(f"--out {out}: the folder is not writable")
 
 
 # ------------------------------------------------------------------------------- train
@@ -345,7 +354,7 @@ def train(args):
         old.setdefault("dataset", old_meta.get("dataset"))
     given = _resolve_train_args(args, old)
     sn.manual_seed(args.seed)
-    _prepare_out(out)
+    _check_out(out)
     data = _load_data(args, batch_size=args.batch_size, val_split=args.val_split,
                       augment=args.augment, seed=args.seed,
                       device=device if device != "cpu" else None, num_workers=args.workers)
@@ -384,6 +393,7 @@ def train(args):
             _apply_new_lr(trainer, args.lr)
             print(f"--lr {args.lr:g} replaces the checkpoint's {before:g} from epoch "
                   f"{trainer.epoch + 1}")
+    _make_out(out)
     lr_now = optimizer.param_groups[0]["lr"]
     print(f"training {args.model} ({model.num_parameters():,} parameters) on {args.dataset}: "
           f"{len(data.train_loader.dataset):,} training images"

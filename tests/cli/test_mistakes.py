@@ -171,3 +171,11 @@ def test_a_diverged_run_is_one_line_and_exit_1(sandbox, capsys, monkeypatch):
     assert err == ("scratchnet train: training diverged at epoch 1, batch 7 (loss nan); "
                    "try a lower --lr\n")
     assert not (sandbox / "r" / "report.txt").exists()
+
+
+def test_a_failed_command_leaves_no_output_folder(sandbox, capsys):
+    code, _, err = run(["train", "--model", "lenet", "--quiet"], capsys)
+    assert code == 2 and one_line_error(err, "train") and "--model lenet cannot take" in err
+    code, _, err = run(["train", "--dataset", "folder:nowhere", "--quiet"], capsys)
+    assert code == 2 and one_line_error(err, "train")
+    assert not (sandbox / "runs").exists()
