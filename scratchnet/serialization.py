@@ -21,10 +21,17 @@ import numpy
 from . import backend
 from .autograd.tensor import Tensor
 
-__all__ = ["save", "load", "atomic_write"]
+__all__ = ["save", "load", "atomic_write", "CheckpointError"]
 
 _STRUCTURE_KEY = "__structure__"
 FORMAT_VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A file that ``load`` cannot read as a scratchnet file: not an .npz archive (a text
+    file, a truncated download), an .npz from elsewhere (``numpy.savez``, a PyTorch file),
+    or one whose structure record was altered. The message names the file. A subclass of
+    ``ValueError``, so ``except ValueError`` keeps working."""
 
 
 def _encode(obj, arrays):
@@ -176,11 +183,33 @@ def save(obj, path):
     atomic_write(path, write)
 
 
+def _looks_like_text(head):
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in head
+
+
 def load(path, map_location="cpu"):
-    """Load what ``save`` wrote; tensors are put on ``map_location`` ("cpu", "cuda"...)."""
+    """Load what ``save`` wrote; tensors are put on ``map_location`` ("cpu", "cuda"...).
+
+    Raises ``FileNotFoundError`` for a missing file and ``CheckpointError`` (a
+    ``ValueError``) naming the file for anything that is not an intact scratchnet file.
+    """
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no such file: {path}")
+    if os.path.isdir(path):
+        raise CheckpointError(f"load: {path} is a folder, not a checkpoint file")
+    with open(path, "rb") as f:
+        head = f.read(512)
+    if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        # Not a zip archive at all: say so plainly instead of NumPy's advice about pickles.
+        kind = "an empty file" if not head else (
+            "a text file" if _looks_like_text(head) else "a binary file of another kind")
+        raise CheckpointError(f"load: {path} is not a scratchnet checkpoint: it is {kind}, "
+                              "not an .npz archive")
     try:
         npz = numpy.load(path, allow_pickle=False)
         if not isinstance(npz, numpy.lib.npyio.NpzFile):
@@ -190,13 +219,20 @@ def load(path, map_location="cpu"):
             structure = json.loads(str(npz[_STRUCTURE_KEY])) if _STRUCTURE_KEY in files \
                 else None
             arrays = {k: npz[k] for k in files if k != _STRUCTURE_KEY}
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError,
+            UnicodeDecodeError) as exc:
         # NumPy reads a non-zip file as a pickle it refuses: one message for all such cases.
-        raise ValueError(f"load: {path} is not a readable .npz file ({exc}); it may be "
-                         "truncated or not a scratchnet checkpoint") from None
+        raise CheckpointError(f"load: {path} is not a readable .npz file ({exc}); it may be "
+                              "truncated or not a scratchnet checkpoint") from None
     if structure is None:
-        raise ValueError(f"load: {path} is an .npz file but not one written by "
-                         "scratchnet.save (no structure record)")
-    if structure.get("format") != "scratchnet":
-        raise ValueError(f"load: {path} was not written by scratchnet.save")
-    return _decode(structure["root"], arrays, backend.normalize_device(map_location))
+        raise CheckpointError(f"load: {path} is an .npz file but not one written by "
+                              "scratchnet.save (no structure record)")
+    if not isinstance(structure, dict) or structure.get("format") != "scratchnet":
+        raise CheckpointError(f"load: {path} was not written by scratchnet.save")
+    device = backend.normalize_device(map_location)
+    try:
+        return _decode(structure["root"], arrays, device)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        # A structure record that names arrays the archive lacks: an edited or mixed file.
+        raise CheckpointError(f"load: {path} is damaged: its structure record does not match "
+                              f"its arrays ({type(exc).__name__}: {exc})") from None

@@ -35,10 +35,26 @@ class Preset:
         self.__dict__.update(fields)
 
     def info(self):
-        """What a checkpoint needs to prepare new inputs the same way."""
+        """What a checkpoint needs to prepare new inputs the same way and to rebuild the
+        same split: ``split`` records the seed, ``val_split``, ``image_size`` and the sizes
+        of the parts, so that ``load_preset(**Preset.split_arguments(info))`` gives the same
+        test set (a ``folder:`` data set's train/test split is drawn with that seed)."""
         return {"dataset": self.name, "input_shape": list(self.input_shape),
                 "num_classes": self.num_classes, "class_names": list(self.class_names),
-                "mean": list(self.mean), "std": list(self.std), "max_value": self.max_value}
+                "mean": list(self.mean), "std": list(self.std), "max_value": self.max_value,
+                "split": dict(self.split)}
+
+    @staticmethod
+    def split_arguments(info):
+        """``load_preset`` keyword arguments that rebuild the split and normalisation that
+        ``info`` (from ``Preset.info()``, e.g. a checkpoint's meta) records."""
+        split = info.get("split") or {}
+        kwargs = {"seed": int(split.get("seed", 0)),
+                  "val_split": float(split.get("val_split", 0.0)),
+                  "image_size": int(split.get("image_size", 32))}
+        if info.get("mean") is not None and info.get("std") is not None:
+            kwargs["stats"] = (list(info["mean"]), list(info["std"]))
+        return kwargs
 
     def __repr__(self):
         return (f"Preset({self.name}: {len(self.train_loader.dataset)} train, "
@@ -101,20 +117,32 @@ def _subset_in_memory(ds, indices):
 
 
 def load_preset(name, root=None, batch_size=128, val_split=0.0, augment=False, seed=0,
-                device=None, num_workers=0, image_size=32, eval_batch_size=1000):
+                device=None, num_workers=0, image_size=32, eval_batch_size=1000, stats=None):
     """Train / validation / test loaders for data set ``name`` (see the module docstring).
 
     ``name`` is one of "digits", "mnist", "fashion-mnist", "cifar10", "cifar100" or
     "folder:PATH". ``root`` is where to look first (then ``$SCRATCHNET_DATA``, the cache,
     system folders, then a download). Returns a ``Preset`` with ``train_loader``,
     ``val_loader`` (None without ``val_split``), ``test_loader``, ``input_shape``,
-    ``num_classes``, ``class_names``, ``mean``, ``std``, ``max_value`` and ``name``.
+    ``num_classes``, ``class_names``, ``mean``, ``std``, ``max_value``, ``name`` and
+    ``split`` (the seed, val_split, image_size and part sizes that rebuild this split).
+
+    ``seed`` draws the validation split, the shuffling and, for a ``folder:`` data set
+    without train/ and test/ folders, its 80/20 train/test split. ``stats=(mean, std)``
+    normalises with given per-channel statistics (a checkpoint's) instead of recomputing
+    them from the training images.
     """
     train, test, max_value = _datasets(name, root, image_size, seed)
     images = train.data
     channels = 1 if images.ndim == 3 else images.shape[3]
     input_shape = (channels,) + tuple(images.shape[1:3])
-    mean, std = channel_stats(images, max_value)
+    if stats is None:
+        mean, std = channel_stats(images, max_value)
+    else:
+        mean, std = [float(m) for m in stats[0]], [float(s) for s in stats[1]]
+        if len(mean) != channels or len(std) != channels:
+            raise ValueError(f"load_preset({name!r}): stats have {len(mean)} means and "
+                             f"{len(std)} stds for {channels}-channel images")
     steps = [T.BatchToTensor(max_value=max_value)]
     plain = T.Compose(steps + [T.BatchNormalize(mean, std)])
     if augment:
@@ -139,5 +167,8 @@ def load_preset(name, root=None, batch_size=128, val_split=0.0, augment=False, s
     return Preset(name=name, train_loader=train_loader, val_loader=val_loader,
                   test_loader=test_loader, input_shape=input_shape, num_classes=len(classes),
                   class_names=[str(c) for c in classes], mean=mean, std=std,
-                  max_value=max_value, train_set=train_part, test_set=test)
+                  max_value=max_value, train_set=train_part, test_set=test,
+                  split={"seed": int(seed), "val_split": float(val_split or 0.0),
+                         "image_size": int(image_size), "train_size": len(train),
+                         "test_size": len(test)})
 

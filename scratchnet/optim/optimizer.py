@@ -205,6 +205,7 @@ class Optimizer:
             raise ValueError(f"{name}.load_state_dict: expected a dict with keys 'state' and "
                              f"'param_groups' (from Optimizer.state_dict()), got {got}")
         saved_groups = list(state_dict["param_groups"])
+        _check_same_kind(self, saved_groups)
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"{name}.load_state_dict: the saved state has "
                              f"{len(saved_groups)} param groups, this optimizer has "
@@ -280,3 +281,67 @@ def _check_at_least(opt, group, index, key, low, strict=False):
 def _check_finite(opt, group, index, key):
     """``group[key]`` as a finite number (options PyTorch leaves unchecked, e.g. dampening)."""
     return check_number(f"{type(opt).__name__} (param group {index})", key, group[key])
+
+
+# Options that schedulers add to param groups; they say nothing about the update rule.
+_SCHEDULER_KEYS = {"params", "initial_lr"}
+
+
+def _option_keys(group):
+    return set(group) - _SCHEDULER_KEYS
+
+
+def _fixed_options(cls, defaults):
+    """Options a class sets itself rather than taking from its caller (AdamW's
+    decoupled_weight_decay=True): they tell otherwise identical option sets apart."""
+    import inspect
+    try:
+        accepted = set(inspect.signature(cls.__init__).parameters)
+    except (TypeError, ValueError):
+        return {}
+    return {k: v for k, v in defaults.items() if k not in accepted}
+
+
+def _saved_class_name(saved_group):
+    """The optimizer class whose options the saved group has (the most specific match)."""
+    keys = _option_keys(saved_group)
+    best, best_fixed = None, -1
+    pending = list(Optimizer.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        try:
+            defaults = cls([Tensor._make(numpy.zeros(1, dtype=numpy.float32))]).defaults
+        except Exception:   # a subclass that needs arguments: cannot be named this way
+            continue
+        if set(defaults) != keys:
+            continue
+        fixed = _fixed_options(cls, defaults)
+        if all(saved_group.get(k) == v for k, v in fixed.items()) and len(fixed) > best_fixed:
+            best, best_fixed = cls.__name__, len(fixed)
+    return best
+
+
+def _check_same_kind(opt, saved_groups):
+    """Refuse the state of another optimizer class: its options would replace ours (an SGD
+    then misses Adam's betas, or an Adam silently runs as AdamW)."""
+    if not saved_groups or not isinstance(saved_groups[0], dict):
+        return
+    name = type(opt).__name__
+    saved, ours = saved_groups[0], opt.param_groups[0]
+    same_keys = _option_keys(saved) == _option_keys(ours)
+    fixed = _fixed_options(type(opt), opt.defaults)
+    same_rule = all(g.get(k) == v for g in saved_groups if isinstance(g, dict)
+                    for k, v in fixed.items())
+    # Adam(decoupled_weight_decay=True) is AdamW's rule: the flag must not change on load.
+    if "decoupled_weight_decay" in ours:
+        same_rule = same_rule and all(
+            bool(g.get("decoupled_weight_decay")) == bool(ours["decoupled_weight_decay"])
+            for g in saved_groups if isinstance(g, dict))
+    if same_keys and same_rule:
+        return
+    other = _saved_class_name(saved)
+    what = (f"of {other}" if other else
+            f"of another optimizer (options {sorted(_option_keys(saved))})")
+    raise ValueError(f"{name}.load_state_dict: the saved state is that {what}, not of "
+                     f"{name}; build the optimizer the checkpoint was saved with")

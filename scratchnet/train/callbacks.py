@@ -13,6 +13,11 @@ the history, and ``trainer.stop_training`` to end training early.
 * ``CSVLogger``, ``JSONLogger``: write the history after every epoch;
 * ``LambdaCallback``: a callback from plain functions;
 * ``TerminateOnNaN``: stop at the first non-finite training loss (on by default in ``fit``).
+
+Every callback has ``state_dict()`` / ``load_state_dict()`` (Keras keeps such state on the
+object only; here it goes into each checkpoint), so that a resumed run's early-stopping
+counter and best-so-far values are those of the uninterrupted run: a resumed run never
+overwrites ``best.npz`` with a worse model.
 """
 import math
 import os
@@ -60,6 +65,14 @@ class Callback:
     def on_train_end(self, logs=None):
         pass
 
+    def state_dict(self):
+        """What this callback must remember across ``--resume`` (plain data for sn.save);
+        stateless callbacks return ``{}``."""
+        return {}
+
+    def load_state_dict(self, state):
+        """Take back what ``state_dict()`` gave (called by ``Trainer.load_checkpoint``)."""
+
 
 class CallbackList(Callback):
     """Calls each hook on every callback in order."""
@@ -84,12 +97,42 @@ class CallbackList(Callback):
             c.on_batch_end(batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        for c in self.callbacks:
-            c.on_epoch_end(epoch, logs)
+        # Checkpoints are written after every callback has seen the epoch, so that each
+        # file holds the state of all callbacks at the end of that epoch (a checkpoint
+        # listed before EarlyStopping would otherwise save last epoch's wait counter).
+        savers = [c for c in self.callbacks if isinstance(c, ModelCheckpoint)]
+        for c in savers:
+            c._defer = True
+        try:
+            for c in self.callbacks:
+                c.on_epoch_end(epoch, logs)
+        finally:
+            for c in savers:
+                c._defer = False
+        for c in savers:
+            c._write_pending()
 
     def on_train_end(self, logs=None):
         for c in self.callbacks:
             c.on_train_end(logs)
+
+    def state_dict(self):
+        """``[{"class": name, "state": ...}, ...]``, one entry per callback, in order."""
+        return [{"class": type(c).__name__, "state": c.state_dict()} for c in self.callbacks]
+
+    def load_state_dict(self, states):
+        """Give each callback its saved state: the k-th callback of a class gets the k-th
+        saved entry of that class (callbacks added since are left fresh)."""
+        saved = {}
+        for entry in states or ():
+            saved.setdefault(entry["class"], []).append(entry["state"])
+        seen = {}
+        for c in self.callbacks:
+            name = type(c).__name__
+            k = seen.get(name, 0)
+            seen[name] = k + 1
+            if k < len(saved.get(name, ())):
+                c.load_state_dict(saved[name][k])
 
 
 class _Monitor:
@@ -100,6 +143,16 @@ class _Monitor:
         self.mode = resolve_mode(monitor, mode)
         self.min_delta = abs(min_delta)
         self.best = math.inf if self.mode == "min" else -math.inf
+
+    def state_dict(self):
+        return {"monitor": self.monitor, "mode": self.mode, "best": float(self.best)}
+
+    def load_state_dict(self, state, owner):
+        if state.get("monitor") != self.monitor or state.get("mode") != self.mode:
+            raise ValueError(f"{owner}.load_state_dict: the saved state tracks "
+                             f"{state.get('monitor')!r} ({state.get('mode')}), this one "
+                             f"{self.monitor!r} ({self.mode})")
+        self.best = float(state["best"])
 
     def value(self, logs):
         if self.monitor not in (logs or {}):
@@ -137,12 +190,33 @@ class EarlyStopping(Callback):
         self.best_epoch = None
         self.best_weights = None
         self.stopped_epoch = None
+        self._resumed = False
 
     def on_train_begin(self, logs=None):
+        if self._resumed:
+            # Continuing a checkpointed run: keep its counter and best value (Keras starts
+            # over at every fit, which makes a resumed run differ from an uninterrupted one).
+            self._resumed = False
+            return
         self.wait = 0
         self.stopped_epoch = None
         if self.baseline is not None:
             self.tracker.best = float(self.baseline)
+
+    def state_dict(self):
+        """The wait counter, the best value and epoch, and (with ``restore_best_weights``)
+        the best weights."""
+        return {"tracker": self.tracker.state_dict(), "wait": self.wait,
+                "best_epoch": self.best_epoch, "stopped_epoch": self.stopped_epoch,
+                "best_weights": self.best_weights}
+
+    def load_state_dict(self, state):
+        self.tracker.load_state_dict(state["tracker"], "EarlyStopping")
+        self.wait = int(state["wait"])
+        self.best_epoch = state.get("best_epoch")
+        self.stopped_epoch = state.get("stopped_epoch")
+        self.best_weights = state.get("best_weights")
+        self._resumed = True
 
     def on_epoch_end(self, epoch, logs=None):
         value = self.tracker.value(logs)
@@ -182,6 +256,8 @@ class ModelCheckpoint(Callback):
         self.save_best_only = save_best_only
         self.tracker = _Monitor(monitor, mode, min_delta) if save_best_only else None
         self.last_saved = None
+        self._defer = False         # set by CallbackList: write after all callbacks ran
+        self._pending = None
 
     def on_epoch_end(self, epoch, logs=None):
         if self.save_best_only:
@@ -189,9 +265,25 @@ class ModelCheckpoint(Callback):
             if not self.tracker.improved(value):
                 return
             self.tracker.best = value
-        path = self.filepath.format(epoch=epoch, **(logs or {}))
-        self.trainer.save_checkpoint(path)
-        self.last_saved = path
+        self._pending = self.filepath.format(epoch=epoch, **(logs or {}))
+        if not self._defer:
+            self._write_pending()
+
+    def _write_pending(self):
+        path, self._pending = self._pending, None
+        if path is not None:
+            self.trainer.save_checkpoint(path)
+            self.last_saved = path
+
+    def state_dict(self):
+        """The best value so far (``save_best_only``) and the last file written."""
+        return {"tracker": None if self.tracker is None else self.tracker.state_dict(),
+                "last_saved": self.last_saved}
+
+    def load_state_dict(self, state):
+        if self.tracker is not None and state.get("tracker") is not None:
+            self.tracker.load_state_dict(state["tracker"], "ModelCheckpoint")
+        self.last_saved = state.get("last_saved")
 
 
 class LearningRateScheduler(Callback):
@@ -203,6 +295,17 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         step_scheduler(self.scheduler, logs, self.monitor)
+
+    def state_dict(self):
+        """The scheduler's state (ReduceLROnPlateau's best value and counters included),
+        unless it is the trainer's own scheduler, which the checkpoint saves already."""
+        if self.trainer is not None and self.trainer.scheduler is self.scheduler:
+            return {}
+        return {"scheduler": self.scheduler.state_dict()}
+
+    def load_state_dict(self, state):
+        if state.get("scheduler") is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
 
 
 def step_scheduler(scheduler, logs, monitor=None):

@@ -298,6 +298,9 @@ class Trainer:
             "history": self.history.state_dict(),
             "rng": backend.get_rng_state(),
             "train_loader": loader.state_dict() if hasattr(loader, "state_dict") else None,
+            # best-so-far values, early-stopping counters: without them a resumed run
+            # overwrites best.npz with a worse model.
+            "callbacks": self.callbacks.state_dict(),
             "meta": self.meta,
         }
 
@@ -322,6 +325,8 @@ class Trainer:
         if state.get("rng"):
             backend.set_rng_state(state["rng"])
         self._loader_state = state.get("train_loader")
+        # Checkpoints written before callbacks were saved have no entry: callbacks start fresh.
+        self.callbacks.load_state_dict(state.get("callbacks"))
         return state
 
 

@@ -201,7 +201,8 @@ def test_regression_metrics_of_nonfinite_outputs_are_nan(metric):
 
 
 def test_confusion_matrix_of_nan_scores_is_an_error():
-    with pytest.raises(ValueError, match="confusion_matrix: output holds NaN"):
-        metrics.confusion_matrix(NAN_SCORES, TARGET)
-    with pytest.raises(ValueError, match="classification_report: output holds NaN"):
-        metrics.classification_report(NAN_SCORES, TARGET)
+    # scikit-learn's order: (y_true, y_pred)
+    with pytest.raises(ValueError, match="confusion_matrix: y_pred holds non-finite"):
+        metrics.confusion_matrix(TARGET, NAN_SCORES)
+    with pytest.raises(ValueError, match="classification_report: y_pred holds non-finite"):
+        metrics.classification_report(TARGET, NAN_SCORES)
