@@ -33,6 +33,8 @@ import os
 import sys
 import time
 
+import numpy
+
 __all__ = ["main", "build_parser"]
 
 MODELS = ("mlp", "lenet", "cnn", "resnet20", "vgg")
@@ -402,7 +404,10 @@ def train(args):
             f"{args.batch_size}, {device}", flush=True)
     start = time.perf_counter()
     try:
-        history = trainer.fit(data.train_loader, args.epochs, data.val_loader)
+        # Overflow on the way to a NaN loss would print NumPy's warnings, pointing into
+        # scratchnet's ops; TerminateOnNaN says what happened, in one line, instead.
+        with numpy.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            history = trainer.fit(data.train_loader, args.epochs, data.val_loader)
         stop = getattr(history, "nan_stop", None)
         if stop:
             print(f"scratchnet train: training diverged at epoch {stop.get('epoch')}, batch "

@@ -173,6 +173,18 @@ def test_a_diverged_run_is_one_line_and_exit_1(sandbox, capsys, monkeypatch):
     assert not (sandbox / "r" / "report.txt").exists()
 
 
+def test_a_really_diverging_run_stops_at_the_first_nan_and_exits_1(sandbox, capsys):
+    # No monkeypatch: an absurd learning rate makes the loss NaN within the first epoch;
+    # the default TerminateOnNaN stops there and the command says so, without warnings.
+    code, out, err = run(["train", "--optimizer", "sgd", "--lr", "1e30", "--epochs", "3",
+                          "--out", "r"], capsys)
+    assert code == 1 and "test accuracy" not in out
+    assert err.startswith("scratchnet train: training diverged at epoch 1, batch ")
+    assert err.endswith("try a lower --lr\n") and err.count("\n") == 1
+    assert "RuntimeWarning" not in out + err
+    assert not (sandbox / "r" / "report.txt").exists()
+
+
 def test_a_failed_command_leaves_no_output_folder(sandbox, capsys):
     code, _, err = run(["train", "--model", "lenet", "--quiet"], capsys)
     assert code == 2 and one_line_error(err, "train") and "--model lenet cannot take" in err
