@@ -20,11 +20,23 @@ A node never refers to its output tensor, so the graph holds no reference cycles
 the last tensor of a graph frees the whole graph at once, without waiting for the garbage
 collector. Backward formulas are written with Tensor ops; the engine runs them with
 recording off, or on when ``create_graph=True`` asks for higher-order gradients.
+
+In-place safety. A recorded node notes the version (``Tensor._version``) of each input it
+keeps, and of its output when ``forward`` kept the output array (``self.y``: exp, sigmoid,
+softmax...). Before running ``backward`` the engine compares (``check_versions``) and refuses
+with PyTorch's "modified by an inplace operation" error if one changed. An output that is a
+view of an input (reshape, indexing, transpose) shares that input's version counter, so a
+change through either is seen. Since nodes here keep every input, a change to any input of a
+recorded op is refused, even one (``a`` in ``a + b``) whose value the backward does not read,
+where PyTorch would let it pass: stricter, never wrong.
 """
 import numpy
 
 from .. import backend
 from .grad_mode import state as _grad_state
+from .anomaly_mode import describe_frame as _describe_frame
+from .anomaly_mode import state as _anomaly_state
+from .anomaly_mode import user_frame as _user_frame
 
 __all__ = ["Function", "DeviceMismatchError"]
 
@@ -40,6 +52,9 @@ class Function:
     needs_input_grad = ()    # per input: does it need a gradient?
     n_outputs = None         # None: forward returns one array; n: a tuple of n arrays
     released = False         # True once backward freed the saved arrays
+    input_versions = None    # the inputs' versions when the node was recorded
+    saved_output_version = None  # (counter, version, shape) when forward kept its output
+    created_at = None        # anomaly mode: (file, line, function) of the user's call
 
     def __call__(self, *inputs):
         arrays = [x.data for x in inputs]
@@ -56,9 +71,13 @@ class Function:
             # NumPy returns scalars from some ops on 0-d arrays; a Tensor always holds an array.
             y = numpy.asarray(y)
         out = _make_tensor(y)
+        if y.base is not None or (arrays and y is arrays[0]):
+            _share_version(out, inputs)
         if _grad_state.enabled and self._record(inputs):
             out.requires_grad = True
             out._node = self
+            if self._keeps(y):
+                self.saved_output_version = (out._vc, out._vc[0], y.shape)
         return out
 
     def _record(self, inputs):
@@ -74,19 +93,62 @@ class Function:
         self.generation = generation + 1
         self.inputs = inputs
         self.needs_input_grad = needs
+        self.input_versions = [x._vc[0] for x in inputs]
+        if _anomaly_state.enabled:
+            self.created_at = _user_frame()
         return True
+
+    def _keeps(self, y):
+        """Did ``forward`` keep its output array ``y`` (or its memory) for backward?"""
+        owner = _memory_owner(y)
+        for v in self.__dict__.values():
+            if v is y or v is owner or (hasattr(v, "base") and _memory_owner(v) is owner):
+                return True
+        return False
+
+    def check_versions(self):
+        """Raise if a tensor this node saved was changed in place since it was recorded."""
+        for i, (x, version) in enumerate(zip(self.inputs, self.input_versions)):
+            if x._vc[0] != version:
+                self._raise_modified(f"input {i}", x.shape, x._vc[0], version)
+        saved = self.saved_output_version
+        if saved is not None and saved[0][0] != saved[1]:
+            self._raise_modified("output 0" if self.n_outputs is None else "an output",
+                                 saved[2], saved[0][0], saved[1])
+
+    def _raise_modified(self, what, shape, now, expected):
+        if self.created_at is not None:
+            hint = f"The {self.name} op was created at {_describe_frame(self.created_at)}."
+        else:
+            hint = ("Hint: run the forward pass under sn.autograd.detect_anomaly() to learn "
+                    "which line created this op.")
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{self.name}] {what} of shape {tuple(shape)} is at version "
+            f"{now}; expected version {expected} instead. {hint} Make the change out of place "
+            "(w = w + 1 instead of w += 1), or after backward (the usual place for an "
+            "optimizer step)."
+        )
 
     def _record_outputs(self, inputs, arrays):
         """The multi-output case (``split``, ``unbind``): one Tensor per array, each knowing
         its position, and ``backward`` receives a list of their gradients (None for an
         output that received none)."""
         outs = tuple(_make_tensor(a) for a in arrays)
+        for out in outs:
+            _share_version(out, inputs)
         if _grad_state.enabled and self._record(inputs):
             self.n_outputs = len(outs)
             for i, out in enumerate(outs):
                 out.requires_grad = True
                 out._node = self
                 out._index = i
+            # The engine checks one saved output; an op that keeps several outputs' arrays
+            # would need a list here. None of scratchnet's multi-output ops keeps any.
+            for out in outs:
+                if self._keeps(out.data):
+                    self.saved_output_version = (out._vc, out._vc[0], out.shape)
+                    break
         return outs
 
     def forward(self, *arrays):
@@ -122,6 +184,23 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name} node, generation {self.generation}>"
+
+
+def _memory_owner(a):
+    """The object that owns the memory of array ``a`` (itself unless ``a`` is a view)."""
+    base = a.base
+    while base is not None:
+        a, base = base, getattr(base, "base", None)
+    return a
+
+
+def _share_version(out, inputs):
+    """Give ``out`` the version counter of the input whose memory it views, if any."""
+    owner = _memory_owner(out.data)
+    for x in inputs:
+        if _memory_owner(x.data) is owner:
+            out._vc = x._vc
+            return
 
 
 def _check_same_device(fn, arrays):

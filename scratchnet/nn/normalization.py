@@ -44,6 +44,8 @@ class _BatchNorm(Module):
             self.running_mean.data[...] = 0
             self.running_var.data[...] = 1
             self.num_batches_tracked.data[...] = 0
+            for t in (self.running_mean, self.running_var, self.num_batches_tracked):
+                t._bump_version()
 
     def forward(self, x):
         if x.ndim not in self.expected_dims or x.shape[1] != self.num_features:
@@ -53,6 +55,7 @@ class _BatchNorm(Module):
                              f"{tuple(x.shape)}; expected {shapes}")
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
+            self.num_batches_tracked._bump_version()
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                           training=self.training or not self.track_running_stats,
                           momentum=self.momentum, eps=self.eps)

@@ -21,6 +21,8 @@ class Parameter(Tensor):
         self._node = None
         self._index = 0
         self._retain = False
+        # Same memory, same version counter: in-place changes through either are seen.
+        self._vc = data._vc if shared else [0]
         self.requires_grad = False
         self.requires_grad_(requires_grad)
 
