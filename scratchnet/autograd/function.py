@@ -40,6 +40,19 @@ from .anomaly_mode import user_frame as _user_frame
 
 __all__ = ["Function", "DeviceMismatchError"]
 
+# The version counter of a tensor never changed in place and sharing its memory with no
+# other tensor: read as version 0 like the lists that replace it (see ``version_counter``).
+UNCHANGED = (0,)
+
+
+def version_counter(t):
+    """Tensor ``t``'s version counter as a list that another tensor may share (made now if
+    ``t`` still had the shared ``UNCHANGED`` constant)."""
+    counter = t._vc
+    if counter is UNCHANGED:
+        counter = t._vc = [0]
+    return counter
+
 
 class DeviceMismatchError(RuntimeError):
     """Inputs of one op live on different devices."""
@@ -53,7 +66,8 @@ class Function:
     n_outputs = None         # None: forward returns one array; n: a tuple of n arrays
     released = False         # True once backward freed the saved arrays
     input_versions = None    # the inputs' versions when the node was recorded
-    saved_output_version = None  # (counter, version, shape) when forward kept its output
+    saved_outputs = None     # [(output index, version counter, version, shape)] for each
+                             # output whose memory forward kept (exp keeps y), else None
     created_at = None        # anomaly mode: (file, line, function) of the user's call
 
     def __call__(self, *inputs):
@@ -73,48 +87,66 @@ class Function:
         out = _make_tensor(y)
         if y.base is not None or (arrays and y is arrays[0]):
             _share_version(out, inputs)
-        if _grad_state.enabled and self._record(inputs):
+        if _grad_state.enabled and self._record(inputs, (out,)):
             out.requires_grad = True
             out._node = self
-            if self._keeps(y):
-                self.saved_output_version = (out._vc, out._vc[0], y.shape)
         return out
 
-    def _record(self, inputs):
+    def _record(self, inputs, outs):
         """Become a graph node if recording is on and an input needs a gradient."""
         needs = tuple([x.requires_grad for x in inputs])
         if True not in needs:
             return False
+        if self.__dict__:
+            # Only what forward (or __init__) stored is here yet: arrays among it may be
+            # an output's memory, whose later in-place change backward must refuse.
+            self._note_saved_outputs(outs)
         generation = 0
+        versions = []         # filled in this loop: a comprehension costs a frame per op
         for x in inputs:
+            versions.append(x._vc[0])
             node = x._node
             if node is not None and node.generation > generation:
                 generation = node.generation
         self.generation = generation + 1
         self.inputs = inputs
         self.needs_input_grad = needs
-        self.input_versions = [x._vc[0] for x in inputs]
+        self.input_versions = versions
         if _anomaly_state.enabled:
             self.created_at = _user_frame()
         return True
 
-    def _keeps(self, y):
-        """Did ``forward`` keep its output array ``y`` (or its memory) for backward?"""
-        owner = _memory_owner(y)
-        for v in self.__dict__.values():
-            if v is y or v is owner or (hasattr(v, "base") and _memory_owner(v) is owner):
-                return True
-        return False
+    def _note_saved_outputs(self, outs):
+        """Record the versions of the outputs whose memory an array kept on ``self`` shares."""
+        values = self.__dict__.values()
+        saved = None
+        for i, out in enumerate(outs):
+            y = out.data
+            kind, owner = type(y), y.base
+            if owner is None or type(owner) is not kind:
+                owner = _memory_owner(y)
+            for v in values:
+                # Arrays on y's device have y's type; NumPy and CuPy point views at the owner.
+                if type(v) is kind and (v is owner or v.base is owner):
+                    if saved is None:
+                        saved = self.saved_outputs = []
+                    saved.append((i, version_counter(out), out._vc[0], out.shape))
+                    break
 
     def check_versions(self):
-        """Raise if a tensor this node saved was changed in place since it was recorded."""
-        for i, (x, version) in enumerate(zip(self.inputs, self.input_versions)):
-            if x._vc[0] != version:
-                self._raise_modified(f"input {i}", x.shape, x._vc[0], version)
-        saved = self.saved_output_version
-        if saved is not None and saved[0][0] != saved[1]:
-            self._raise_modified("output 0" if self.n_outputs is None else "an output",
-                                 saved[2], saved[0][0], saved[1])
+        """Raise if a tensor this node saved was changed in place since it was recorded.
+
+        Called by the engine before ``backward``; versions only grow, so comparing the
+        lists finds any change.
+        """
+        if [x._vc[0] for x in self.inputs] != self.input_versions:
+            for i, (x, version) in enumerate(zip(self.inputs, self.input_versions)):
+                if x._vc[0] != version:
+                    self._raise_modified(f"input {i}", x.shape, x._vc[0], version)
+        if self.saved_outputs is not None:
+            for i, counter, version, shape in self.saved_outputs:
+                if counter[0] != version:
+                    self._raise_modified(f"output {i}", shape, counter[0], version)
 
     def _raise_modified(self, what, shape, now, expected):
         if self.created_at is not None:
@@ -137,18 +169,12 @@ class Function:
         outs = tuple(_make_tensor(a) for a in arrays)
         for out in outs:
             _share_version(out, inputs)
-        if _grad_state.enabled and self._record(inputs):
+        if _grad_state.enabled and self._record(inputs, outs):
             self.n_outputs = len(outs)
             for i, out in enumerate(outs):
                 out.requires_grad = True
                 out._node = self
                 out._index = i
-            # The engine checks one saved output; an op that keeps several outputs' arrays
-            # would need a list here. None of scratchnet's multi-output ops keeps any.
-            for out in outs:
-                if self._keeps(out.data):
-                    self.saved_output_version = (out._vc, out._vc[0], out.shape)
-                    break
         return outs
 
     def forward(self, *arrays):
@@ -196,10 +222,23 @@ def _memory_owner(a):
 
 def _share_version(out, inputs):
     """Give ``out`` the version counter of the input whose memory it views, if any."""
-    owner = _memory_owner(out.data)
+    y = out.data
+    base = y.base
+    if base is None:
+        base = y
+    # Fast path: NumPy and CuPy point a view's ``base`` straight at the owning array.
+    for x in inputs:
+        a = x.data
+        if a is base or a.base is base:
+            out._vc = version_counter(x)
+            return
+    if getattr(base, "base", None) is None:
+        return
+    # A view made through another object (``as_strided`` goes through a DummyArray).
+    owner = _memory_owner(y)
     for x in inputs:
         if _memory_owner(x.data) is owner:
-            out._vc = x._vc
+            out._vc = version_counter(x)
             return
 
 

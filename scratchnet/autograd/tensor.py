@@ -40,6 +40,8 @@ from .. import backend
 from . import function as _function
 from .grad_mode import state as _grad_state
 
+_UNCHANGED = _function.UNCHANGED   # a module global: read on every tensor's creation
+
 __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "to_tensor_pair", "constant_like"]
 
 
@@ -57,7 +59,7 @@ class Tensor:
         self._node = None
         self._index = 0
         self._retain = False
-        self._vc = [0]
+        self._vc = _UNCHANGED
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -71,9 +73,10 @@ class Tensor:
         t._node = None
         t._index = 0          # which output of its node (ops like split have several)
         t._retain = False
-        # The version counter: a one-item list, shared by tensors that share memory, and the
-        # cheapest mutable box to make (this runs for every op's output).
-        t._vc = [0]
+        # The version counter: ``UNCHANGED``, a shared constant (0) until the first in-place
+        # change or until another tensor shares this memory; then a one-item list, shared.
+        # No allocation here: this runs for every op's output and every gradient.
+        t._vc = _UNCHANGED
         t.requires_grad = requires_grad
         return t
 
@@ -211,7 +214,7 @@ class Tensor:
         """The same data, cut from the graph (shares memory and the version counter, never
         requires grad): an in-place change of either is seen by graphs that saved the other."""
         t = Tensor._make(self.data)
-        t._vc = self._vc
+        t._vc = _function.version_counter(self)
         return t
 
     @property
@@ -233,7 +236,10 @@ class Tensor:
         optimizers, ``nn.init``, future ``copy_``/``fill_``/``add_``): graph nodes that saved
         this tensor (or a view of its memory) then refuse to backpropagate with stale values.
         """
-        self._vc[0] += 1
+        if self._vc is _UNCHANGED:
+            self._vc = [1]
+        else:
+            self._vc[0] += 1
 
     def requires_grad_(self, requires_grad=True):
         """Turn gradient tracking of this leaf on or off (in place); returns self."""
@@ -369,7 +375,7 @@ class Tensor:
         self._check_inplace(what)
         other = constant_like(other, self).data if not isinstance(other, Tensor) else other.data
         ufunc(self.data, other, out=self.data, casting="same_kind")
-        self._vc[0] += 1      # self._bump_version(), inlined on the optimizer-update path
+        self._bump_version()
         return self
 
     def __iadd__(self, other):
