@@ -87,13 +87,15 @@ class Function:
         out = _make_tensor(y)
         if y.base is not None or (arrays and y is arrays[0]):
             _share_version(out, inputs)
-        if _grad_state.enabled and self._record(inputs, (out,)):
+        if _grad_state.enabled and self._record(inputs, out):
             out.requires_grad = True
             out._node = self
         return out
 
     def _record(self, inputs, outs):
-        """Become a graph node if recording is on and an input needs a gradient."""
+        """Become a graph node if recording is on and an input needs a gradient.
+
+        ``outs`` is the output Tensor, or a tuple of them for a multi-output op."""
         needs = tuple([x.requires_grad for x in inputs])
         if True not in needs:
             return False
@@ -118,6 +120,8 @@ class Function:
 
     def _note_saved_outputs(self, outs):
         """Record the versions of the outputs whose memory an array kept on ``self`` shares."""
+        if type(outs) is not tuple:
+            outs = (outs,)
         values = self.__dict__.values()
         saved = None
         for i, out in enumerate(outs):
@@ -136,13 +140,14 @@ class Function:
     def check_versions(self):
         """Raise if a tensor this node saved was changed in place since it was recorded.
 
-        Called by the engine before ``backward``; versions only grow, so comparing the
-        lists finds any change.
+        Called by the engine before ``backward`` of every node: a plain loop, no comprehension.
         """
-        if [x._vc[0] for x in self.inputs] != self.input_versions:
-            for i, (x, version) in enumerate(zip(self.inputs, self.input_versions)):
-                if x._vc[0] != version:
-                    self._raise_modified(f"input {i}", x.shape, x._vc[0], version)
+        versions = self.input_versions
+        i = 0
+        for x in self.inputs:
+            if x._vc[0] != versions[i]:
+                self._raise_modified(f"input {i}", x.shape, x._vc[0], versions[i])
+            i += 1
         if self.saved_outputs is not None:
             for i, counter, version, shape in self.saved_outputs:
                 if counter[0] != version:
