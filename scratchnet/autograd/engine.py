@@ -13,6 +13,11 @@ Algorithm (reverse-mode automatic differentiation):
    ``leaf.grad``), and push that node on the heap the first time it receives something.
 5. Release the node (its inputs and saved arrays) unless ``retain_graph=True``.
 
+Before a node's backward runs, the versions of the tensors it saved are compared with those
+it recorded (``Function.check_versions``): a tensor changed in place since the forward pass
+raises PyTorch's "modified by an inplace operation" error instead of a wrong gradient. In
+anomaly mode (``detect_anomaly``) each gradient a node returns is checked for NaN and inf.
+
 The loop is iterative, so a chain of 100,000 ops needs no recursion. Gradients are computed
 by Tensor ops with recording off, or on when ``create_graph=True`` (then the gradients are
 themselves differentiable, which gives second derivatives).
@@ -20,6 +25,7 @@ themselves differentiable, which gives second derivatives).
 import heapq
 import itertools
 
+from .anomaly_mode import describe_frame, state as _anomaly_state
 from .grad_mode import set_grad_enabled
 
 __all__ = ["backward", "grad"]
@@ -132,6 +138,8 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, targets=()):
     def output_grad(gy, t):
         return gy if t._node.n_outputs is None else gy[t._index]
 
+    check_nan = _anomaly_state.enabled and _anomaly_state.check_nan
+
     with set_grad_enabled(create_graph):
         for y, g in zip(outputs, seeds):
             if y.requires_grad:
@@ -148,14 +156,42 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, targets=()):
                     f"backward through {node.name} a second time: its saved values were freed "
                     "by the first backward; pass retain_graph=True to the first call"
                 )
+            node.check_versions()
             gxs = node.backward(gy)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
+            if check_nan:
+                _check_finite(node, gxs)     # only those sent on: the engine drops the rest
             for x, gx, need in zip(node.inputs, gxs, node.needs_input_grad):
                 if need and gx is not None:
                     send(x, gx)
             if not retain_graph:
                 node.release()
+
+
+def _check_finite(node, gxs):
+    """Anomaly mode: raise at the first gradient holding NaN or inf, naming op and input."""
+    for i, (x, gx, need) in enumerate(zip(node.inputs, gxs, node.needs_input_grad)):
+        if not need or gx is None or gx.data.dtype.kind not in "fc":
+            continue
+        xp = gx.xp
+        if bool(xp.isfinite(gx.data).all()):
+            continue
+        kind = "nan" if bool(xp.isnan(gx.data).any()) else "inf"
+        where = ("; the op was created at " + describe_frame(node.created_at)
+                 if node.created_at is not None else
+                 "; run the forward pass under detect_anomaly() too, to learn which line "
+                 "created the op")
+        raise RuntimeError(
+            f"Function '{node.name}' returned {kind} values in its {_ordinal(i)} output gradient "
+            f"(the gradient for input {i}, of shape {tuple(x.shape)}){where}"
+        )
+
+
+def _ordinal(i):
+    if 10 <= i % 100 <= 20:
+        return f"{i}th"
+    return f"{i}" + {1: "st", 2: "nd", 3: "rd"}.get(i % 10, "th")
 
 
 def _accumulate_leaf(x, g, capture, add):

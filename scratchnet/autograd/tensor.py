@@ -6,7 +6,17 @@ A Tensor holds:
 * ``requires_grad``: whether gradients should flow back to it;
 * ``grad``: the accumulated gradient, a Tensor (None before the first backward);
 * ``_node``: the Function that produced it (None for a *leaf*, a tensor made by the user),
-  and ``_index``, which of that Function's outputs it is (0 but for ops such as ``split``).
+  and ``_index``, which of that Function's outputs it is (0 but for ops such as ``split``);
+* ``_version``: how many in-place changes its memory has had (see below).
+
+Version counters (PyTorch's rule). Every in-place change of a tensor's memory goes through
+``_bump_version()``: ``+= -= *= /=``, ``x[i] = v``, the optimizers' updates, ``nn.init``,
+``load_state_dict``. Tensors that share memory share one counter: ``detach()``, and the
+outputs of view ops (``reshape``, ``x[0:2]``, ``transpose``...) count on their base's. A graph
+node records the versions of the tensors its backward reads, and backward refuses with a
+``RuntimeError`` if one changed since, rather than computing a gradient from the new values.
+Writes through the raw array (``t.data[...] = v``, ``t.numpy()[...] = v``) and rebinding
+``t.data`` are not seen: like PyTorch's ``.data``, they bypass autograd.
 
 Operators (``+ - * / ** @``, indexing, comparisons) and methods (``x.sum()``, ``x.exp()``...)
 forward to the ops in ``scratchnet.ops``, so ``x.exp()`` and ``sn.exp(x)`` are one thing.
@@ -30,11 +40,14 @@ from .. import backend
 from . import function as _function
 from .grad_mode import state as _grad_state
 
+_UNCHANGED = _function.UNCHANGED   # a module global: read on every tensor's creation
+
 __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "to_tensor_pair", "constant_like"]
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_index", "_retain", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_index", "_retain", "_vc",
+                 "__weakref__")
 
     # Let ``ndarray * tensor`` reach Tensor.__rmul__ instead of NumPy broadcasting over it.
     __array_priority__ = 1000
@@ -46,6 +59,7 @@ class Tensor:
         self._node = None
         self._index = 0
         self._retain = False
+        self._vc = _UNCHANGED
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -59,6 +73,10 @@ class Tensor:
         t._node = None
         t._index = 0          # which output of its node (ops like split have several)
         t._retain = False
+        # The version counter: ``UNCHANGED``, a shared constant (0) until the first in-place
+        # change or until another tensor shares this memory; then a one-item list, shared.
+        # No allocation here: this runs for every op's output and every gradient.
+        t._vc = _UNCHANGED
         t.requires_grad = requires_grad
         return t
 
@@ -193,8 +211,35 @@ class Tensor:
         _engine.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
 
     def detach(self):
-        """The same data, cut from the graph (shares memory, never requires grad)."""
-        return Tensor._make(self.data)
+        """The same data, cut from the graph (shares memory and the version counter, never
+        requires grad): an in-place change of either is seen by graphs that saved the other."""
+        t = Tensor._make(self.data)
+        t._vc = _function.version_counter(self)
+        return t
+
+    @property
+    def _version(self):
+        """How many in-place changes this tensor's memory has had (``torch.Tensor._version``).
+
+        >>> import scratchnet as sn
+        >>> x = sn.zeros(3)
+        >>> x += 1; x[0] = 5
+        >>> x._version, x.detach()._version
+        (2, 2)
+        """
+        return self._vc[0]
+
+    def _bump_version(self):
+        """Record one in-place change of this tensor's memory.
+
+        Every in-place writer calls it after writing (Tensor operators, ``__setitem__``,
+        optimizers, ``nn.init``, future ``copy_``/``fill_``/``add_``): graph nodes that saved
+        this tensor (or a view of its memory) then refuse to backpropagate with stale values.
+        """
+        if self._vc is _UNCHANGED:
+            self._vc = [1]
+        else:
+            self._vc[0] += 1
 
     def requires_grad_(self, requires_grad=True):
         """Turn gradient tracking of this leaf on or off (in place); returns self."""
@@ -286,6 +331,7 @@ class Tensor:
         if isinstance(value, Tensor):
             value = value.data
         self.data[_ops.to_index(index)] = value
+        self._bump_version()
 
     # Comparisons give boolean tensors and no gradient.
     def __lt__(self, other):
@@ -329,6 +375,7 @@ class Tensor:
         self._check_inplace(what)
         other = constant_like(other, self).data if not isinstance(other, Tensor) else other.data
         ufunc(self.data, other, out=self.data, casting="same_kind")
+        self._bump_version()
         return self
 
     def __iadd__(self, other):

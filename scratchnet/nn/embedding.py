@@ -102,6 +102,7 @@ class Embedding(Module):
         init.normal_(self.weight)
         if self.padding_idx is not None:
             self.weight.data[self.padding_idx] = 0
+            self.weight._bump_version()
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):

@@ -263,7 +263,10 @@ class Module:
                 data = data.astype(dtype)
             if device is not None and backend.device_of(data) != device:
                 data = backend.to_device(data, device)
-            t.data = data
+            if data is not t.data:
+                # A graph recorded before the move must not backpropagate with the new data.
+                t.data = data
+                t._bump_version()
             if t.grad is not None:
                 convert(t.grad)
 
@@ -354,6 +357,7 @@ class Module:
             data = value.data if isinstance(value, Tensor) else value
             data = backend.to_device(data, target.device)
             target.data[...] = data.astype(target.dtype, copy=False)
+            target._bump_version()
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing

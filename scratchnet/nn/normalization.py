@@ -57,6 +57,8 @@ class _BatchNorm(Module):
             self.running_mean.data[...] = 0
             self.running_var.data[...] = 1
             self.num_batches_tracked.data[...] = 0
+            for t in (self.running_mean, self.running_var, self.num_batches_tracked):
+                t._bump_version()
 
     def forward(self, x):
         if x.ndim not in self.expected_dims or x.shape[1] != self.num_features:
@@ -71,6 +73,7 @@ class _BatchNorm(Module):
         # by (PyTorch counts it, which would weigh the next batch by 1 / (k + 1), not 1 / k).
         if self.training and self.track_running_stats and x.data.size:
             self.num_batches_tracked.data += 1
+            self.num_batches_tracked._bump_version()
             if self.momentum is None:
                 # Cumulative moving average: the k-th batch is weighed 1 / k, so the running
                 # statistics are the plain mean of every batch's (PyTorch's momentum=None).

@@ -3,6 +3,7 @@
 Assigning a Parameter to a Module attribute registers it, so ``model.parameters()`` finds
 it and optimizers update it. It requires grad unless told otherwise.
 """
+from ..autograd.function import UNCHANGED, version_counter
 from ..autograd.tensor import Tensor, _to_array
 
 __all__ = ["Parameter"]
@@ -21,6 +22,8 @@ class Parameter(Tensor):
         self._node = None
         self._index = 0
         self._retain = False
+        # Same memory, same version counter: in-place changes through either are seen.
+        self._vc = version_counter(data) if shared else UNCHANGED
         self.requires_grad = False
         self.requires_grad_(requires_grad)
 

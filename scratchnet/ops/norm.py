@@ -156,6 +156,10 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
             running_mean.data += m * batch_mean.astype(running_mean.dtype, copy=False)
             running_var.data *= 1 - m
             running_var.data += m * batch_var.astype(running_var.dtype, copy=False)
+            # In-place updates (PyTorch bumps them too): an eval-mode graph that used these
+            # statistics refuses to backpropagate with the new ones.
+            running_mean._bump_version()
+            running_var._bump_version()
         return out
     xp = backend.get_array_module(input.data)
     inv_std = Tensor._make(1 / xp.sqrt(running_var.data + running_var.dtype.type(eps)))

@@ -138,6 +138,8 @@ class Optimizer:
         for group, index, p, grad in self._params_with_grad():
             state = self.state.get(index, {})
             self._update(p, grad, state, group)
+            # The update wrote p.data in place: graphs that saved p must not backpropagate.
+            p._bump_version()
             if state:    # plain SGD keeps nothing: no empty entries in state_dict
                 self.state[index] = state
         return loss
