@@ -74,7 +74,7 @@ def test_each_checkpoint_holds_the_callbacks_state_at_the_end_of_its_epoch(tmp_p
     saved = sn.load(tmp_path / "last.npz")["callbacks"]
     names = [entry["class"] for entry in saved]
     assert names == ["LambdaCallback", "ModelCheckpoint", "ModelCheckpoint", "EarlyStopping",
-                     "CSVLogger"]
+                     "CSVLogger", "TerminateOnNaN"]
     assert saved[2]["state"]["tracker"]["best"] == 0.9
     assert saved[3]["state"]["wait"] == 1 and saved[3]["state"]["best_epoch"] == 2
 
