@@ -91,8 +91,8 @@ def cases():
     def conv_case(name, B, C, H, O, k, pad, need_dx):
         x_np, w_np, b_np = _randn(B, C, H, H), _randn(O, C, k, k), _randn(O)
         layer = nn.Conv2d(C, O, k, padding=pad)
-        layer.weight.data[...] = w_np
-        layer.bias.data[...] = b_np
+        layer.weight.array[...] = w_np
+        layer.bias.array[...] = b_np
         x = sn.tensor(x_np, requires_grad=need_dx)
 
         def ours():
@@ -130,7 +130,7 @@ def cases():
 
     xl_np, wl_np, bl_np = _randn(128, 784), _randn(256, 784), _randn(256)
     lin = nn.Linear(784, 256)
-    lin.weight.data[...] = wl_np
+    lin.weight.array[...] = wl_np
     xl = sn.tensor(xl_np, requires_grad=True)
 
     def linear():

@@ -21,7 +21,7 @@ from .backend import (  # noqa: F401
 )
 from . import autograd  # noqa: F401
 from .autograd import (  # noqa: F401
-    Function, Tensor, as_tensor, enable_grad, from_numpy, is_grad_enabled, no_grad,
+    Function, Size, Tensor, as_tensor, enable_grad, from_numpy, is_grad_enabled, no_grad,
     set_grad_enabled, tensor,
 )
 from . import ops  # noqa: F401

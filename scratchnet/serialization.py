@@ -40,7 +40,7 @@ def _encode(obj, arrays):
             hasattr(obj, "__cuda_array_interface__")):
         key = f"a{len(arrays)}"
         is_tensor = isinstance(obj, Tensor)
-        data = obj.data if is_tensor else obj
+        data = obj.array if is_tensor else obj
         arrays[key] = backend.to_device(data, "cpu")
         return {"__array__": key, "tensor": is_tensor}
     if isinstance(obj, dict):

@@ -77,12 +77,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def _seed_gradient(output, grad):
     from .tensor import Tensor
     if grad is None:
-        if output.data.size != 1:
+        if output.array.size != 1:
             raise RuntimeError(
                 f"backward() without a gradient needs a one-element output, got shape "
                 f"{output.shape}; pass grad= (d(loss)/d(output), same shape as the output)"
             )
-        return Tensor._make(output.xp.ones_like(output.data))
+        return Tensor._make(output.xp.ones_like(output.array))
     if not isinstance(grad, Tensor):
         grad = Tensor(grad, dtype=output.dtype, device=output.device)
     if grad.shape != output.shape:
@@ -113,11 +113,11 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, targets=()):
 
     def send(x, g):
         """Add gradient ``g`` to input tensor ``x``: to its node, or to the leaf itself."""
-        if g.data.shape != x.data.shape:
-            g = sum_to(g, x.data.shape)
-        if g.data.dtype != x.data.dtype:
+        if g.array.shape != x.array.shape:
+            g = sum_to(g, x.array.shape)
+        if g.array.dtype != x.array.dtype:
             # A float32 tensor used with a float64 one gets its gradient in float32 again.
-            g = astype(g, x.data.dtype)
+            g = astype(g, x.array.dtype)
         node = x._node
         if node is None:
             _accumulate_leaf(x, g, capture, add)
@@ -172,12 +172,12 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, targets=()):
 def _check_finite(node, gxs):
     """Anomaly mode: raise at the first gradient holding NaN or inf, naming op and input."""
     for i, (x, gx, need) in enumerate(zip(node.inputs, gxs, node.needs_input_grad)):
-        if not need or gx is None or gx.data.dtype.kind not in "fc":
+        if not need or gx is None or gx.array.dtype.kind not in "fc":
             continue
         xp = gx.xp
-        if bool(xp.isfinite(gx.data).all()):
+        if bool(xp.isfinite(gx.array).all()):
             continue
-        kind = "nan" if bool(xp.isnan(gx.data).any()) else "inf"
+        kind = "nan" if bool(xp.isnan(gx.array).any()) else "inf"
         where = ("; the op was created at " + describe_frame(node.created_at)
                  if node.created_at is not None else
                  "; run the forward pass under detect_anomaly() too, to learn which line "
@@ -203,6 +203,6 @@ def _accumulate_leaf(x, g, capture, add):
     if x._node is None and not x.requires_grad:
         return
     # A broadcast view would make .grad read-only and strided; give leaves a plain array.
-    if g._node is None and not g.data.flags.c_contiguous:
-        g = type(g)._make(g.xp.ascontiguousarray(g.data))
+    if g._node is None and not g.array.flags.c_contiguous:
+        g = type(g)._make(g.xp.ascontiguousarray(g.array))
     x.grad = g if x.grad is None else add(x.grad, g)

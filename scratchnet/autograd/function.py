@@ -71,7 +71,7 @@ class Function:
     created_at = None        # anomaly mode: (file, line, function) of the user's call
 
     def __call__(self, *inputs):
-        arrays = [x.data for x in inputs]
+        arrays = [x.array for x in inputs]
         if len(arrays) > 1:
             first = type(arrays[0])
             for a in arrays:
@@ -125,7 +125,7 @@ class Function:
         values = self.__dict__.values()
         saved = None
         for i, out in enumerate(outs):
-            y = out.data
+            y = out.array
             kind, owner = type(y), y.base
             if owner is None or type(owner) is not kind:
                 owner = _memory_owner(y)
@@ -227,13 +227,13 @@ def _memory_owner(a):
 
 def _share_version(out, inputs):
     """Give ``out`` the version counter of the input whose memory it views, if any."""
-    y = out.data
+    y = out.array
     base = y.base
     if base is None:
         base = y
     # Fast path: NumPy and CuPy point a view's ``base`` straight at the owning array.
     for x in inputs:
-        a = x.data
+        a = x.array
         if a is base or a.base is base:
             out._vc = version_counter(x)
             return
@@ -242,7 +242,7 @@ def _share_version(out, inputs):
     # A view made through another object (``as_strided`` goes through a DummyArray).
     owner = _memory_owner(y)
     for x in inputs:
-        if _memory_owner(x.data) is owner:
+        if _memory_owner(x.array) is owner:
             out._vc = version_counter(x)
             return
 

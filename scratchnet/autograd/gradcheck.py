@@ -50,7 +50,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, directions=3,
     xs = []
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            copy = Tensor._make(x.data.astype(numpy.float64))
+            copy = Tensor._make(x.array.astype(numpy.float64))
             copy.requires_grad = i in marked
             xs.append(copy)
         else:
@@ -62,14 +62,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, directions=3,
     if y.dtype != numpy.float64:
         raise TypeError(f"gradcheck: fn returned {y.dtype} for float64 inputs; an op "
                         "changed the dtype")
-    xp = backend.get_array_module(y.data)
+    xp = backend.get_array_module(y.array)
     rng = numpy.random.default_rng(seed)
     projection = xp.asarray(rng.standard_normal(y.shape))
 
     def loss():
         # fn may itself call autograd (gradgradcheck); then it must record while evaluated.
         with (enable_grad() if _record_in_numeric else no_grad()):
-            return float((fn(*xs).data * projection).sum())
+            return float((fn(*xs).array * projection).sum())
 
     for i in marked:
         xs[i].grad = None
@@ -81,11 +81,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, directions=3,
     for i in marked:
         x = xs[i]
         analytic = numpy.zeros(x.shape) if x.grad is None else backend.to_device(
-            x.grad.data, "cpu").astype(numpy.float64)
+            x.grad.array, "cpu").astype(numpy.float64)
         if analytic.shape != x.shape:
             raise GradcheckError(f"gradcheck: gradient of input {i} has shape "
                                  f"{analytic.shape}, expected {x.shape}")
-        flat = x.data.reshape(-1)   # a view: writing it perturbs x in place
+        flat = x.array.reshape(-1)   # a view: writing it perturbs x in place
         if flat.size <= FULL_CHECK_LIMIT:
             numeric = numpy.zeros(flat.size)
             for k in range(flat.size):
@@ -102,12 +102,12 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, directions=3,
             for _ in range(directions):
                 v = rng.standard_normal(x.shape)
                 v_dev = xp.asarray(v)
-                original = x.data.copy()
-                x.data[...] = original + eps * v_dev
+                original = x.array.copy()
+                x.array[...] = original + eps * v_dev
                 up = loss()
-                x.data[...] = original - eps * v_dev
+                x.array[...] = original - eps * v_dev
                 down = loss()
-                x.data[...] = original
+                x.array[...] = original
                 numeric = numpy.array((up - down) / (2 * eps))
                 _compare(i, numpy.array((analytic * v).sum()), numeric, atol, rtol,
                          elementwise=False)
@@ -129,7 +129,7 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     def first_gradient(*xs):
         y = fn(*xs)
         if y.shape not in projections:
-            xp = backend.get_array_module(y.data)
+            xp = backend.get_array_module(y.array)
             projections[y.shape] = xp.asarray(rng.standard_normal(y.shape))
         scalar = (y * Tensor._make(projections[y.shape])).sum()
         grads = grad(scalar, [xs[i] for i in marked], create_graph=True, allow_unused=True)

@@ -15,8 +15,8 @@ Version counters (PyTorch's rule). Every in-place change of a tensor's memory go
 outputs of view ops (``reshape``, ``x[0:2]``, ``transpose``...) count on their base's. A graph
 node records the versions of the tensors its backward reads, and backward refuses with a
 ``RuntimeError`` if one changed since, rather than computing a gradient from the new values.
-Writes through the raw array (``t.data[...] = v``, ``t.numpy()[...] = v``) and rebinding
-``t.data`` are not seen: like PyTorch's ``.data``, they bypass autograd.
+Writes through the raw array (``t.array[...] = v``, ``t.numpy()[...] = v``) and rebinding
+``t.array`` are not seen: like PyTorch's ``.data``, they bypass autograd.
 
 Operators (``+ - * / ** @``, indexing, comparisons) and methods (``x.sum()``, ``x.exp()``...)
 forward to the ops in ``scratchnet.ops``, so ``x.exp()`` and ``sn.exp(x)`` are one thing.
@@ -37,16 +37,18 @@ import numbers
 import numpy
 
 from .. import backend
+from ..devices import device as _device
 from . import function as _function
 from .grad_mode import state as _grad_state
 
 _UNCHANGED = _function.UNCHANGED   # a module global: read on every tensor's creation
+_CPU = _device("cpu")
 
 __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "to_tensor_pair", "constant_like"]
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_index", "_retain", "_vc",
+    __slots__ = ("array", "grad", "requires_grad", "_node", "_index", "_retain", "_vc",
                  "__weakref__")
 
     # Let ``ndarray * tensor`` reach Tensor.__rmul__ instead of NumPy broadcasting over it.
@@ -54,7 +56,7 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
-        self.data = _to_array(data, dtype, device, copy=True)
+        self.array = _to_array(data, dtype, device, copy=True)
         self.grad = None
         self._node = None
         self._index = 0
@@ -68,7 +70,7 @@ class Tensor:
     def _make(cls, array, requires_grad=False):
         """Wrap an array that is already right (dtype, device) without checks or copies."""
         t = object.__new__(cls)
-        t.data = array
+        t.array = array
         t.grad = None
         t._node = None
         t._index = 0          # which output of its node (ops like split have several)
@@ -81,22 +83,54 @@ class Tensor:
         return t
 
     # ------------------------------------------------------------------ attributes
+    # ``array`` (a slot) is the NumPy/CuPy array itself: what every op reads and writes.
+    # It is the one documented name for the raw array (Chainer's ``Variable.array``).
+
+    @property
+    def data(self):
+        """PyTorch's ``.data``: a Tensor sharing this tensor's memory, with no history.
+
+        It never requires grad and has a version counter of its own, so changes made through
+        it are *not* seen by autograd (exactly PyTorch's ``.data``; use ``detach()`` when
+        they should be). Assigning ``t.data = other`` makes ``t`` use ``other``'s memory.
+        The raw NumPy/CuPy array is ``t.array``.
+
+        >>> import scratchnet as sn
+        >>> w = sn.ones(2, requires_grad=True)
+        >>> w.data.sub_(0.5)            # the tutorials' hand-written update
+        tensor([0.5, 0.5])
+        >>> w
+        tensor([0.5, 0.5], requires_grad=True)
+        """
+        return Tensor._make(self.array)
+
+    @data.setter
+    def data(self, value):
+        array = value.array if isinstance(value, Tensor) else value
+        if not hasattr(array, "__array_interface__") and not hasattr(array, "__cuda_array_interface__"):
+            raise TypeError(f"Tensor.data = ...: expected a Tensor or an array, got "
+                            f"{type(value).__name__}")
+        self.array = array
+
     @property
     def shape(self):
-        return self.data.shape
+        """The dimensions, a plain tuple (``size()`` gives PyTorch's ``Size``)."""
+        return self.array.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self):
-        """"cpu" or "cuda:N"."""
-        return backend.device_of(self.data)
+        """Where the data lives: ``device("cpu")`` or ``device("cuda:N")`` (a ``str``
+        subclass, so ``x.device == "cpu"`` holds, and PyTorch's ``.type``/``.index`` work)."""
+        name = backend.device_of(self.array)
+        return _CPU if name == "cpu" else _device(name)
 
     @property
     def is_leaf(self):
@@ -111,34 +145,39 @@ class Tensor:
     @property
     def xp(self):
         """The array module of this tensor: numpy or cupy."""
-        return backend.get_array_module(self.data)
+        return backend.get_array_module(self.array)
 
     def size(self, dim=None):
-        """The shape (PyTorch's ``size()``), or the length of one dimension."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        """The shape as a ``Size`` (PyTorch's ``size()``), or the length of dimension ``dim``.
+
+        >>> import scratchnet as sn
+        >>> sn.zeros(2, 3).size(), sn.zeros(2, 3).size(-1)
+        (torch.Size([2, 3]), 3)
+        """
+        return Size(self.array.shape) if dim is None else self.array.shape[dim]
 
     def numel(self):
         """The number of elements."""
-        return int(self.data.size)
+        return int(self.array.size)
 
     def dim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     # ------------------------------------------------------------------ conversion
     def numpy(self):
         """The data as a NumPy array (copied to the host from a GPU; shared on the CPU)."""
-        return backend.to_device(self.data, "cpu")
+        return backend.to_device(self.array, "cpu")
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     def tolist(self):
         return self.numpy().tolist()
@@ -154,28 +193,49 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub":
+        if self.array.dtype.kind not in "iub":
             raise TypeError(f"only integer tensors can be used as an index, got {self.dtype}")
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"the truth value of a tensor with {self.array.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
         return bool(self.item())
 
-    def to(self, device=None, dtype=None):
+    def to(self, *args, device=None, dtype=None, non_blocking=False, copy=False):
         """A copy on ``device`` and/or with ``dtype``; ``self`` when nothing changes.
 
-        Differentiable: the gradient flows back to the original device and dtype.
+        PyTorch's forms: ``x.to(dtype)``, ``x.to(device)``, ``x.to(device, dtype)``,
+        ``x.to(other_tensor)`` (its device and dtype), and the keywords. ``copy=True``
+        copies even when nothing changes. Differentiable: the gradient flows back to the
+        original device and dtype.
+
+        >>> import scratchnet as sn
+        >>> x = sn.ones(2)
+        >>> x.to(sn.float64).dtype, x.to("cpu", sn.int64).dtype, x.to(device="cpu") is x
+        (dtype('float64'), dtype('int64'), True)
         """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif _is_device_name(arg):
+                device = arg
+            elif arg is not None:
+                try:
+                    dtype = numpy.dtype(arg)
+                except TypeError:
+                    raise TypeError(f"Tensor.to: expected a device ('cpu', 'cuda:0'), a dtype "
+                                    f"or a tensor, got {arg!r}") from None
         out = self
         if dtype is not None and numpy.dtype(dtype) != self.dtype:
             out = _ops.astype(out, dtype)
         if device is not None and backend.normalize_device(device) != self.device:
             out = _ops.to_device(out, device)
+        if copy and out is self:
+            out = _ops.clone(self)
         return out
 
     def cpu(self):
@@ -192,6 +252,13 @@ class Tensor:
 
     def double(self):
         return self.to(dtype=numpy.float64)
+
+    def half(self):
+        return self.to(dtype=numpy.float16)
+
+    def type_as(self, other):
+        """This tensor with ``other``'s dtype (``Tensor.type_as``)."""
+        return self.to(dtype=other.dtype)
 
     def long(self):
         return self.to(dtype=numpy.int64)
@@ -213,7 +280,7 @@ class Tensor:
     def detach(self):
         """The same data, cut from the graph (shares memory and the version counter, never
         requires grad): an in-place change of either is seen by graphs that saved the other."""
-        t = Tensor._make(self.data)
+        t = Tensor._make(self.array)
         t._vc = _function.version_counter(self)
         return t
 
@@ -243,7 +310,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         """Turn gradient tracking of this leaf on or off (in place); returns self."""
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self.array.dtype.kind not in "fc":
             raise TypeError(f"only floating tensors can require gradients, got {self.dtype}")
         if not requires_grad and self._node is not None:
             raise RuntimeError("requires_grad_(False) on a non-leaf tensor; use .detach()")
@@ -329,8 +396,8 @@ class Tensor:
     def __setitem__(self, index, value):
         self._check_inplace("item assignment")
         if isinstance(value, Tensor):
-            value = value.data
-        self.data[_ops.to_index(index)] = value
+            value = value.array
+        self.array[_ops.to_index(index)] = value
         self._bump_version()
 
     # Comparisons give boolean tensors and no gradient.
@@ -373,8 +440,8 @@ class Tensor:
 
     def _inplace(self, other, ufunc, what):
         self._check_inplace(what)
-        other = constant_like(other, self).data if not isinstance(other, Tensor) else other.data
-        ufunc(self.data, other, out=self.data, casting="same_kind")
+        other = constant_like(other, self).array if not isinstance(other, Tensor) else other.array
+        ufunc(self.array, other, out=self.array, casting="same_kind")
         self._bump_version()
         return self
 
@@ -389,6 +456,65 @@ class Tensor:
 
     def __itruediv__(self, other):
         return self._inplace(other, self.xp.true_divide, "/=")
+
+    # PyTorch's in-place methods (trailing underscore). Each writes ``array`` and bumps the
+    # version counter, so a graph that saved this tensor refuses to use the new values.
+    def add_(self, other, *, alpha=1):
+        """``self += alpha * other`` in place; returns self."""
+        return self._inplace(other if alpha == 1 else other * alpha, self.xp.add, "add_")
+
+    def sub_(self, other, *, alpha=1):
+        """``self -= alpha * other`` in place; returns self."""
+        return self._inplace(other if alpha == 1 else other * alpha, self.xp.subtract, "sub_")
+
+    def mul_(self, other):
+        """``self *= other`` in place; returns self."""
+        return self._inplace(other, self.xp.multiply, "mul_")
+
+    def div_(self, other):
+        """``self /= other`` in place; returns self."""
+        return self._inplace(other, self.xp.true_divide, "div_")
+
+    def zero_(self):
+        """Fill with zeros in place (``optimizer``-free loops: ``w.grad.zero_()``)."""
+        return self.fill_(0)
+
+    def fill_(self, value):
+        """Fill with ``value`` (a number or a one-element tensor) in place; returns self."""
+        self._check_inplace("fill_")
+        if isinstance(value, Tensor):
+            if value.array.size != 1:
+                raise ValueError(f"fill_ takes a number or a one-element tensor, got shape "
+                                 f"{value.shape}")
+            value = value.item()
+        self.array[...] = value
+        self._bump_version()
+        return self
+
+    def copy_(self, src):
+        """Copy ``src`` (broadcast to this shape, cast to this dtype, from any device) into
+        this tensor's memory; returns self. Raises ValueError when shapes cannot broadcast."""
+        self._check_inplace("copy_")
+        array = src.array if isinstance(src, Tensor) else src
+        array = backend.to_device(array, self.device)
+        try:
+            self.xp.copyto(self.array, array, casting="unsafe")
+        except ValueError:
+            raise ValueError(f"copy_: source of shape {numpy.shape(array)} does not broadcast "
+                             f"to the destination shape {self.shape}") from None
+        self._bump_version()
+        return self
+
+    def clamp_(self, min=None, max=None):
+        """Clip the values into [min, max] in place; returns self."""
+        self._check_inplace("clamp_")
+        if min is None and max is None:
+            raise ValueError("clamp_: give min, max or both")
+        self.xp.clip(self.array, min, max, out=self.array)
+        self._bump_version()
+        return self
+
+    clip_ = clamp_
 
     # ------------------------------------------------------------------ op methods
     def exp(self):
@@ -448,10 +574,10 @@ class Tensor:
         return _ops.logsumexp(self, axis, keepdims, **kw)
 
     def any(self, axis=None, keepdims=False):
-        return Tensor._make(self.xp.asarray(self.data.any(axis=axis, keepdims=keepdims)))
+        return Tensor._make(self.xp.asarray(self.array.any(axis=axis, keepdims=keepdims)))
 
     def all(self, axis=None, keepdims=False):
-        return Tensor._make(self.xp.asarray(self.data.all(axis=axis, keepdims=keepdims)))
+        return Tensor._make(self.xp.asarray(self.array.all(axis=axis, keepdims=keepdims)))
 
     def reshape(self, *shape):
         return _ops.reshape(self, _shape_args(shape))
@@ -513,6 +639,36 @@ class Tensor:
         return _ops.log_softmax(self, axis)
 
 
+class Size(tuple):
+    """A tensor's shape as PyTorch gives it from ``size()``: a tuple that prints as
+    ``torch.Size([2, 3])`` and has ``numel()``.
+
+    >>> Size((2, 3)) == (2, 3), Size((2, 3)).numel()
+    (True, 6)
+    """
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"torch.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for side in self:
+            n *= side
+        return n
+
+
+def _is_device_name(value):
+    """True for a device given to ``to()``: a device object or a 'cpu'/'cuda[:N]' string."""
+    if isinstance(value, _device):
+        return True
+    if isinstance(value, str):
+        kind = value.strip().lower().partition(":")[0]
+        return kind in ("cpu", "cuda", "gpu")
+    return False
+
+
 def _shape_args(args):
     """Accept both ``reshape(2, 3)`` and ``reshape((2, 3))``."""
     if len(args) == 1 and not isinstance(args[0], numbers.Integral):
@@ -530,7 +686,7 @@ def _to_array(data, dtype, device, copy):
     stays integer (Python ints become int64), booleans stay booleans.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if device is None:
         device = backend.device_of(data)
     device = backend.normalize_device(device)
@@ -585,18 +741,18 @@ def constant_like(value, like):
     """Turn a Python number or array into a Tensor that combines with ``like`` without
     changing its dtype: ``x * 0.5`` with x float32 stays float32.
     """
-    xp = backend.get_array_module(like.data)
-    kind = like.data.dtype.kind
+    xp = backend.get_array_module(like.array)
+    kind = like.array.dtype.kind
     if isinstance(value, (bool, numpy.bool_)):
-        dtype = like.data.dtype if kind != "b" else numpy.bool_
+        dtype = like.array.dtype if kind != "b" else numpy.bool_
     elif isinstance(value, numbers.Integral):
-        dtype = like.data.dtype if kind in "fciu" else numpy.int64
+        dtype = like.array.dtype if kind in "fciu" else numpy.int64
     elif isinstance(value, numbers.Real):
-        dtype = like.data.dtype if kind in "fc" else backend.get_default_dtype()
+        dtype = like.array.dtype if kind in "fc" else backend.get_default_dtype()
     else:
         array = xp.asarray(value)
         if kind in "fc" and array.dtype.kind in "fiub":
-            array = array.astype(like.data.dtype, copy=False)
+            array = array.astype(like.array.dtype, copy=False)
         elif array.dtype.kind == "f" and array.dtype != backend.get_default_dtype():
             array = array.astype(backend.get_default_dtype())
         return Tensor._make(array)
@@ -613,14 +769,14 @@ def to_tensor_pair(a, b):
     else:
         a = Tensor(a)
         b = constant_like(b, a)
-    da, db = a.data.dtype, b.data.dtype
+    da, db = a.array.dtype, b.array.dtype
     if da != db:
         # An integer or boolean side is cast to the floating side's dtype (PyTorch's rule),
         # where NumPy would turn int64 with float32 into float64.
         if da.kind in "fc" and db.kind in "iub":
-            b = Tensor._make(b.data.astype(da))
+            b = Tensor._make(b.array.astype(da))
         elif db.kind in "fc" and da.kind in "iub":
-            a = Tensor._make(a.data.astype(db))
+            a = Tensor._make(a.array.astype(db))
         elif _category(da) == _category(db) and (a.ndim == 0) != (b.ndim == 0):
             # A 0-d tensor does not promote a dimensioned one of the same category
             # (PyTorch's rule): float32 (3,) * float64 () is float32, where NumPy says

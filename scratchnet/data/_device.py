@@ -80,7 +80,7 @@ class CudaPrefetcher:
             # overwritten by this copy.
             self.stream.wait_event(cuda.get_current_stream().record())
             used = []
-            moved = map_tensors(batch, lambda t: Tensor._make(self._copy(t.data, used)))
+            moved = map_tensors(batch, lambda t: Tensor._make(self._copy(t.array, used)))
             done = self.stream.record()
         for slot in used:
             slot[1] = done

@@ -41,7 +41,7 @@ def collate_arrays(samples):
         raise ValueError("collate: got an empty list of samples")
     first = samples[0]
     if isinstance(first, Tensor):
-        return _stack([s.data for s in samples])
+        return _stack([s.array for s in samples])
     if isinstance(first, numpy.ndarray) or backend.get_array_module(first) is not numpy:
         return _stack(samples)
     if isinstance(first, (bool, numpy.bool_)):

@@ -78,7 +78,7 @@ class IterableDataset:
 def _as_index_array(indices, xp=numpy):
     """Indices as a 1-D integer array of module ``xp`` (a list of ints is the common input)."""
     if isinstance(indices, Tensor):
-        indices = indices.data
+        indices = indices.array
     if isinstance(indices, numpy.ndarray) and indices.dtype.kind in "iu":
         array = indices
     elif xp is not numpy and backend.get_array_module(indices) is xp:
@@ -93,7 +93,7 @@ def _as_index_array(indices, xp=numpy):
 def _check_index(index, length, where):
     """Normalise an integer index (negative allowed) or raise IndexError saying where."""
     if not isinstance(index, numbers.Integral):
-        if isinstance(index, Tensor) and index.data.size == 1:
+        if isinstance(index, Tensor) and index.array.size == 1:
             index = int(index.item())
         else:
             raise TypeError(f"{where}: index must be an integer, got {type(index).__name__}")
@@ -161,7 +161,7 @@ class ArrayDataset(Dataset):
 
 def _as_array(a):
     if isinstance(a, Tensor):
-        return a.data
+        return a.array
     if isinstance(a, numpy.ndarray) or backend.get_array_module(a) is not numpy:
         return a
     return numpy.asarray(a)
@@ -196,7 +196,7 @@ class TensorDataset(ArrayDataset):
             return tuple(Tensor._make(a[index]) for a in self.arrays)
         if isinstance(index, (list, tuple, numpy.ndarray)) or (
                 isinstance(index, Tensor) and index.ndim == 1):
-            idx = numpy.asarray(backend.to_device(index.data, "cpu") if isinstance(
+            idx = numpy.asarray(backend.to_device(index.array, "cpu") if isinstance(
                 index, Tensor) else index)
             if idx.dtype == bool or idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
                 raise TypeError(f"TensorDataset: a list index must be 1-D integers, got "

@@ -176,8 +176,8 @@ def _split_indices(n, n_train, n_test, stratify, shuffle, rng, where):
 
 def _take(data, indices):
     if isinstance(data, Tensor):
-        xp = backend.get_array_module(data.data)
-        return Tensor._make(data.data[xp.asarray(indices)])
+        xp = backend.get_array_module(data.array)
+        return Tensor._make(data.array[xp.asarray(indices)])
     if isinstance(data, numpy.ndarray):
         return data[indices]
     if isinstance(data, (Dataset,)) or (hasattr(data, "__getitem__") and hasattr(

@@ -52,7 +52,7 @@ class EmbeddingLookup(Function):
 
 def embedding(input, weight, padding_idx=None):
     """Rows of ``weight`` at the integer ``input`` (``F.embedding``); no checks of range."""
-    indices = input.data if isinstance(input, Tensor) else weight.xp.asarray(input)
+    indices = input.array if isinstance(input, Tensor) else weight.xp.asarray(input)
     return EmbeddingLookup(indices, padding_idx)(weight)
 
 
@@ -93,7 +93,7 @@ class Embedding(Module):
                 raise ValueError(f"Embedding: weight of shape {tuple(values.shape)} given for "
                                  f"a ({self.num_embeddings}, {self.embedding_dim}) table")
         # Wrapped as is: Parameter(values) would convert float64 to the default dtype.
-        self.weight = Parameter._make(values.data, requires_grad=True)
+        self.weight = Parameter._make(values.array, requires_grad=True)
         if _weight is None:
             self.reset_parameters()
 
@@ -101,7 +101,7 @@ class Embedding(Module):
         """weight ~ N(0, 1), then the padding row set to zero."""
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight.array[self.padding_idx] = 0
             self.weight._bump_version()
 
     @classmethod
@@ -121,7 +121,7 @@ class Embedding(Module):
             raise ValueError(f"Embedding.from_pretrained: expected a 2-D floating table "
                              f"(num_embeddings, embedding_dim), got shape "
                              f"{tuple(embeddings.shape)} of {embeddings.dtype}")
-        weight = Tensor._make(embeddings.data.copy())
+        weight = Tensor._make(embeddings.array.copy())
         emb = cls(embeddings.shape[0], embeddings.shape[1], padding_idx=padding_idx,
                   _weight=weight)
         emb.weight.requires_grad_(not freeze)
@@ -139,7 +139,7 @@ class Embedding(Module):
         """The ids as an integer array on the weight's device; errors name the layer."""
         name = f"Embedding({self.extra_repr()})"
         if isinstance(input, Tensor):
-            indices = input.data
+            indices = input.array
         else:
             indices = self.weight.xp.asarray(input)
         shape = tuple(indices.shape)

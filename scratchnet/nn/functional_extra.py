@@ -43,8 +43,8 @@ def one_hot(tensor, num_classes=-1):
         raise TypeError(f"one_hot: expected a tensor of integer class indices, got dtype "
                         f"{t.dtype}")
     num_classes = check_int("one_hot", "num_classes", num_classes, low=-1)
-    xp = backend.get_array_module(t.data)
-    data = t.data.astype(numpy.int64, copy=False)
+    xp = backend.get_array_module(t.array)
+    data = t.array.astype(numpy.int64, copy=False)
     if data.size and int(data.min()) < 0:
         raise ValueError(f"one_hot: class indices must be >= 0, got {int(data.min())}")
     if num_classes == -1:
@@ -60,7 +60,7 @@ def one_hot(tensor, num_classes=-1):
 
 def _gather(x, axis, index):
     """x[..., index, ...] along ``axis`` (index: a 1-D integer NumPy array), differentiable."""
-    if x.data.size and index.size == x.shape[axis] and (index == numpy.arange(index.size)).all():
+    if x.array.size and index.size == x.shape[axis] and (index == numpy.arange(index.size)).all():
         return x
     return getitem(x, (slice(None),) * axis + (index,))
 
@@ -179,7 +179,7 @@ def _linear_along(x, axis, src):
     lo = numpy.minimum(numpy.floor(src).astype(numpy.int64), n_in - 1)
     hi = numpy.minimum(lo + 1, n_in - 1)
     frac = src - lo
-    xp = backend.get_array_module(x.data)
+    xp = backend.get_array_module(x.array)
     view = [1] * x.ndim
     view[axis] = len(src)
     w_hi = Tensor._make(xp.asarray(frac.reshape(view), dtype=x.dtype))

@@ -55,25 +55,25 @@ def fan_in_and_fan_out(tensor):
 
 
 def _fill(tensor, values):
-    tensor.data[...] = values.astype(tensor.dtype, copy=False)
+    tensor.array[...] = values.astype(tensor.dtype, copy=False)
     tensor._bump_version()
     return tensor
 
 
 def zeros_(tensor):
-    tensor.data[...] = 0
+    tensor.array[...] = 0
     tensor._bump_version()
     return tensor
 
 
 def ones_(tensor):
-    tensor.data[...] = 1
+    tensor.array[...] = 1
     tensor._bump_version()
     return tensor
 
 
 def constant_(tensor, value):
-    tensor.data[...] = value
+    tensor.array[...] = value
     tensor._bump_version()
     return tensor
 

@@ -30,7 +30,7 @@ def _channel_dropout(x, p, training, owner, dims):
         # Scaling by 1/(1-p) makes floats; PyTorch refuses integer inputs here too.
         raise TypeError(f"{owner} expects a floating input while training, got dtype "
                         f"{x.dtype} and shape {tuple(x.shape)}; convert with .float()")
-    xp = backend.get_array_module(x.data)
+    xp = backend.get_array_module(x.array)
     # Batched: (N, C, ...) -> mask (N, C, 1, ...). Unbatched (C, L) (dropout1d only; a 3-D
     # input to dropout2d is (N, C, L), as PyTorch takes it) -> mask (C, 1).
     lead = 1 if x.ndim == 2 else 2
@@ -97,7 +97,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     N, C = x.shape[:2]
     if C % num_groups:
         raise ValueError(f"group_norm: {C} channels can't be split into {num_groups} groups")
-    group_size = (x.data.size // max(N, 1) // num_groups) if N else 0
+    group_size = (x.array.size // max(N, 1) // num_groups) if N else 0
     if group_size == 0:
         raise ValueError(f"group_norm: input of shape {tuple(x.shape)} has no elements "
                          "to normalise")
@@ -168,7 +168,7 @@ def prelu(input, weight):
     gradient is PyTorch's: weight for x, x (= 0) for the weight.
     """
     x = as_tensor(input)
-    n = weight.data.size
+    n = weight.array.size
     if n != 1:
         if x.ndim < 2 or x.shape[1] != n:
             raise ValueError(f"prelu: a weight of {n} elements needs one per channel (axis 1),"
@@ -176,7 +176,7 @@ def prelu(input, weight):
         weight = reshape(weight, (1, n) + (1,) * (x.ndim - 2))
     elif weight.ndim:
         weight = reshape(weight, ())
-    return where(x.data > 0, x, weight * x)
+    return where(x.array > 0, x, weight * x)
 
 
 class SiLU(Module):

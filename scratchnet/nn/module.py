@@ -243,7 +243,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = Tensor._make(p.xp.zeros_like(p.grad.data))
+                p.grad = Tensor._make(p.xp.zeros_like(p.grad.array))
 
     def requires_grad_(self, requires_grad=True):
         """Freeze (False) or unfreeze every parameter, e.g. for transfer learning."""
@@ -258,14 +258,14 @@ class Module:
         dtype = None if dtype is None else numpy.dtype(dtype)
 
         def convert(t):
-            data = t.data
+            data = t.array
             if dtype is not None and data.dtype.kind == "f" and data.dtype != dtype:
                 data = data.astype(dtype)
             if device is not None and backend.device_of(data) != device:
                 data = backend.to_device(data, device)
-            if data is not t.data:
+            if data is not t.array:
                 # A graph recorded before the move must not backpropagate with the new data.
-                t.data = data
+                t.array = data
                 t._bump_version()
             if t.grad is not None:
                 convert(t.grad)
@@ -354,9 +354,9 @@ class Module:
             if key not in targets:
                 continue
             target = targets[key]
-            data = value.data if isinstance(value, Tensor) else value
+            data = value.array if isinstance(value, Tensor) else value
             data = backend.to_device(data, target.device)
-            target.data[...] = data.astype(target.dtype, copy=False)
+            target.array[...] = data.astype(target.dtype, copy=False)
             target._bump_version()
         return IncompatibleKeys(missing, unexpected)
 

@@ -54,9 +54,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean.array[...] = 0
+            self.running_var.array[...] = 1
+            self.num_batches_tracked.array[...] = 0
             for t in (self.running_mean, self.running_var, self.num_batches_tracked):
                 t._bump_version()
 
@@ -71,8 +71,8 @@ class _BatchNorm(Module):
         momentum = 0.0 if self.momentum is None else self.momentum
         # An empty batch updates nothing, not even the count the cumulative average divides
         # by (PyTorch counts it, which would weigh the next batch by 1 / (k + 1), not 1 / k).
-        if self.training and self.track_running_stats and x.data.size:
-            self.num_batches_tracked.data += 1
+        if self.training and self.track_running_stats and x.array.size:
+            self.num_batches_tracked.array += 1
             self.num_batches_tracked._bump_version()
             if self.momentum is None:
                 # Cumulative moving average: the k-th batch is weighed 1 / k, so the running

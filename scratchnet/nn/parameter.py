@@ -17,7 +17,7 @@ class Parameter(Tensor):
         # A Tensor keeps its dtype and its memory (as torch.nn.Parameter does); other data
         # follows sn.tensor's rules (floating data becomes float32).
         shared = isinstance(data, Tensor)
-        self.data = _to_array(data, data.dtype if shared else None, None, copy=not shared)
+        self.array = _to_array(data, data.dtype if shared else None, None, copy=not shared)
         self.grad = None
         self._node = None
         self._index = 0

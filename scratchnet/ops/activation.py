@@ -53,7 +53,7 @@ class LeakyReLU(Function):
         return xp.where(self.mask, x, x * x.dtype.type(self.slope))
 
     def backward(self, gy):
-        xp = _xp(gy.data)
+        xp = _xp(gy.array)
         factor = xp.where(self.mask, gy.dtype.type(1), gy.dtype.type(self.slope))
         return gy * _constant(factor)
 
@@ -75,7 +75,7 @@ class ELU(Function):
         y = self.saved_output(lambda x: elu(x, self.alpha))
         negative_slope = y + self.alpha
         from .shape import where
-        return gy * where(_constant(self.mask), _constant(_xp(gy.data).ones((), gy.dtype)),
+        return gy * where(_constant(self.mask), _constant(_xp(gy.array).ones((), gy.dtype)),
                           negative_slope)
 
 
@@ -127,9 +127,9 @@ class Softplus(Function):
     def backward(self, gy):
         x = self.inputs[0]
         slope = sigmoid(x * self.beta)
-        linear = _constant(x.data * self.beta > self.threshold)
+        linear = _constant(x.array * self.beta > self.threshold)
         from .shape import where
-        return gy * where(linear, _constant(_xp(x.data).ones((), x.dtype)), slope)
+        return gy * where(linear, _constant(_xp(x.array).ones((), x.dtype)), slope)
 
 
 class Softmax(Function):

@@ -22,7 +22,7 @@ def dropout(input, p=0.5, training=True):
     input = as_tensor(input)
     if not training or p == 0:
         return input
-    xp = backend.get_array_module(input.data)
+    xp = backend.get_array_module(input.array)
     if p == 1:
         return mul(input, Tensor._make(xp.zeros(input.shape, dtype=input.dtype)))
     keep = backend.generator(xp).random(input.shape, dtype=input.dtype) >= p

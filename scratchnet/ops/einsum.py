@@ -67,7 +67,7 @@ class Einsum(Function):
         return tuple(grads)
 
     def _grad_of(self, i, gy):
-        xp = _xp(gy.data)
+        xp = _xp(gy.array)
         others = [j for j in range(len(self.subs)) if j != i]
         subs = [self.out] + [self.subs[j] for j in others]
         operands = [gy] + [self.inputs[j] for j in others]

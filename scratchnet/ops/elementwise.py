@@ -102,7 +102,7 @@ class Pow(Function):
         ga = gb = None
         if need_a:
             exponent = b - 1
-            zero = b.data == 0
+            zero = b.array == 0
             if bool(zero.any()):
                 # b a^(b-1) at b = 0 would be 0 * 0^-1 = 0 * inf = NaN at a = 0. Raise a to 0
                 # instead: b * a^0 = 0 exactly, and its own derivative (create_graph) again
@@ -113,9 +113,9 @@ class Pow(Function):
         if need_b:
             y = self.saved_output(pow)
             # d(a^b)/db = a^b log a; defined only for a > 0, taken as 0 elsewhere.
-            xp = _xp(a.data)
-            positive = a.data > 0
-            safe_a = where(_constant(positive), a, _constant(xp.ones_like(a.data)))
+            xp = _xp(a.array)
+            positive = a.array > 0
+            safe_a = where(_constant(positive), a, _constant(xp.ones_like(a.array)))
             gb = gy * y * log(safe_a) * _constant(positive)
         return ga, gb
 
@@ -162,7 +162,7 @@ class Abs(Function):
         return _xp(x).abs(x)
 
     def backward(self, gy):
-        x = self.inputs[0].data
+        x = self.inputs[0].array
         return gy * _constant(_xp(x).sign(x))
 
 
@@ -173,7 +173,7 @@ class Maximum(Function):
         return _xp(a).maximum(a, b)
 
     def backward(self, gy):
-        a, b = self.inputs[0].data, self.inputs[1].data
+        a, b = self.inputs[0].array, self.inputs[1].array
         return _split_by_winner(gy, a > b, a == b)
 
 
@@ -184,7 +184,7 @@ class Minimum(Function):
         return _xp(a).minimum(a, b)
 
     def backward(self, gy):
-        a, b = self.inputs[0].data, self.inputs[1].data
+        a, b = self.inputs[0].array, self.inputs[1].array
         return _split_by_winner(gy, a < b, a == b)
 
 
@@ -205,7 +205,7 @@ class Clip(Function):
         return _xp(x).clip(x, self.lo, self.hi)
 
     def backward(self, gy):
-        x = self.inputs[0].data
+        x = self.inputs[0].array
         inside = _xp(x).ones(x.shape, dtype=bool)
         if self.lo is not None:
             inside &= x >= self.lo
@@ -233,10 +233,10 @@ def mul(a, b):
 def div(a, b):
     """a / b, broadcasting (true division)."""
     a, b = to_tensor_pair(a, b)
-    if a.data.dtype.kind in "iub" and b.data.dtype.kind in "iub":
+    if a.array.dtype.kind in "iub" and b.array.dtype.kind in "iub":
         # True division of integers gives floats; keep them float32, not NumPy's float64.
         dtype = backend.get_default_dtype()
-        a, b = Tensor._make(a.data.astype(dtype)), Tensor._make(b.data.astype(dtype))
+        a, b = Tensor._make(a.array.astype(dtype)), Tensor._make(b.array.astype(dtype))
     return Div()(a, b)
 
 
@@ -294,26 +294,26 @@ def clip(x, min=None, max=None):
 
 def _bound_like(bound, x):
     if isinstance(bound, Tensor):
-        bound = bound.data
-    return constant_like(bound, x).data
+        bound = bound.array
+    return constant_like(bound, x).array
 
 
 def compare(a, b, name):
     """Elementwise comparison or logical op ``name`` (a NumPy ufunc name); no gradient."""
     a, b = to_tensor_pair(a, b)
-    xp = _xp(a.data)
-    return Tensor._make(xp.asarray(getattr(xp, name)(a.data, b.data)))
+    xp = _xp(a.array)
+    return Tensor._make(xp.asarray(getattr(xp, name)(a.array, b.array)))
 
 
 def logical_not(x):
     x = as_tensor(x)
-    return Tensor._make(_xp(x.data).logical_not(x.data))
+    return Tensor._make(_xp(x.array).logical_not(x.array))
 
 
 def sign(x):
     """-1, 0 or 1 for each element; no gradient."""
     x = as_tensor(x)
-    return Tensor._make(_xp(x.data).sign(x.data))
+    return Tensor._make(_xp(x.array).sign(x.array))
 
 
 from .shape import where  # noqa: E402  (Pow's backward uses it; shape imports nothing here)

@@ -73,7 +73,7 @@ def contiguous(input, memory_format=None):
     """``input`` itself when its data is C-contiguous, else a contiguous copy (``clone``);
     either way gradients flow back unchanged."""
     x = as_tensor(input)
-    return x if x.data.flags.c_contiguous else Clone()(x)
+    return x if x.array.flags.c_contiguous else Clone()(x)
 
 
 # --------------------------------------------------------------------------- shapes
@@ -141,7 +141,7 @@ def masked_fill(input, mask, value):
     TypeError for a non-boolean mask, ValueError for shapes that do not fit.
     """
     x = as_tensor(input)
-    mask = mask.data if isinstance(mask, Tensor) else _xp(x.data).asarray(mask)
+    mask = mask.array if isinstance(mask, Tensor) else _xp(x.array).asarray(mask)
     if mask.dtype != numpy.bool_:
         raise TypeError(f"masked_fill: mask must be a boolean tensor, got dtype {mask.dtype}")
     try:
@@ -157,7 +157,7 @@ def masked_fill(input, mask, value):
                              f"{value.shape}")
     elif x.dtype.kind in "iub":
         # the filled tensor keeps its dtype, as in PyTorch (no silent switch to float)
-        value = Tensor._make(_xp(x.data).asarray(value).astype(x.dtype))
+        value = Tensor._make(_xp(x.array).asarray(value).astype(x.dtype))
     return where(_constant(mask), value, x)
 
 
@@ -216,30 +216,30 @@ class Norm(Function):
 
     def backward(self, gy):
         x = self.inputs[0]
-        xp, p = _xp(x.data), self.p
+        xp, p = _xp(x.array), self.p
         shape = keepdims_shape(x.shape, self.axis)
         gy = reshape(gy, shape)
         if p == 0:
             return _constant(xp.zeros(x.shape, dtype=x.dtype))
-        sign = _constant(xp.sign(x.data))
+        sign = _constant(xp.sign(x.array))
         if p == 1:
             return gy * sign
         n = reshape(self.saved_output(lambda t: norm(t, self.p, self.axis, self.keepdims)),
                     shape)
         if p in (math.inf, -math.inf):
-            hit = (xp.abs(x.data) == n.data).astype(x.dtype)
+            hit = (xp.abs(x.array) == n.array).astype(x.dtype)
             share = hit / hit.sum(axis=self.axis, keepdims=True)
             return gy * sign * _constant(share)
-        zero_n = _constant(n.data == 0)
+        zero_n = _constant(n.array == 0)
         one = _constant(xp.ones((), dtype=x.dtype))
         safe_n = where(zero_n, one, n)
-        nonzero_n = _constant(n.data != 0)
+        nonzero_n = _constant(n.array != 0)
         if p == 2:
             return gy * x / safe_n * nonzero_n
         # |x|^(p-1) is infinite at x = 0 for p < 1; those elements get 0 (as at n = 0)
-        zero_x = _constant(x.data == 0)
+        zero_x = _constant(x.array == 0)
         safe_ax = where(zero_x, one, x.abs())
-        return (gy * sign * safe_ax ** (p - 1) * _constant(x.data != 0)
+        return (gy * sign * safe_ax ** (p - 1) * _constant(x.array != 0)
                 / safe_n ** (p - 1) * nonzero_n)
 
 
@@ -325,8 +325,8 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         numpy.broadcast_shapes(a.shape, b.shape)
     except ValueError:
         raise ValueError(f"allclose: shapes {a.shape} and {b.shape} do not broadcast") from None
-    xp = _xp(a.data)
-    return bool(xp.allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    xp = _xp(a.array)
+    return bool(xp.allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def equal(input, other):
@@ -335,7 +335,7 @@ def equal(input, other):
     a, b = to_tensor_pair(input, other)
     if a.shape != b.shape:
         return False
-    return bool((a.data == b.data).all())
+    return bool((a.array == b.array).all())
 
 
 def is_tensor(obj):
@@ -345,4 +345,4 @@ def is_tensor(obj):
 
 def numel(input):
     """The number of elements of ``input`` (``torch.numel``)."""
-    return int(as_tensor(input).data.size)
+    return int(as_tensor(input).array.size)

@@ -134,7 +134,7 @@ def _check_broadcasts_to(name, what, value, shape):
 
 def _check_plus_minus_one(name, target):
     """Labels of the margin losses must be -1 or +1 (0/1 labels are the usual mistake)."""
-    t = target.data
+    t = target.array
     bad = (t != 1) & (t != -1)
     if bool(bad.any()):
         value = t[bad].reshape(-1)[0].item()
@@ -296,7 +296,7 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     name = "binary_cross_entropy"
     check_reduction(name, reduction)
     input, target = _elementwise_pair(name, input, target)
-    x = input.data
+    x = input.array
     if bool(((x < 0) | (x > 1)).any()):
         raise ValueError(f"{name}: input values must be probabilities in [0, 1], got values "
                          f"from {float(x.min())} to {float(x.max())}; for raw scores "
@@ -415,7 +415,7 @@ def _classes_last(name, input, target, probabilities):
         if target.shape != expected:
             raise ValueError(f"{name}: an input of shape {input.shape} needs a target of "
                              f"shape {expected}, got {target.shape}")
-        rows = reshape(target, (1, -1)) if probabilities else target.data.reshape(1)
+        rows = reshape(target, (1, -1)) if probabilities else target.array.reshape(1)
         return reshape(input, (1, -1)), rows, ()
     n_classes = input.shape[1]
     out_shape = (input.shape[0],) + input.shape[2:]
@@ -431,7 +431,7 @@ def _classes_last(name, input, target, probabilities):
         if probabilities:
             target = reshape(permute(target, order), (-1, n_classes))
     if not probabilities:
-        return input, target.data.reshape(-1), out_shape   # labels never need a gradient
+        return input, target.array.reshape(-1), out_shape   # labels never need a gradient
     return input, target, out_shape
 
 
@@ -439,7 +439,7 @@ def _class_weight(name, weight, n_classes, like):
     """The per-class weight as an array of ``like``'s dtype and device, or None."""
     if weight is None:
         return None
-    w = weight.data if isinstance(weight, Tensor) else weight
+    w = weight.array if isinstance(weight, Tensor) else weight
     w = backend.to_device(w, like.device).astype(like.dtype, copy=False)
     if w.shape != (n_classes,):
         raise ValueError(f"{name}: weight must have one value per class, shape "
@@ -503,7 +503,7 @@ def _class_target(target, input):
     if not isinstance(target, Tensor):
         return Tensor(target, device=input.device)
     if not target.requires_grad and target.device != input.device:
-        return Tensor._make(backend.to_device(target.data, input.device))
+        return Tensor._make(backend.to_device(target.array, input.device))
     return target
 
 
@@ -593,7 +593,7 @@ class SoftmaxCrossEntropy(Function):
             return gz * self._scale(gy)
         # The usual case: the formula on arrays, in place in the one (M, C) array it needs.
         xp = _xp(self.y)
-        scale = self._scale(gy.data)
+        scale = self._scale(gy.array)
         g = xp.exp(self.y)
         g *= self._row_weight() * scale
         if self.q is not None:
@@ -649,7 +649,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
             loss = _soft_cross_entropy(input, q, class_w, label_smoothing)
             return _reduce(reshape(loss, out_shape) if reduction == "none" else loss,
                            reduction)
-        q = target.data.astype(input.dtype, copy=True)
+        q = target.array.astype(input.dtype, copy=True)
         if label_smoothing:
             q = q * (1 - label_smoothing) + label_smoothing / n_classes
         if class_w is not None:
@@ -682,7 +682,7 @@ def _soft_cross_entropy(input, q, class_w, label_smoothing):
     # 0 log 0 = 0, as in SoftmaxCrossEntropy: where q = 0 and log p = -inf the term is 0
     # (and so is its gradient to q, which would be -log p = inf).
     log_p = log_softmax(input, 1)
-    counted = _xp(log_p.data).isfinite(log_p.data) | (q.data != 0)
+    counted = _xp(log_p.array).isfinite(log_p.array) | (q.array != 0)
     return -_sum(q * where(counted, log_p, 0.0), 1)
 
 
@@ -782,7 +782,7 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
     if log_target:
         loss = exp(target) * (target - input)
     else:
-        t = target.data
+        t = target.array
         if bool((t < 0).any()):
             raise ValueError(f"{name}: target must hold probabilities (>= 0), got "
                              f"{float(t.min())}; for log-probabilities pass "
@@ -791,7 +791,7 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
         # 0 log 0 = 0: take log only where p > 0, so no log(0) warning and no -inf; and a
         # term with p = 0 is 0 even where input = log q is -inf (0 * inf would be NaN;
         # PyTorch gives NaN there).
-        counted = (t > 0) | _xp(t).isfinite(input.data)
+        counted = (t > 0) | _xp(t).isfinite(input.array)
         loss = target * (log(where(positive, target, 1.0)) - where(counted, input, 0.0))
     if reduction == "batchmean":
         batch = input.shape[0] if input.ndim else 1
@@ -869,7 +869,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, *, reduction="mean
     dot = _sum(input1 * input2, -1)
     norms = (_sum(input1 * input1, -1) + COSINE_EPS) * (_sum(input2 * input2, -1) + COSINE_EPS)
     cos = dot / sqrt(norms)
-    loss = where(target.data == 1, 1 - cos, relu(cos - margin))
+    loss = where(target.array == 1, 1 - cos, relu(cos - margin))
     return _reduce(loss, reduction)
 
 

@@ -92,14 +92,14 @@ def _floating(input, *likes):
     if input.dtype.kind not in "iub":
         return input
     dtype = next((t.dtype for t in likes if t is not None), backend.get_default_dtype())
-    return Tensor._make(input.data.astype(dtype))
+    return Tensor._make(input.array.astype(dtype))
 
 
 def _affine_pair(weight, bias, like, shape):
     """Fill in a missing weight (ones) or bias (zeros) so that the op sees both or neither."""
     if weight is None and bias is None:
         return None, None
-    xp = backend.get_array_module(like.data)
+    xp = backend.get_array_module(like.array)
     if weight is None:
         weight = Tensor._make(xp.ones(shape, dtype=like.dtype))
     if bias is None:
@@ -133,7 +133,7 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
     axes = (0,) + tuple(range(2, input.ndim))
     view = (1, C) + (1,) * (input.ndim - 2)
     use_batch_stats = training or running_mean is None
-    if use_batch_stats and input.data.size == 0:
+    if use_batch_stats and input.array.size == 0:
         # An empty batch has no statistics: the output is empty too (PyTorch's behaviour),
         # the running statistics stay as they are, and gamma and beta get zero gradients.
         weight, bias = _affine_pair(weight, bias, input, (C,))
@@ -141,7 +141,7 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
             return input * 1
         return input * reshape(weight, view) + reshape(bias, view)
     if use_batch_stats:
-        n = input.data.size // C
+        n = input.array.size // C
         if training and n <= 1:
             raise ValueError(f"batch_norm in training needs more than 1 value per channel, "
                              f"got input of shape {input.shape}")
@@ -152,17 +152,17 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
             m = momentum
             batch_mean = fn.batch_mean.reshape(C)
             batch_var = fn.batch_var.reshape(C) * (n / max(n - 1, 1))
-            running_mean.data *= 1 - m
-            running_mean.data += m * batch_mean.astype(running_mean.dtype, copy=False)
-            running_var.data *= 1 - m
-            running_var.data += m * batch_var.astype(running_var.dtype, copy=False)
+            running_mean.array *= 1 - m
+            running_mean.array += m * batch_mean.astype(running_mean.dtype, copy=False)
+            running_var.array *= 1 - m
+            running_var.array += m * batch_var.astype(running_var.dtype, copy=False)
             # In-place updates (PyTorch bumps them too): an eval-mode graph that used these
             # statistics refuses to backpropagate with the new ones.
             running_mean._bump_version()
             running_var._bump_version()
         return out
-    xp = backend.get_array_module(input.data)
-    inv_std = Tensor._make(1 / xp.sqrt(running_var.data + running_var.dtype.type(eps)))
+    xp = backend.get_array_module(input.array)
+    inv_std = Tensor._make(1 / xp.sqrt(running_var.array + running_var.dtype.type(eps)))
     scale = inv_std if weight is None else weight * inv_std
     shift = -running_mean * scale if bias is None else bias - running_mean * scale
     return input * reshape(scale, view) + reshape(shift, view)

@@ -204,11 +204,11 @@ def _centred(x, axes):
     element of each slice (a constant): the same function, but a constant slice gives
     s = 0 and so exactly 0, where mean(x) can round away from x (mean([0.1] * 3) != 0.1
     in float32) and leave a variance of 1e-17 whose square root has a huge gradient."""
-    if x.data.size == 0:
+    if x.array.size == 0:
         return x - mean(x, axes, keepdims=True)
     first = tuple(slice(0, 1) if axes is None or i in axes else slice(None)
                   for i in range(x.ndim))
-    shifted = x - Tensor._make(x.data[first])
+    shifted = x - Tensor._make(x.array[first])
     return shifted - mean(shifted, axes, keepdims=True)
 
 
@@ -232,8 +232,8 @@ class RootOfSum(Function):
     def backward(self, gy):
         from .shape import where
         y = self.saved_output(RootOfSum(self.p))
-        positive = Tensor._make(y.data > 0)
-        xp = _xp(y.data)
+        positive = Tensor._make(y.array > 0)
+        xp = _xp(y.array)
         safe_y = where(positive, y, Tensor._make(xp.ones((), y.dtype)))
         slope = 2 * safe_y if self.p == 2 else self.p * safe_y ** (self.p - 1)
         return where(positive, gy / slope, Tensor._make(xp.zeros((), y.dtype)))
@@ -260,8 +260,8 @@ def argmin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
 def _arg(name, x, axis, keepdims, dim, keepdim):
     x = as_tensor(x)
     axis, keepdims = pick_axis(axis, dim, keepdims, keepdim)
-    xp = _xp(x.data)
-    result = getattr(xp, name)(x.data, axis=axis, keepdims=keepdims)
+    xp = _xp(x.array)
+    result = getattr(xp, name)(x.array, axis=axis, keepdims=keepdims)
     return Tensor._make(xp.asarray(result, dtype="int64"))
 
 

@@ -158,7 +158,7 @@ class Unbind(Function):
 
 def _fill_missing(grads, shapes, like):
     """Zeros in place of the gradients of outputs that were never used."""
-    xp = _xp(like.data)
+    xp = _xp(like.array)
     return [Tensor._make(xp.zeros(shape, dtype=like.dtype)) if g is None else g
             for g, shape in zip(grads, shapes)]
 
@@ -189,7 +189,7 @@ class Where(Function):
 
     def backward(self, gy):
         need_a, need_b = self.needs_input_grad
-        zero = Tensor._make(_xp(gy.data).zeros((), dtype=gy.dtype))
+        zero = Tensor._make(_xp(gy.array).zeros((), dtype=gy.dtype))
         cond = Tensor._make(self.cond)
         ga = where(cond, gy, zero) if need_a else None
         gb = where(cond, zero, gy) if need_b else None
@@ -283,7 +283,7 @@ def reshape(x, shape):
         return Reshape(shape)(x)
     except ValueError:
         raise ValueError(f"reshape: cannot view a tensor of shape {x.shape} "
-                         f"({x.data.size} elements) as shape {shape}") from None
+                         f"({x.array.size} elements) as shape {shape}") from None
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -446,9 +446,9 @@ def pad(x, pad_width, value=0.0):
 
 def where(cond, a, b):
     """``a`` where ``cond`` is true, else ``b`` (broadcasting); gradients flow to a and b."""
-    cond = cond.data if isinstance(cond, Tensor) else cond
+    cond = cond.array if isinstance(cond, Tensor) else cond
     a, b = to_tensor_pair(a, b)
-    cond = _xp(a.data).asarray(cond, dtype=bool)
+    cond = _xp(a.array).asarray(cond, dtype=bool)
     return Where(cond)(a, b)
 
 
@@ -457,7 +457,7 @@ def to_index(index):
     if isinstance(index, tuple):
         return tuple(to_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index.array
     if isinstance(index, list):
         return numpy.asarray(index)
     return index
@@ -467,7 +467,7 @@ def getitem(x, index):
     """``x[index]`` with basic, integer-array or boolean-mask indexing, and its gradient."""
     x = as_tensor(x)
     index = to_index(index)
-    xp = _xp(x.data)
+    xp = _xp(x.array)
     if xp is not numpy:
         # Index arrays must live where the data lives.
         index = tuple(xp.asarray(i) if isinstance(i, numpy.ndarray) else i for i in index) \
@@ -486,7 +486,7 @@ def astype(x, dtype):
     if dtype == x.dtype:
         return x
     if dtype.kind not in "fc":
-        return Tensor._make(x.data.astype(dtype))
+        return Tensor._make(x.array.astype(dtype))
     return AsType(dtype)(x)
 
 

@@ -90,7 +90,7 @@ class ScatterAdd(Function):
 
 
 def _index_array(index, x, op):
-    index = index.data if isinstance(index, Tensor) else _xp(x.data).asarray(index)
+    index = index.array if isinstance(index, Tensor) else _xp(x.array).asarray(index)
     if index.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
     return index
@@ -167,8 +167,8 @@ def argsort(input, dim=-1, descending=False, stable=False):
     x = as_tensor(input)
     d = _dim(x, dim, "argsort")
     if x.ndim == 0:
-        return Tensor._make(_xp(x.data).zeros((), dtype=numpy.int64))
-    return Tensor._make(_argsort(x.data, d, descending).astype(numpy.int64, copy=False))
+        return Tensor._make(_xp(x.array).zeros((), dtype=numpy.int64))
+    return Tensor._make(_argsort(x.array, d, descending).astype(numpy.int64, copy=False))
 
 
 def sort(input, dim=-1, descending=False, stable=False):
@@ -183,7 +183,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     if x.ndim == 0:
         return sort_result(x * 1 if x.requires_grad else x, indices)
     d = _dim(x, dim, "sort")
-    return sort_result(Gather(d, indices.data, unique=True)(x), indices)
+    return sort_result(Gather(d, indices.array, unique=True)(x), indices)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
@@ -203,7 +203,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if x.ndim == 0:
         values, indices = sort(x)
         return topk_result(values, indices)
-    order = _argsort(x.data, d, descending=largest)
+    order = _argsort(x.array, d, descending=largest)
     xp = _xp(order)
     indices = xp.take(order, xp.arange(int(k)), axis=d).astype(numpy.int64, copy=False)
     return topk_result(Gather(d, indices, unique=True)(x), Tensor._make(indices))

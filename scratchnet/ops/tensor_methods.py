@@ -58,7 +58,7 @@ def contiguous(self, memory_format=None):
 
 def is_contiguous(self, memory_format=None):
     """True when the data is laid out row-major (C order) without gaps."""
-    return bool(self.data.flags.c_contiguous)
+    return bool(self.array.flags.c_contiguous)
 
 
 def t(self):
@@ -141,7 +141,8 @@ def normal_(self, mean=0.0, std=1.0, generator=None):
     """Fill in place with N(mean, std^2), from ``generator`` if given (``Tensor.normal_``)."""
     self._check_inplace("normal_")
     values = _draw(generator, self.xp, "normal", mean, std, self.shape)
-    self.data[...] = values.astype(self.dtype, copy=False)
+    self.array[...] = values.astype(self.dtype, copy=False)
+    self._bump_version()
     return self
 
 
@@ -149,7 +150,8 @@ def uniform_(self, from_=0.0, to=1.0, generator=None):
     """Fill in place with U(from_, to), from ``generator`` if given (``Tensor.uniform_``)."""
     self._check_inplace("uniform_")
     values = _draw(generator, self.xp, "uniform", from_, to, self.shape)
-    self.data[...] = values.astype(self.dtype, copy=False)
+    self.array[...] = values.astype(self.dtype, copy=False)
+    self._bump_version()
     return self
 
 

@@ -41,8 +41,8 @@ def _xp(a):
 def _float(x):
     """``x`` as a floating Tensor: integers and booleans become the default float dtype."""
     x = as_tensor(x)
-    if x.data.dtype.kind in "iub":
-        x = Tensor._make(x.data.astype(backend.get_default_dtype()))
+    if x.array.dtype.kind in "iub":
+        x = Tensor._make(x.array.astype(backend.get_default_dtype()))
     return x
 
 
@@ -124,10 +124,10 @@ class Atan2(Function):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
         r2 = a * a + b * b
-        origin = Tensor._make(r2.data == 0)
+        origin = Tensor._make(r2.array == 0)
         # Dividing by 1 at the origin keeps the formula finite; the mask then zeroes it.
-        safe = where(origin, Tensor._make(_xp(r2.data).ones((), dtype=r2.dtype)), r2)
-        keep = Tensor._make(r2.data != 0)
+        safe = where(origin, Tensor._make(_xp(r2.array).ones((), dtype=r2.dtype)), r2)
+        keep = Tensor._make(r2.array != 0)
         ga = gz * b / safe * keep if need_a else None
         gb = -gz * a / safe * keep if need_b else None
         return ga, gb

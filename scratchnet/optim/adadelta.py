@@ -44,14 +44,14 @@ class Adadelta(Optimizer):
         weight_decay = float(group["weight_decay"])
         if not state:
             state["step"] = 0
-            state["square_avg"] = xp.zeros_like(p.data)
-            state["acc_delta"] = xp.zeros_like(p.data)
+            state["square_avg"] = xp.zeros_like(p.array)
+            state["acc_delta"] = xp.zeros_like(p.array)
         state["step"] += 1
         # ``grad`` may be p.grad's own array: only new arrays or our own buffers are written.
         if group["maximize"]:
             grad = -grad
         if weight_decay != 0:
-            grad = grad + weight_decay * p.data
+            grad = grad + weight_decay * p.array
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
         square_avg *= rho
         square_avg += (1 - rho) * (grad * grad)
@@ -59,4 +59,4 @@ class Adadelta(Optimizer):
         acc_delta *= rho
         acc_delta += (1 - rho) * (delta * delta)
         delta *= lr
-        p.data -= delta
+        p.array -= delta

@@ -44,14 +44,14 @@ class Adagrad(Optimizer):
         lr_decay, weight_decay = float(group["lr_decay"]), float(group["weight_decay"])
         if not state:
             state["step"] = 0
-            state["sum"] = xp.full_like(p.data, float(group["initial_accumulator_value"]))
+            state["sum"] = xp.full_like(p.array, float(group["initial_accumulator_value"]))
         state["step"] += 1
 
         # ``grad`` may be p.grad's own array: only new arrays or our own buffers are written.
         if group["maximize"]:
             grad = -grad
         if weight_decay != 0:
-            grad = grad + weight_decay * p.data
+            grad = grad + weight_decay * p.array
 
         clr = lr / (1 + (state["step"] - 1) * lr_decay)
         total = state["sum"]
@@ -61,4 +61,4 @@ class Adagrad(Optimizer):
         denom += eps
         step = xp.divide(grad, denom, out=denom)
         step *= clr
-        p.data -= step
+        p.array -= step

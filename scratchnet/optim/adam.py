@@ -61,10 +61,10 @@ class Adam(Optimizer):
         weight_decay = float(group["weight_decay"])
         if not state:
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.data)
-            state["exp_avg_sq"] = xp.zeros_like(p.data)
+            state["exp_avg"] = xp.zeros_like(p.array)
+            state["exp_avg_sq"] = xp.zeros_like(p.array)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                state["max_exp_avg_sq"] = xp.zeros_like(p.array)
         state["step"] += 1
         step = state["step"]
 
@@ -73,9 +73,9 @@ class Adam(Optimizer):
             grad = -grad
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
-                p.data *= 1 - lr * weight_decay
+                p.array *= 1 - lr * weight_decay
             else:
-                grad = grad + weight_decay * p.data
+                grad = grad + weight_decay * p.array
 
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg *= beta1
@@ -99,7 +99,7 @@ class Adam(Optimizer):
         denom += eps * c
         update = xp.divide(exp_avg, denom, out=denom)
         update *= step_size
-        p.data -= update
+        p.array -= update
 
 
 class AdamW(Adam):

@@ -43,17 +43,17 @@ class Adamax(Optimizer):
         weight_decay = float(group["weight_decay"])
         if not state:
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.data)
-            state["exp_inf"] = xp.zeros_like(p.data)
+            state["exp_avg"] = xp.zeros_like(p.array)
+            state["exp_inf"] = xp.zeros_like(p.array)
         state["step"] += 1
         step = state["step"]
         if group["maximize"]:
             grad = -grad
         if weight_decay != 0:
-            grad = grad + weight_decay * p.data
+            grad = grad + weight_decay * p.array
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
         exp_avg *= beta1
         exp_avg += (1 - beta1) * grad
         exp_inf *= beta2
         xp.maximum(exp_inf, xp.abs(grad) + eps, out=exp_inf)
-        p.data -= (lr / (1 - beta1 ** step)) * (exp_avg / exp_inf)
+        p.array -= (lr / (1 - beta1 ** step)) * (exp_avg / exp_inf)

@@ -64,7 +64,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         return Tensor._make(numpy.zeros((), dtype=numpy.float32))
     xp = params[0].xp
     with numpy.errstate(over="ignore", invalid="ignore"):
-        norms = xp.stack([_vector_norm(p.grad.data, norm_type, xp) for p in params])
+        norms = xp.stack([_vector_norm(p.grad.array, norm_type, xp) for p in params])
         total = xp.asarray(_vector_norm(norms, norm_type, xp))
     total_value = float(total)   # one device sync per call, not one per parameter
     if error_if_nonfinite and not math.isfinite(total_value):
@@ -77,7 +77,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not coef >= 1.0:
         with numpy.errstate(invalid="ignore"):
             for p in params:
-                grad = p.grad.data
+                grad = p.grad.array
                 p.grad = Tensor._make(grad * coef)
     return Tensor._make(total)
 
@@ -94,4 +94,4 @@ def clip_grad_value_(parameters, clip_value):
     """
     clip_value = check_number("clip_grad_value_", "clip_value", clip_value, low=0.0)
     for p in _parameters_with_grad(parameters):
-        p.grad = Tensor._make(p.xp.clip(p.grad.data, -clip_value, clip_value))
+        p.grad = Tensor._make(p.xp.clip(p.grad.array, -clip_value, clip_value))

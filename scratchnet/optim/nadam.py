@@ -52,17 +52,17 @@ class NAdam(Optimizer):
         if not state:
             state["step"] = 0
             state["mu_product"] = 1.0
-            state["exp_avg"] = xp.zeros_like(p.data)
-            state["exp_avg_sq"] = xp.zeros_like(p.data)
+            state["exp_avg"] = xp.zeros_like(p.array)
+            state["exp_avg_sq"] = xp.zeros_like(p.array)
         state["step"] += 1
         step = state["step"]
         if group["maximize"]:
             grad = -grad
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
-                p.data *= 1 - lr * weight_decay
+                p.array *= 1 - lr * weight_decay
             else:
-                grad = grad + weight_decay * p.data
+                grad = grad + weight_decay * p.array
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
         mu_product = float(state["mu_product"]) * mu
@@ -76,4 +76,4 @@ class NAdam(Optimizer):
         # Python-float coefficients keep a float32 parameter float32.
         c_grad = lr * (1 - mu) / (1 - mu_product)
         c_avg = lr * mu_next / (1 - mu_product * mu_next)
-        p.data -= (c_grad * grad + c_avg * exp_avg) / denom
+        p.array -= (c_grad * grad + c_avg * exp_avg) / denom

@@ -123,7 +123,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad = Tensor._make(p.grad.xp.zeros_like(p.grad.data))
+                    p.grad = Tensor._make(p.grad.xp.zeros_like(p.grad.array))
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given.
@@ -138,14 +138,14 @@ class Optimizer:
         for group, index, p, grad in self._params_with_grad():
             state = self.state.get(index, {})
             self._update(p, grad, state, group)
-            # The update wrote p.data in place: graphs that saved p must not backpropagate.
+            # The update wrote p.array in place: graphs that saved p must not backpropagate.
             p._bump_version()
             if state:    # plain SGD keeps nothing: no empty entries in state_dict
                 self.state[index] = state
         return loss
 
     def _update(self, p, grad, state, group):
-        """Apply one step of the rule to parameter ``p`` (in place on ``p.data``)."""
+        """Apply one step of the rule to parameter ``p`` (in place on ``p.array``)."""
         raise NotImplementedError(f"{type(self).__name__} does not define _update()")
 
     def _params_with_grad(self):
@@ -167,7 +167,7 @@ class Optimizer:
                         raise ValueError(f"{type(self).__name__}: parameter {index} has "
                                          f"shape {p.shape} but its grad has shape "
                                          f"{grad.shape}")
-                    yield group, index, p, grad.data
+                    yield group, index, p, grad.array
                 index += 1
 
     # ------------------------------------------------------------------ saving and resuming
@@ -261,7 +261,7 @@ def _state_value_like(value, p):
     """A private copy of a saved state value, on ``p``'s device and, if floating, dtype."""
     if not _is_array(value):
         return value
-    array = value.data if isinstance(value, Tensor) else value
+    array = value.array if isinstance(value, Tensor) else value
     moved = backend.to_device(array, p.device)
     if moved.dtype.kind == "f" and moved.dtype != p.dtype:
         return moved.astype(p.dtype)

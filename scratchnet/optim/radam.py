@@ -52,17 +52,17 @@ class RAdam(Optimizer):
         weight_decay = float(group["weight_decay"])
         if not state:
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.data)
-            state["exp_avg_sq"] = xp.zeros_like(p.data)
+            state["exp_avg"] = xp.zeros_like(p.array)
+            state["exp_avg_sq"] = xp.zeros_like(p.array)
         state["step"] += 1
         t = state["step"]
         if group["maximize"]:
             grad = -grad
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
-                p.data *= 1 - lr * weight_decay
+                p.array *= 1 - lr * weight_decay
             else:
-                grad = grad + weight_decay * p.data
+                grad = grad + weight_decay * p.array
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg *= beta1
         exp_avg += (1 - beta1) * grad
@@ -75,6 +75,6 @@ class RAdam(Optimizer):
             rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
                              / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
             step_size = lr * rect * math.sqrt(bias2) / bias1
-            p.data -= step_size * (exp_avg / (xp.sqrt(exp_avg_sq) + eps))
+            p.array -= step_size * (exp_avg / (xp.sqrt(exp_avg_sq) + eps))
         else:
-            p.data -= (lr / bias1) * exp_avg
+            p.array -= (lr / bias1) * exp_avg

@@ -50,18 +50,18 @@ class RMSprop(Optimizer):
         weight_decay, momentum = float(group["weight_decay"]), float(group["momentum"])
         if not state:
             state["step"] = 0
-            state["square_avg"] = xp.zeros_like(p.data)
+            state["square_avg"] = xp.zeros_like(p.array)
             if momentum > 0:
-                state["momentum_buffer"] = xp.zeros_like(p.data)
+                state["momentum_buffer"] = xp.zeros_like(p.array)
             if group["centered"]:
-                state["grad_avg"] = xp.zeros_like(p.data)
+                state["grad_avg"] = xp.zeros_like(p.array)
         state["step"] += 1
 
         # ``grad`` may be p.grad's own array: only new arrays or our own buffers are written.
         if group["maximize"]:
             grad = -grad
         if weight_decay != 0:
-            grad = grad + weight_decay * p.data
+            grad = grad + weight_decay * p.array
 
         square_avg = state["square_avg"]
         scratch = grad * grad            # reused for the denominator: one allocation less
@@ -87,7 +87,7 @@ class RMSprop(Optimizer):
             buf = state["momentum_buffer"]
             buf *= momentum
             buf += scaled
-            p.data -= lr * buf
+            p.array -= lr * buf
         else:
             scaled *= lr
-            p.data -= scaled
+            p.array -= scaled

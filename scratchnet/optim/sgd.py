@@ -54,7 +54,7 @@ class SGD(Optimizer):
         if group["maximize"]:
             grad = -grad
         if weight_decay != 0:
-            grad = grad + weight_decay * p.data
+            grad = grad + weight_decay * p.array
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
@@ -64,4 +64,4 @@ class SGD(Optimizer):
                 dampening = float(group["dampening"])
                 buf += grad if dampening == 0 else (1 - dampening) * grad
             grad = grad + momentum * buf if group["nesterov"] else buf
-        p.data -= lr * grad
+        p.array -= lr * grad

@@ -170,7 +170,7 @@ class _Monitor:
 
 def _copy_state(model):
     """A detached copy of the model's state (arrays copied, on the same device)."""
-    return {k: type(v)._make(v.data.copy()) for k, v in model.state_dict().items()}
+    return {k: type(v)._make(v.array.copy()) for k, v in model.state_dict().items()}
 
 
 class EarlyStopping(Callback):

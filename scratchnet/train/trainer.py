@@ -338,7 +338,7 @@ def check_checkpoint(state, where):
 
 
 def _concatenate(tensors):
-    arrays = [backend.to_device(t.data, "cpu") if isinstance(t, Tensor) else np.asarray(t)
+    arrays = [backend.to_device(t.array, "cpu") if isinstance(t, Tensor) else np.asarray(t)
               for t in tensors]
     return np.concatenate(arrays, axis=0) if arrays[0].ndim else np.stack(arrays)
 

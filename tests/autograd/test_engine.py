@@ -104,7 +104,7 @@ def test_broadcast_gradient_is_summed_back_to_each_shape(device):
 def test_leaf_gradients_are_plain_writable_arrays():
     x = sn.ones((2, 3), requires_grad=True)
     x.sum().backward()   # the gradient of a sum is a broadcast (read-only) view inside
-    assert x.grad.data.flags.c_contiguous and x.grad.data.flags.writeable
+    assert x.grad.array.flags.c_contiguous and x.grad.array.flags.writeable
 
 
 def test_retain_grad_keeps_an_intermediate_gradient(device):

@@ -166,7 +166,7 @@ def test_parameter_made_from_a_tensor_shares_memory_and_version():
     t = vec([1.0, 2.0])
     p = sn.nn.Parameter(t)
     t += 1
-    assert p._version == 1 and p.data[0] == 2.0
+    assert p._version == 1 and p.array[0] == 2.0
 
 
 def test_a_copy_has_its_own_counter():
@@ -182,7 +182,7 @@ def test_inplace_after_backward_is_fine():
     w = vec([4.0, 5.0, 6.0])
     (x * w).sum().backward()
     w += 10
-    np.testing.assert_allclose(x.grad.data, [4.0, 5.0, 6.0])
+    np.testing.assert_allclose(x.grad.array, [4.0, 5.0, 6.0])
 
 
 def test_update_under_no_grad_then_new_forward_uses_new_values():
@@ -193,7 +193,7 @@ def test_update_under_no_grad_then_new_forward_uses_new_values():
         w -= 1
     x.grad = None
     (x * w).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [3.0, 4.0, 5.0])
+    np.testing.assert_allclose(x.grad.array, [3.0, 4.0, 5.0])
 
 
 def test_training_loop_with_optimizer_steps_matches_hand_computed():
@@ -206,17 +206,17 @@ def test_training_loop_with_optimizer_steps_matches_hand_computed():
         opt.zero_grad()
         ((w * x) ** 2).sum().backward()
         opt.step()
-        w_np = w_np - 0.1 * 2 * (w_np * x.data) * x.data
-    np.testing.assert_allclose(w.data, w_np)
+        w_np = w_np - 0.1 * 2 * (w_np * x.array) * x.array
+    np.testing.assert_allclose(w.array, w_np)
 
 
 def test_retained_graph_second_backward_without_change_works():
     x = vec([1.0, 2.0, 3.0], requires_grad=True)
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
-    first = x.grad.data.copy()
+    first = x.grad.array.copy()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * first)
+    np.testing.assert_allclose(x.grad.array, 2 * first)
 
 
 def test_change_of_a_tensor_outside_the_graph_is_fine():
@@ -225,7 +225,7 @@ def test_change_of_a_tensor_outside_the_graph_is_fine():
     y = (x * 2).sum()
     other += 1
     y.backward()
-    np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
+    np.testing.assert_allclose(x.grad.array, [2.0, 2.0])
 
 
 def test_output_not_kept_by_its_op_may_change():
@@ -235,7 +235,7 @@ def test_output_not_kept_by_its_op_may_change():
     with sn.no_grad():
         y += 100
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
+    np.testing.assert_allclose(x.grad.array, [3.0, 3.0])
 
 
 def test_batchnorm_running_stats_bump_and_protect_an_eval_graph():

@@ -18,7 +18,7 @@ def test_tensor_copies_but_from_numpy_shares():
     a = np.zeros(3, dtype=np.float32)
     t, shared = sn.tensor(a), sn.from_numpy(a)
     a[0] = 5
-    assert t.data[0] == 0 and shared.data[0] == 5
+    assert t.array[0] == 0 and shared.array[0] == 5
     assert shared.dtype == np.float32
 
 

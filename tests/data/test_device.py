@@ -133,7 +133,7 @@ def test_prefetcher_copies_ahead_and_orders_streams():
     xp = FakeCupy()
     out = []
     for x, y in CudaPrefetcher(host_batches(), "cuda:0", depth=1, xp=xp):
-        out.append((x.data, y.data))
+        out.append((x.array, y.array))
     xp.finish()
     assert [x.value[0, 0] for x, _ in out] == [0, 1, 2, 3, 4]
     assert [y.value.tolist() for _, y in out][2] == [20, 21, 22, 23]
@@ -164,7 +164,7 @@ def test_pinned_contents_are_not_overwritten_before_their_copy(depth):
     xp = FakeCupy()
     results = list(CudaPrefetcher(host_batches(7), "cuda:0", depth=depth, xp=xp))
     xp.finish()
-    assert [int(x.data.value[0, 0]) for x, _ in results] == list(range(7))
+    assert [int(x.array.value[0, 0]) for x, _ in results] == list(range(7))
 
 
 @pytest.mark.gpu

@@ -67,13 +67,13 @@ def test_parameter_gradients(name, device):
     eps = 1e-6
     for pname, p in model.named_parameters():
         direction = backend.to_device(rng.standard_normal(p.shape), device)
-        analytic = float((p.grad.data * direction).sum())
-        original = p.data.copy()
-        p.data[...] = original + eps * direction
+        analytic = float((p.grad.array * direction).sum())
+        original = p.array.copy()
+        p.array[...] = original + eps * direction
         up = loss()
-        p.data[...] = original - eps * direction
+        p.array[...] = original - eps * direction
         down = loss()
-        p.data[...] = original
+        p.array[...] = original
         numeric = (up - down) / (2 * eps)
         assert abs(analytic - numeric) <= 1e-6 + 1e-5 * abs(numeric), \
             f"{name}.{pname}: backward gives {analytic}, finite differences {numeric}"

@@ -74,7 +74,7 @@ def test_from_pretrained_copies_and_freezes(device):
     emb = Embedding.from_pretrained(table)
     assert emb.weight.requires_grad is False and list(emb.parameters()) == [emb.weight]
     np.testing.assert_array_equal(npy(emb.weight), npy(table))
-    emb.weight.data[0, 0] = 100.0
+    emb.weight.array[0, 0] = 100.0
     assert npy(table)[0, 0] != 100.0                     # a copy, not a view
     assert Embedding.from_pretrained(table, freeze=False).weight.requires_grad is True
     with pytest.raises(ValueError, match="2-D floating table"):

@@ -257,8 +257,8 @@ def test_group_norm_matches_loop_and_gradients(case):
     x = rng.standard_normal(shape) * 2 + 1
     w, b = rng.standard_normal(shape[1]), rng.standard_normal(shape[1])
     gn = sn.nn.GroupNorm(G, shape[1], dtype="float64")
-    gn.weight.data[...] = w
-    gn.bias.data[...] = b
+    gn.weight.array[...] = w
+    gn.bias.array[...] = b
     np.testing.assert_allclose(gn(sn.tensor(x, dtype="float64")).numpy(),
                                loop_group_norm(x, G, w, b, 1e-5), atol=1e-10)
     ts = [sn.tensor(a, dtype="float64", requires_grad=True) for a in (x, w, b)]
@@ -272,7 +272,7 @@ def test_group_norm_names_degenerate_and_errors():
     assert list(sn.nn.GroupNorm(3, 6, affine=False).state_dict()) == []
     # One element per group: var = 0, xhat = 0, the output is the bias (as PyTorch).
     one = sn.nn.GroupNorm(2, 2)
-    one.bias.data[...] = [0.5, -1.0]
+    one.bias.array[...] = [0.5, -1.0]
     assert one(sn.randn(3, 2)).tolist() == [[0.5, -1.0]] * 3
     with pytest.raises(ValueError, match="divisible"):
         sn.nn.GroupNorm(4, 6)
@@ -298,7 +298,7 @@ def test_prelu_value_and_gradient(C, extra, shared):
     layer = sn.nn.PReLU(n, dtype="float64")
     assert layer.weight.shape == (n,) and np.all(layer.weight.numpy() == 0.25)
     a = rng.uniform(0.1, 0.5, n)
-    layer.weight.data[...] = a
+    layer.weight.array[...] = a
     view = (1, n) + (1,) * extra if n > 1 else ()
     expected = np.where(x > 0, x, a.reshape(view) * x)
     np.testing.assert_allclose(layer(sn.tensor(x, dtype="float64")).numpy(), expected)

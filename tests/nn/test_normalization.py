@@ -46,7 +46,7 @@ def test_batch_norm2d_train_then_eval(device):
 
 def test_batch_norm_eval_gradients_and_buffers_not_parameters(device):
     bn = sn.nn.BatchNorm1d(4).double().to(device)
-    bn.running_mean.data[...] = 0.3
+    bn.running_mean.array[...] = 0.3
     bn.eval()
     x = sn.tensor(np.random.default_rng(2).standard_normal((5, 4)), dtype="float64",
                   device=device, requires_grad=True)
@@ -78,8 +78,8 @@ def test_layer_norm(device, shapes):
     rng = np.random.default_rng(3)
     x = rng.standard_normal(shape)
     ln = sn.nn.LayerNorm(normalized).double().to(device)
-    ln.weight.data[...] = sn.tensor(rng.standard_normal(normalized), dtype="float64",
-                                    device=device).data
+    ln.weight.array[...] = sn.tensor(rng.standard_normal(normalized), dtype="float64",
+                                    device=device).array
     y = ln(sn.tensor(x, dtype="float64", device=device)).numpy()
     axes = tuple(range(len(shape) - len(normalized), len(shape)))
     expected = (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + 1e-5)

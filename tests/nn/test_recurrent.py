@@ -239,7 +239,7 @@ def test_lstm_step_by_hand_constant_weights(device):
     c_1 = c_0 / 2 and h_1 = tanh(c_1) / 2; with c_0 = 1, h_1 = tanh(0.5) / 2."""
     cell = LSTMCell(1, 1).to(device)
     for p in cell.parameters():
-        p.data[...] = 0
+        p.array[...] = 0
     h, c = cell(sn.tensor([[3.0]], device=device),
                 (sn.tensor([[0.7]], device=device), sn.tensor([[1.0]], device=device)))
     assert c.item() == pytest.approx(0.5)
@@ -250,7 +250,7 @@ def test_gru_step_by_hand_constant_weights(device):
     """All weights and biases 0: r = z = 1/2, n = tanh(0) = 0, so h_1 = h_0 / 2."""
     cell = GRUCell(1, 1).to(device)
     for p in cell.parameters():
-        p.data[...] = 0
+        p.array[...] = 0
     h = cell(sn.tensor([[3.0]], device=device), sn.tensor([[0.8]], device=device))
     assert h.item() == pytest.approx(0.4)
 
@@ -307,7 +307,7 @@ def test_layer_equals_its_cell_in_a_loop(device, layer_cls, cell_cls):
     layer = layer_cls(3, 4).to(device)
     cell = cell_cls(3, 4).to(device)
     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-        getattr(cell, name).data[...] = getattr(layer, name + "_l0").data
+        getattr(cell, name).array[...] = getattr(layer, name + "_l0").array
     x = sn.randn(6, 2, 3, device=device)              # (time, batch, features)
     output, final = layer(x)
     assert output.shape == (6, 2, 4)

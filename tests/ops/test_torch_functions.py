@@ -22,9 +22,9 @@ def test_clone_is_a_differentiable_copy(device, shape, data):
     t = leaf(x, device)
     c = sn.clone(t)
     assert gradcheck(sn.clone, [t])
-    assert c.data is not t.data and not np.shares_memory(npy(c), npy(t))
+    assert c.array is not t.array and not np.shares_memory(npy(c), npy(t))
     with sn.no_grad():
-        c.data[...] = 7.0
+        c.array[...] = 7.0
     np.testing.assert_array_equal(npy(t), x)
     assert t.clone().requires_grad
 

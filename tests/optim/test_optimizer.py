@@ -272,7 +272,7 @@ def test_load_state_dict_copies_and_casts_to_each_parameter(device):
     buf = opt2.state[0]["momentum_buffer"]
     assert buf.dtype == np.float32 and opt2.param_groups[0]["lr"] == 0.1
     assert opt2.param_groups[0]["params"][0] is dst
-    saved["state"]["0"]["momentum_buffer"].data[...] = 99.0   # the loaded state is a copy
+    saved["state"]["0"]["momentum_buffer"].array[...] = 99.0   # the loaded state is a copy
     np.testing.assert_allclose(to_numpy(buf), GRADS[0], rtol=1e-6)
 
     same = sn.tensor(P0, dtype="float64", device=device, requires_grad=True)

@@ -158,7 +158,7 @@ def test_infinite_loss_stops_too():
 def test_evaluate_of_a_nan_model_gives_nan_metrics():
     model, loss_fn, _ = make()
     for p in model.parameters():
-        p.data[...] = np.nan
+        p.array[...] = np.nan
     logs = evaluate(model, loss_fn, PoisonedLoader(epoch=99, batch=1),
                     metrics=["accuracy", "f1", "top1"])
     assert math.isnan(logs["loss"])

@@ -47,7 +47,7 @@ def unpack(img, where="transform"):
         return _hwc(array, where), Kind("pil", array.ndim == 2, img.mode)
     if isinstance(img, Tensor):
         device = img.device
-        data = backend.to_device(img.data, "cpu")
+        data = backend.to_device(img.array, "cpu")
         if data.ndim == 2:
             return data[:, :, None], Kind("tensor", True, device=device)
         if data.ndim != 3:

@@ -40,7 +40,7 @@ __all__ = [
 
 def _unwrap(batch, where):
     if isinstance(batch, Tensor):
-        return batch.data, True
+        return batch.array, True
     if isinstance(batch, numpy.ndarray) or backend.get_array_module(batch) is not numpy:
         return batch, False
     raise TypeError(f"{where}: expected a batch array or Tensor, got {type(batch).__name__}")

@@ -72,7 +72,7 @@ class Normalize(Transform):
 
     def __call__(self, img):
         if isinstance(img, Tensor):
-            data, channel_axis = img.data, 0
+            data, channel_axis = img.array, 0
         elif isinstance(img, numpy.ndarray):
             data, channel_axis = img, -1
         else:
