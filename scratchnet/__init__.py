@@ -17,7 +17,8 @@ from ._malloc import tune_malloc as _tune_malloc
 
 from . import backend  # noqa: F401
 from .backend import (  # noqa: F401
-    DeviceError, cuda_is_available, get_default_dtype, manual_seed, set_default_dtype,
+    DeviceError, cuda_is_available, get_default_device, get_default_dtype, manual_seed,
+    set_default_device, set_default_dtype,
 )
 from . import autograd  # noqa: F401
 from .autograd import (  # noqa: F401

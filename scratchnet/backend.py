@@ -20,6 +20,7 @@ __all__ = [
     "DeviceError", "get_array_module", "array_module", "device_of", "normalize_device",
     "cuda_is_available", "to_device", "manual_seed", "generator", "default_dtype",
     "set_default_dtype", "get_default_dtype", "get_rng_state", "set_rng_state",
+    "set_default_device", "get_default_device",
 ]
 
 
@@ -75,13 +76,32 @@ def cuda_is_available():
     return True
 
 
+_default_device = "cpu"
+
+
+def set_default_device(device):
+    """Make ``device`` where new tensors go when no ``device=`` is given (PyTorch's
+    ``torch.set_default_device``): ``sn.set_default_device("cuda")``. None means "cpu".
+
+    Raises ``DeviceError`` when the device cannot be used (no CuPy, no GPU, bad name).
+    """
+    global _default_device
+    _default_device = "cpu" if device is None else normalize_device(device)
+
+
+def get_default_device():
+    """The device new tensors go to when none is given: "cpu" unless changed."""
+    return _default_device
+
+
 def normalize_device(device):
     """Turn ``"cpu"``, ``"cuda"``, ``"cuda:1"`` (or a Tensor's device) into a canonical string.
 
     ``"cuda"`` means the current GPU, written ``"cuda:0"`` unless CuPy says otherwise.
+    None means the default device ("cpu" unless ``set_default_device`` changed it).
     """
     if device is None:
-        return "cpu"
+        return _default_device
     if not isinstance(device, str):
         device = str(device)
     name = device.strip().lower()

@@ -1,7 +1,8 @@
 """Making tensors: zeros, ones, full, arange, linspace, eye, rand, randn, randint, *_like.
 
 Every function takes ``dtype`` (float32 by default for floating results), ``device``
-("cpu", "cuda", "cuda:N") and ``requires_grad``. Random ones draw from the backend's
+("cpu", "cuda", "cuda:N"; None: the default device, "cpu" unless ``sn.set_default_device``
+changed it) and ``requires_grad``. Random ones draw from the backend's
 generator, which ``sn.manual_seed(n)`` re-seeds.
 """
 import numbers
@@ -36,25 +37,25 @@ def _finish(array, requires_grad):
     return t
 
 
-def zeros(*shape, dtype=None, device="cpu", requires_grad=False):
+def zeros(*shape, dtype=None, device=None, requires_grad=False):
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
     xp = backend.array_module(device)
     return _finish(xp.zeros(_shape(shape), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def ones(*shape, dtype=None, device="cpu", requires_grad=False):
+def ones(*shape, dtype=None, device=None, requires_grad=False):
     """A tensor of ones."""
     xp = backend.array_module(device)
     return _finish(xp.ones(_shape(shape), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def empty(*shape, dtype=None, device="cpu", requires_grad=False):
+def empty(*shape, dtype=None, device=None, requires_grad=False):
     """A tensor with uninitialised values (fast; fill it before reading it)."""
     xp = backend.array_module(device)
     return _finish(xp.empty(_shape(shape), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def full(shape, fill_value, dtype=None, device="cpu", requires_grad=False):
+def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor filled with ``fill_value``."""
     xp = backend.array_module(device)
     if isinstance(shape, numbers.Integral):
@@ -65,7 +66,7 @@ def full(shape, fill_value, dtype=None, device="cpu", requires_grad=False):
                    requires_grad)
 
 
-def arange(start, stop=None, step=1, dtype=None, device="cpu", requires_grad=False):
+def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=False):
     """Evenly spaced values in [start, stop); integers give int64, floats float32."""
     xp = backend.array_module(device)
     if stop is None:
@@ -76,19 +77,19 @@ def arange(start, stop=None, step=1, dtype=None, device="cpu", requires_grad=Fal
     return _finish(xp.arange(start, stop, step, dtype=numpy.dtype(dtype)), requires_grad)
 
 
-def linspace(start, stop, num, dtype=None, device="cpu", requires_grad=False):
+def linspace(start, stop, num, dtype=None, device=None, requires_grad=False):
     """``num`` evenly spaced values from start to stop, both included."""
     xp = backend.array_module(device)
     return _finish(xp.linspace(start, stop, num, dtype=_float_dtype(dtype)), requires_grad)
 
 
-def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """Identity matrix (n x m)."""
     xp = backend.array_module(device)
     return _finish(xp.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
-def rand(*shape, generator=None, dtype=None, device="cpu", requires_grad=False):
+def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform random values in [0, 1) (from ``generator``, a ``sn.Generator``, if given)."""
     xp = backend.array_module(device)
     dtype = _float_dtype(dtype)
@@ -96,7 +97,7 @@ def rand(*shape, generator=None, dtype=None, device="cpu", requires_grad=False):
     return _finish(values, requires_grad)
 
 
-def randn(*shape, generator=None, dtype=None, device="cpu", requires_grad=False):
+def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal random values (mean 0, variance 1), from ``generator`` if given."""
     xp = backend.array_module(device)
     dtype = _float_dtype(dtype)
@@ -104,7 +105,7 @@ def randn(*shape, generator=None, dtype=None, device="cpu", requires_grad=False)
     return _finish(values, requires_grad)
 
 
-def randint(low, high=None, size=(), generator=None, dtype="int64", device="cpu"):
+def randint(low, high=None, size=(), generator=None, dtype="int64", device=None):
     """Random integers in [low, high) (``randint(10, size=(3,))`` means [0, 10))."""
     xp = backend.array_module(device)
     if high is None:
@@ -145,7 +146,7 @@ def randn_like(x, dtype=None, device=None, requires_grad=False):
     return randn(x.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randperm(n, generator=None, dtype="int64", device="cpu", requires_grad=False):
+def randperm(n, generator=None, dtype="int64", device=None, requires_grad=False):
     """A random permutation of 0 .. n-1 (``torch.randperm``), from ``generator`` if given.
 
     Raises ValueError for a negative or non-integer ``n``.

@@ -191,8 +191,12 @@ def _looks_like_text(head):
     return b"\x00" not in head
 
 
-def load(path, map_location="cpu"):
+def load(path, map_location="cpu", weights_only=True):
     """Load what ``save`` wrote; tensors are put on ``map_location`` ("cpu", "cuda"...).
+
+    ``weights_only`` is accepted for PyTorch's ``torch.load(PATH, weights_only=True)``:
+    scratchnet files never hold code (no pickle is ever read), so loading is always
+    weights-only and ``weights_only=False`` changes nothing.
 
     Raises ``FileNotFoundError`` for a missing file and ``CheckpointError`` (a
     ``ValueError``) naming the file for anything that is not an intact scratchnet file.

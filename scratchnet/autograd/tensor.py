@@ -711,15 +711,20 @@ def _to_array(data, dtype, device, copy):
     return xp.asarray(array)
 
 
-def tensor(data, dtype=None, device="cpu", requires_grad=False):
+def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (a number, nested lists, or an array).
 
     ``dtype`` defaults to float32 for floating data, int64 for integers, bool for booleans.
+
+    ``device`` defaults to the data's own device for a tensor or a CuPy array, else to the
+    default device ("cpu" unless ``sn.set_default_device`` changed it).
 
     >>> import scratchnet as sn
     >>> sn.tensor([[1, 2], [3, 4]], dtype="float32", requires_grad=True).shape
     (2, 2)
     """
+    if device is None and not isinstance(data, Tensor) and backend.device_of(data) == "cpu":
+        device = backend.get_default_device()
     return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
