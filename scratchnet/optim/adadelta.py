@@ -1,5 +1,5 @@
 """``Adadelta``: a step size from running averages of squared gradients and squared steps."""
-from .optimizer import Optimizer
+from .optimizer import Optimizer, count_step, regularized_gradient
 from ._new_checks import check_group_numbers
 
 __all__ = ["Adadelta"]
@@ -41,17 +41,8 @@ class Adadelta(Optimizer):
     def _update(self, p, grad, state, group):
         xp = p.xp
         lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
-        weight_decay = float(group["weight_decay"])
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = xp.zeros_like(p.array)
-            state["acc_delta"] = xp.zeros_like(p.array)
-        state["step"] += 1
-        # ``grad`` may be p.grad's own array: only new arrays or our own buffers are written.
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0:
-            grad = grad + weight_decay * p.array
+        count_step(state, p, "square_avg", "acc_delta")
+        grad = regularized_gradient(p, grad, group)
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
         square_avg *= rho
         square_avg += (1 - rho) * (grad * grad)

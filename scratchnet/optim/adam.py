@@ -2,7 +2,7 @@
 import math
 
 from .._checks import check_probability
-from .optimizer import Optimizer, _check_at_least
+from .optimizer import Optimizer, _check_at_least, count_step, regularized_gradient
 
 __all__ = ["Adam", "AdamW"]
 
@@ -58,24 +58,9 @@ class Adam(Optimizer):
         xp = p.xp
         lr, eps = float(group["lr"]), float(group["eps"])
         beta1, beta2 = (float(b) for b in group["betas"])
-        weight_decay = float(group["weight_decay"])
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.array)
-            state["exp_avg_sq"] = xp.zeros_like(p.array)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(p.array)
-        state["step"] += 1
-        step = state["step"]
-
-        # ``grad`` may be p.grad's own array: only new arrays or our own buffers are written.
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                p.array *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * p.array
+        step = count_step(state, p, "exp_avg", "exp_avg_sq",
+                          *(["max_exp_avg_sq"] if group["amsgrad"] else []))
+        grad = regularized_gradient(p, grad, group)
 
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg *= beta1

@@ -1,5 +1,5 @@
 """``Adamax``: Adam with the infinity norm in place of the root mean square."""
-from .optimizer import Optimizer
+from .optimizer import Optimizer, count_step, regularized_gradient
 from ._new_checks import check_betas, check_group_numbers
 
 __all__ = ["Adamax"]
@@ -40,17 +40,8 @@ class Adamax(Optimizer):
         xp = p.xp
         lr, eps = float(group["lr"]), float(group["eps"])
         beta1, beta2 = (float(b) for b in group["betas"])
-        weight_decay = float(group["weight_decay"])
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.array)
-            state["exp_inf"] = xp.zeros_like(p.array)
-        state["step"] += 1
-        step = state["step"]
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0:
-            grad = grad + weight_decay * p.array
+        step = count_step(state, p, "exp_avg", "exp_inf")
+        grad = regularized_gradient(p, grad, group)
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
         exp_avg *= beta1
         exp_avg += (1 - beta1) * grad

@@ -1,7 +1,7 @@
 """``NAdam``: Adam with Nesterov momentum and a momentum schedule."""
 import math
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, count_step, regularized_gradient
 from ._new_checks import check_betas, check_group_numbers
 
 __all__ = ["NAdam"]
@@ -48,21 +48,11 @@ class NAdam(Optimizer):
         xp = p.xp
         lr, eps = float(group["lr"]), float(group["eps"])
         beta1, beta2 = (float(b) for b in group["betas"])
-        weight_decay, psi = float(group["weight_decay"]), float(group["momentum_decay"])
-        if not state:
-            state["step"] = 0
+        psi = float(group["momentum_decay"])
+        step = count_step(state, p, "exp_avg", "exp_avg_sq")
+        if step == 1:
             state["mu_product"] = 1.0
-            state["exp_avg"] = xp.zeros_like(p.array)
-            state["exp_avg_sq"] = xp.zeros_like(p.array)
-        state["step"] += 1
-        step = state["step"]
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                p.array *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * p.array
+        grad = regularized_gradient(p, grad, group)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
         mu_product = float(state["mu_product"]) * mu

@@ -347,3 +347,39 @@ def _check_same_kind(opt, saved_groups):
             f"of another optimizer (options {sorted(_option_keys(saved))})")
     raise ValueError(f"{name}.load_state_dict: the saved state is that {what}, not of "
                      f"{name}; build the optimizer the checkpoint was saved with")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pieces every update rule shares
+# ---------------------------------------------------------------------------------------------
+def regularized_gradient(p, grad, group):
+    """The gradient an update rule works with, PyTorch's order: negated when ``maximize``,
+    then weight decay λ = ``group["weight_decay"]``, either as an L2 penalty (g + λθ) or,
+    with ``decoupled_weight_decay`` (AdamW; Loshchilov & Hutter, 2019), by shrinking θ in
+    place by (1 - lr λ) and leaving g alone.
+
+    ``grad`` may be ``p.grad``'s own array: this returns a new array (or ``grad`` itself
+    untouched) and never writes into it.
+    """
+    if group.get("maximize"):
+        grad = -grad
+    weight_decay = float(group.get("weight_decay", 0))
+    if weight_decay != 0:
+        if group.get("decoupled_weight_decay"):
+            p.array *= 1 - float(group["lr"]) * weight_decay
+        else:
+            grad = grad + weight_decay * p.array
+    return grad
+
+
+def count_step(state, p, *buffers):
+    """On a parameter's first step create ``state["step"] = 0`` and one zero buffer (p's
+    shape, dtype, device) per name in ``buffers``; then count this step. Returns t, from 1.
+    """
+    if not state:
+        state["step"] = 0
+        for name in buffers:
+            state[name] = p.xp.zeros_like(p.array)
+    state["step"] += 1
+    return state["step"]
+

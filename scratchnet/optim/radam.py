@@ -1,7 +1,7 @@
 """``RAdam``: Adam whose adaptive step is switched on only once its variance is tractable."""
 import math
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, count_step, regularized_gradient
 from ._new_checks import check_betas, check_group_numbers
 
 __all__ = ["RAdam"]
@@ -49,20 +49,8 @@ class RAdam(Optimizer):
         xp = p.xp
         lr, eps = float(group["lr"]), float(group["eps"])
         beta1, beta2 = (float(b) for b in group["betas"])
-        weight_decay = float(group["weight_decay"])
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.array)
-            state["exp_avg_sq"] = xp.zeros_like(p.array)
-        state["step"] += 1
-        t = state["step"]
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                p.array *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * p.array
+        t = count_step(state, p, "exp_avg", "exp_avg_sq")
+        grad = regularized_gradient(p, grad, group)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg *= beta1
         exp_avg += (1 - beta1) * grad

@@ -1,5 +1,5 @@
 """``RMSprop``: divide the gradient by a running root mean square of recent gradients."""
-from .optimizer import Optimizer, _check_at_least
+from .optimizer import Optimizer, _check_at_least, count_step, regularized_gradient
 
 __all__ = ["RMSprop"]
 
@@ -47,21 +47,11 @@ class RMSprop(Optimizer):
     def _update(self, p, grad, state, group):
         xp = p.xp
         lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
-        weight_decay, momentum = float(group["weight_decay"]), float(group["momentum"])
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = xp.zeros_like(p.array)
-            if momentum > 0:
-                state["momentum_buffer"] = xp.zeros_like(p.array)
-            if group["centered"]:
-                state["grad_avg"] = xp.zeros_like(p.array)
-        state["step"] += 1
-
-        # ``grad`` may be p.grad's own array: only new arrays or our own buffers are written.
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0:
-            grad = grad + weight_decay * p.array
+        momentum = float(group["momentum"])
+        count_step(state, p, "square_avg",
+                   *(["momentum_buffer"] if momentum > 0 else []),
+                   *(["grad_avg"] if group["centered"] else []))
+        grad = regularized_gradient(p, grad, group)
 
         square_avg = state["square_avg"]
         scratch = grad * grad            # reused for the denominator: one allocation less
