@@ -1,4 +1,6 @@
-"""The `scratchnet` command: train / evaluate / predict / summary, and its error handling."""
+"""The `scratchnet` command: train / evaluate / predict / summary, and its error handling.
+
+Fixtures (``sandbox``: offline, files in tmp_path) and ``run`` come from conftest.py."""
 import json
 import os
 import subprocess
@@ -8,24 +10,8 @@ import numpy as np
 import pytest
 
 from scratchnet import cli
-from scratchnet.data.datasets import download
 
-
-@pytest.fixture
-def offline(monkeypatch, tmp_path):
-    """No network and no data found anywhere: downloads fail at once."""
-    def refuse(url, timeout=60):
-        raise download.DownloadError(f"offline (test): {url}")
-    monkeypatch.setattr(download, "fetch", refuse)
-    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path / "nothing"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-
-def run(argv, capsys):
-    code = cli.main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
+from .conftest import run
 
 
 def test_train_on_digits_writes_everything_and_resumes(tmp_path, capsys):
@@ -91,7 +77,7 @@ def test_bad_arguments_exit_2_with_one_message(argv, expected, capsys):
     assert expected in capsys.readouterr().err
 
 
-def test_missing_data_is_one_line_and_exit_2(offline, capsys):
+def test_missing_data_is_one_line_and_exit_2(sandbox, capsys):
     code, out, err = run(["train", "--dataset", "fashion-mnist", "--quiet"], capsys)
     assert code == 2
     assert err.startswith("scratchnet train: error:") and err.count("\n") == 1
