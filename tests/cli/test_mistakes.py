@@ -139,6 +139,7 @@ def test_a_full_disk_is_one_line_and_the_last_checkpoint_survives(sandbox, capsy
     code, _, err = run(["train", "--epochs", "1", "--out", "r", "--quiet"], capsys)
     assert code == 0, err
     before = (sandbox / "r" / "last.npz").read_bytes()
+    files_before = sorted(os.listdir(sandbox / "r"))
 
     def no_space(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -152,7 +153,11 @@ def test_a_full_disk_is_one_line_and_the_last_checkpoint_survives(sandbox, capsy
     # Nothing lost: the old checkpoint is intact and no temporary file is left behind.
     assert (sandbox / "r" / "last.npz").read_bytes() == before
     assert sn.load(sandbox / "r" / "last.npz")["epoch"] == 1
-    assert not [p for p in os.listdir(sandbox / "r") if p.endswith(".tmp")]
+    # Temporary files are named `.<name>.tmp-<pid>-<host>-<random>` (see temp_path): none
+    # remains, and the folder holds exactly what the first run wrote.
+    left = sorted(os.listdir(sandbox / "r"))
+    assert not [p for p in left if p.startswith(".") and ".tmp" in p], left
+    assert left == files_before
 
 
 def test_a_diverged_run_is_one_line_and_exit_1(sandbox, capsys, monkeypatch):
