@@ -215,7 +215,9 @@ def load(path, map_location="cpu"):
     """Load what ``save`` wrote; tensors are put on ``map_location`` ("cpu", "cuda"...).
 
     Raises ``FileNotFoundError`` for a missing file and ``CheckpointError`` (a
-    ``ValueError``) naming the file for anything that is not an intact scratchnet file.
+    ``ValueError``) naming the file for anything that is not an intact scratchnet file,
+    among them an archive holding pickled objects: NumPy reads with ``allow_pickle=False``,
+    so they are refused, never unpickled (unpickling can run code).
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -239,8 +241,15 @@ def load(path, map_location="cpu"):
             structure = json.loads(str(npz[_STRUCTURE_KEY])) if _STRUCTURE_KEY in files \
                 else None
             arrays = {k: npz[k] for k in files if k != _STRUCTURE_KEY}
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError,
-            UnicodeDecodeError) as exc:
+    except ValueError as exc:
+        if "allow_pickle" not in str(exc):
+            raise CheckpointError(f"load: {path} is not a readable .npz file ({exc}); it may "
+                                  "be truncated or not a scratchnet checkpoint") from None
+        # NumPy refused an object array: unpickling it could run any code the file holds.
+        raise CheckpointError(f"load: {path} holds pickled Python objects, which are never "
+                              "loaded (unpickling can run code from the file); it was not "
+                              "written by scratchnet.save") from None
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, UnicodeDecodeError) as exc:
         # NumPy reads a non-zip file as a pickle it refuses: one message for all such cases.
         raise CheckpointError(f"load: {path} is not a readable .npz file ({exc}); it may be "
                               "truncated or not a scratchnet checkpoint") from None
