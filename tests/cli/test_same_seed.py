@@ -36,7 +36,8 @@ def test_two_runs_with_the_same_seed_give_the_same_checkpoint_and_history(sandbo
         a_arrays, b_arrays = arrays(a), arrays(b)
         assert sorted(a_arrays) == sorted(b_arrays) and any("/model/" in k for k in a_arrays)
         for key in a_arrays:
-            np.testing.assert_array_equal(a_arrays[key], b_arrays[key], err_msg=f"{name} {key}")
+            np.testing.assert_array_equal(a_arrays[key], b_arrays[key],
+                                          err_msg=f"{name} {key}")
         assert a["epoch"] == b["epoch"] and a["rng"] == b["rng"]
         assert a["train_loader"] == b["train_loader"]
     history_a = json.loads((sandbox / "a" / "history.json").read_text())
