@@ -76,15 +76,19 @@ def _decode(node, arrays, device):
     return node
 
 
-# Temporary files are named ``.<target>.tmp-<pid>-<random>`` so that a later write to the same
-# target can tell its own leftovers (from a killed process) from another writer's live file.
+# Temporary files are named ``.<target>.tmp-<pid>-<host>-<random>`` so that a later write to
+# the same target can tell its own leftovers (from a killed process) from another writer's
+# live file. A pid can be checked on this machine only, so the name also records the machine
+# (``<host>``: 8 hex digits of a hash of its name): a temp file written on another machine
+# sharing the folder (NFS) is never judged by its pid, only by its age.
 _TEMP_MARK = ".tmp-"
-# A temp file whose writer is still alive (or on another machine sharing the folder) is left
-# alone unless it is this old: no write of a checkpoint or a data set takes a day.
+# A temp file of a live writer, or of another machine, is left alone unless it is this old:
+# no write of a checkpoint or a data set takes a day.
 STALE_TEMP_SECONDS = 24 * 3600
 
 
 def _pid_alive(pid):
+    """Whether process ``pid`` exists on this machine (``os.kill`` sees no other)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -94,19 +98,31 @@ def _pid_alive(pid):
     return True
 
 
+def _host_tag():
+    """8 hex digits naming this machine in temp file names (a hash: host names can be long
+    and hold characters a file name should not)."""
+    import socket
+    import zlib
+    return f"{zlib.crc32(socket.gethostname().encode('utf-8', 'replace')):08x}"
+
+
 def temp_path(path):
-    """A fresh temporary name next to ``path``: ``.<name>.tmp-<pid>-<random>``."""
+    """A fresh temporary name next to ``path``: ``.<name>.tmp-<pid>-<host>-<random>``."""
     path = os.fspath(path)
     folder, name = os.path.split(os.path.abspath(path))
-    return os.path.join(folder, f".{name}{_TEMP_MARK}{os.getpid()}-{os.urandom(4).hex()}")
+    return os.path.join(folder, f".{name}{_TEMP_MARK}{os.getpid()}-{_host_tag()}-"
+                                f"{os.urandom(4).hex()}")
 
 
 def remove_stale_temps(path, max_age=STALE_TEMP_SECONDS):
     """Delete temporary files that killed writes to ``path`` left behind; returns them.
 
-    A temp file is stale when the process that named it has ended, or when it is older than
-    ``max_age`` seconds. Files of live writers, and anything not named by ``temp_path`` (or by
-    the ``.<name>.XXXXXXXX.tmp`` names of earlier versions, removed by age only), stay.
+    A temp file is stale when it was written on this machine (the host in its name is this
+    one's) by a process that has ended, or when it is older than ``max_age`` seconds. Files
+    of live writers, files of other machines sharing the folder (their pids cannot be checked
+    from here) and anything not named by ``temp_path`` stay until that age. Names of earlier
+    versions: ``.<name>.tmp-<pid>-<random>`` (no host; those versions assumed one machine) is
+    judged by its pid here, ``.<name>.XXXXXXXX.tmp`` by age only.
     """
     import time
 
@@ -118,6 +134,7 @@ def remove_stale_temps(path, max_age=STALE_TEMP_SECONDS):
     except OSError:
         return removed
     now = time.time()
+    host = _host_tag()
     for entry in entries:
         legacy = entry.startswith(f".{name}.") and entry.endswith(".tmp")
         if not (entry.startswith(prefix) or legacy):
@@ -129,8 +146,11 @@ def remove_stale_temps(path, max_age=STALE_TEMP_SECONDS):
             continue
         dead = False
         if entry.startswith(prefix):
-            pid = entry[len(prefix):].split("-", 1)[0]
-            dead = pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid))
+            fields = entry[len(prefix):].split("-")
+            pid = fields[0]
+            here = len(fields) == 2 or (len(fields) == 3 and fields[1] == host)
+            dead = here and pid.isdigit() and int(pid) != os.getpid() and \
+                not _pid_alive(int(pid))
         if dead or old:
             try:
                 os.remove(full)
@@ -199,7 +219,9 @@ def load(path, map_location="cpu", weights_only=True):
     weights-only and ``weights_only=False`` changes nothing.
 
     Raises ``FileNotFoundError`` for a missing file and ``CheckpointError`` (a
-    ``ValueError``) naming the file for anything that is not an intact scratchnet file.
+    ``ValueError``) naming the file for anything that is not an intact scratchnet file,
+    among them an archive holding pickled objects: NumPy reads with ``allow_pickle=False``,
+    so they are refused, never unpickled (unpickling can run code).
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -223,8 +245,15 @@ def load(path, map_location="cpu", weights_only=True):
             structure = json.loads(str(npz[_STRUCTURE_KEY])) if _STRUCTURE_KEY in files \
                 else None
             arrays = {k: npz[k] for k in files if k != _STRUCTURE_KEY}
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError,
-            UnicodeDecodeError) as exc:
+    except ValueError as exc:
+        if "allow_pickle" not in str(exc):
+            raise CheckpointError(f"load: {path} is not a readable .npz file ({exc}); it may "
+                                  "be truncated or not a scratchnet checkpoint") from None
+        # NumPy refused an object array: unpickling it could run any code the file holds.
+        raise CheckpointError(f"load: {path} holds pickled Python objects, which are never "
+                              "loaded (unpickling can run code from the file); it was not "
+                              "written by scratchnet.save") from None
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, UnicodeDecodeError) as exc:
         # NumPy reads a non-zip file as a pickle it refuses: one message for all such cases.
         raise CheckpointError(f"load: {path} is not a readable .npz file ({exc}); it may be "
                               "truncated or not a scratchnet checkpoint") from None

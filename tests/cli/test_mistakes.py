@@ -124,6 +124,54 @@ def test_a_structure_record_naming_missing_arrays_is_a_checkpoint_error(sandbox,
         sn.load(damaged)
 
 
+class RunsCode:
+    """Unpickling this creates the file ``marker``: what a malicious pickle could do."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import pathlib
+        return pathlib.Path.touch, (pathlib.Path(self.marker),)
+
+
+def pickled_array(marker):
+    blob = np.empty(1, dtype=object)
+    blob[0] = RunsCode(marker)
+    return blob
+
+
+def test_a_checkpoint_holding_pickled_objects_is_refused_without_running_them(
+        sandbox, capsys, checkpoint):
+    import io
+    import zipfile
+    from scratchnet.serialization import CheckpointError
+    marker = sandbox / "code_ran"
+    # A real checkpoint whose first array is replaced by a pickled object, and a file whose
+    # structure record itself is a pickled object.
+    swapped = sandbox / "swapped.npz"
+    with zipfile.ZipFile(checkpoint) as src, zipfile.ZipFile(swapped, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "a0.npy":
+                buffer = io.BytesIO()
+                np.save(buffer, pickled_array(marker), allow_pickle=True)
+                data = buffer.getvalue()
+            dst.writestr(item, data)
+    np.savez(sandbox / "structure.npz", __structure__=pickled_array(marker))
+    for name in ("swapped.npz", "structure.npz"):
+        with pytest.raises(CheckpointError, match=f"{name} holds pickled Python objects"):
+            sn.load(sandbox / name)
+        code, _, err = run(["evaluate", name], capsys)
+        assert code == 2 and one_line_error(err, "evaluate"), err
+        assert f"{name} holds pickled Python objects" in err, err
+        assert not marker.exists(), f"loading {name} ran code from it"
+    # The files are live: NumPy with allow_pickle=True does run their code.
+    with np.load(swapped, allow_pickle=True) as npz:
+        npz["a0"]
+    assert marker.exists()
+
+
 def test_a_non_image_given_to_predict(sandbox, capsys, checkpoint):
     (sandbox / "notes.txt").write_text("hello")
     (sandbox / "folder").mkdir()
@@ -139,6 +187,7 @@ def test_a_full_disk_is_one_line_and_the_last_checkpoint_survives(sandbox, capsy
     code, _, err = run(["train", "--epochs", "1", "--out", "r", "--quiet"], capsys)
     assert code == 0, err
     before = (sandbox / "r" / "last.npz").read_bytes()
+    files_before = sorted(os.listdir(sandbox / "r"))
 
     def no_space(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -152,7 +201,11 @@ def test_a_full_disk_is_one_line_and_the_last_checkpoint_survives(sandbox, capsy
     # Nothing lost: the old checkpoint is intact and no temporary file is left behind.
     assert (sandbox / "r" / "last.npz").read_bytes() == before
     assert sn.load(sandbox / "r" / "last.npz")["epoch"] == 1
-    assert not [p for p in os.listdir(sandbox / "r") if p.endswith(".tmp")]
+    # Temporary files are named `.<name>.tmp-<pid>-<host>-<random>` (see temp_path): none
+    # remains, and the folder holds exactly what the first run wrote.
+    left = sorted(os.listdir(sandbox / "r"))
+    assert not [p for p in left if p.startswith(".") and ".tmp" in p], left
+    assert left == files_before
 
 
 def test_a_diverged_run_is_one_line_and_exit_1(sandbox, capsys, monkeypatch):

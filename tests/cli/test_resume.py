@@ -50,6 +50,9 @@ def test_best_npz_after_resume_equals_the_uninterrupted_runs(sandbox, capsys):
     (["--model", "cnn"], "is a mlp trained on digits, not a cnn"),
     (["--weight-decay", "0.1"], "--weight-decay 0.0, not 0.1"),
     (["--augment"], "--augment False, not True"),
+    (["--dataset", "mnist"], "is a mlp trained on digits, not a mlp on mnist"),
+    (["--momentum", "0.5"], "--momentum 0.9, not 0.5"),
+    (["--scheduler", "plateau"], "--scheduler none, not plateau"),
 ])
 def test_a_change_of_what_the_run_is_is_refused(sandbox, capsys, change, expected, seeded_run):
     shutil.copytree(seeded_run, sandbox / "r")

@@ -16,8 +16,9 @@ place looked and the URLs to fetch by hand.
 
 Files:
 
-* temporary files are named ``.<name>.tmp-<pid>-<random>``; those of a killed download (its
-  process gone) are removed by the next download of the same file;
+* temporary files are named ``.<name>.tmp-<pid>-<host>-<random>``; those of a killed
+  download (its process gone, on this machine) are removed by the next download of the same
+  file;
 * each attempt has a total ``deadline`` (600 s by default) besides the per-read ``timeout``,
   so a server that trickles bytes cannot hold a download for ever;
 * a file in the *cache* that fails verification when read (truncated, corrupt, wrong
