@@ -25,3 +25,17 @@ def test_code_blocks_run(page, tmp_path, monkeypatch):
 def test_readme_has_the_two_commands():
     text = (ROOT / "README.md").read_text()
     assert "<!-- ci:main -->" in text and "<!-- ci:test -->" in text
+
+
+def test_every_test_named_in_the_docs_exists():
+    # docs/reliability.md backs each guarantee with a test name; a renamed or deleted test
+    # would leave a guarantee that nothing checks, so the names themselves are checked.
+    cited = re.compile(r"(tests/[\w/]+\.py)::(?:(\w+)::)?(\w+)")
+    missing = []
+    for page in PAGES:
+        for path, cls, name in cited.findall(page.read_text()):
+            source = ROOT / path
+            text = source.read_text() if source.exists() else ""
+            if f"def {name}(" not in text or (cls and f"class {cls}" not in text):
+                missing.append(f"{page.name}: {path}::{(cls + '::') if cls else ''}{name}")
+    assert not missing, "tests named in the docs but not found:\n" + "\n".join(missing)
