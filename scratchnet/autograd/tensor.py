@@ -557,12 +557,12 @@ class Tensor:
         return _ops.mean(self, axis, keepdims)
 
     @accepts_dim
-    def var(self, axis=None, keepdims=False, correction=1, *, unbiased=None):
-        return _ops.var(self, axis, keepdims, correction, unbiased=unbiased)
+    def var(self, axis=None, unbiased=None, keepdims=False, *, correction=None):
+        return _ops.var(self, axis, unbiased, keepdims, correction=correction)
 
     @accepts_dim
-    def std(self, axis=None, keepdims=False, correction=1, *, unbiased=None):
-        return _ops.std(self, axis, keepdims, correction, unbiased=unbiased)
+    def std(self, axis=None, unbiased=None, keepdims=False, *, correction=None):
+        return _ops.std(self, axis, unbiased, keepdims, correction=correction)
 
     @accepts_dim
     def max(self, axis=None, keepdims=False, *, other=None):

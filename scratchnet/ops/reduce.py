@@ -256,13 +256,14 @@ def logsumexp(x, axis=None, keepdims=False):
 
 
 @accepts_dim
-def var(x, axis=None, keepdims=False, correction=1, *, unbiased=None):
+def var(x, axis=None, unbiased=None, keepdims=False, *, correction=None):
     """Variance over ``axis``: sum((x - mean)^2) / (n - correction).
 
     ``correction=1`` (the default, as in PyTorch) is the unbiased sample variance; pass 0
-    for the population variance that batch norm uses. PyTorch's older ``unbiased=`` is
-    accepted as a keyword (True: correction 1, False: 0); giving it with ``correction``
-    other than 1 raises TypeError. Built from differentiable ops, so
+    for the population variance that batch norm uses. The positional order is PyTorch's
+    ``var(input, dim, unbiased, keepdim)``: ``x.var(0, False)`` is the population variance
+    (unbiased=False is correction 0), as in PyTorch, not keepdims=False; ``correction`` is
+    keyword-only, and giving it with ``unbiased`` raises TypeError. Built from differentiable ops, so
     its gradient, 2 (x - mean) / (n - correction), comes out of the chain rule. A constant
     input has exactly 0 variance and gradient (see ``_centred``).
     """
@@ -272,7 +273,8 @@ def var(x, axis=None, keepdims=False, correction=1, *, unbiased=None):
     if x.dtype.kind == "f" and x.dtype.itemsize < 4:
         # float16 accumulates in float32: a sum of squares past 65,504 would be inf.
         from .shape import astype
-        return astype(var(astype(x, numpy.float32), axis, keepdims, correction), x.dtype)
+        return astype(var(astype(x, numpy.float32), axis, keepdims=keepdims,
+                          correction=correction), x.dtype)
     axes = normalize_axis(axis, x.ndim)
     n = _count(x.shape, axes)
     centred = _centred(x, axes)
@@ -320,19 +322,24 @@ class RootOfSum(Function):
 
 
 @accepts_dim
-def std(x, axis=None, keepdims=False, correction=1, *, unbiased=None):
-    """Standard deviation over ``axis``: sqrt(var) (see ``var`` for ``correction``).
+def std(x, axis=None, unbiased=None, keepdims=False, *, correction=None):
+    """Standard deviation over ``axis``: sqrt(var) (see ``var`` for ``correction``,
+    ``unbiased`` and the positional order, PyTorch's ``std(input, dim, unbiased, keepdim)``).
 
     The gradient at a constant input (std = 0) is 0, as in PyTorch, not NaN.
     """
-    return RootOfSum(2)(var(x, axis, keepdims, _correction("std", correction, unbiased)))
+    return RootOfSum(2)(var(x, axis, keepdims=keepdims,
+                            correction=_correction("std", correction, unbiased)))
 
 
 def _correction(name, correction, unbiased):
     """PyTorch's ``unbiased`` flag as the ``correction`` it stands for."""
     if unbiased is None:
-        return correction
-    if correction != 1:
+        return 1 if correction is None else correction
+    if not isinstance(unbiased, (bool, numpy.bool_)):
+        raise TypeError(f"{name}(): unbiased must be True or False, got {unbiased!r} (the "
+                        "positional order is PyTorch's: input, dim, unbiased, keepdim)")
+    if correction is not None:
         raise TypeError(f"{name}() got both correction={correction!r} and "
                         f"unbiased={unbiased!r}; give one")
     return 1 if unbiased else 0

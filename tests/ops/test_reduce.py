@@ -48,11 +48,11 @@ def test_var_std_gradcheck_and_values(device, name, correction, case, data):
     fn, reference = (sn.var, np.var) if name == "var" else (sn.std, np.std)
     shape, axis, keepdims = case
     x = data.draw(distinct_arrays(shape, gap=1e-2), label="x")
-    y = fn(leaf(x, device), axis, keepdims, correction=correction)
+    y = fn(leaf(x, device), axis, keepdims=keepdims, correction=correction)
     expected = reference(x, axis=axis, keepdims=keepdims, ddof=correction)
     assert y.shape == np.shape(expected)
     np.testing.assert_allclose(npy(y), expected, rtol=1e-10, atol=1e-12)
-    assert check_grad(lambda t: fn(t, axis, keepdims, correction=correction), x,
+    assert check_grad(lambda t: fn(t, axis, keepdims=keepdims, correction=correction), x,
                       device=device)
 
 
@@ -77,7 +77,7 @@ def test_tuple_axes_with_negatives(device, axis, keepdims):
                           (sn.logsumexp, _np_logsumexp)]:
         np.testing.assert_allclose(npy(fn(t, axis, keepdims)),
                                    reference(x, axis=axis, keepdims=keepdims), rtol=1e-12)
-    np.testing.assert_allclose(npy(sn.var(t, axis, keepdims)),
+    np.testing.assert_allclose(npy(sn.var(t, axis, keepdims=keepdims)),
                                np.var(x, axis=axis, keepdims=keepdims, ddof=1), rtol=1e-12)
 
 
@@ -91,7 +91,9 @@ def test_pytorch_dim_keepdim_aliases(device, name):
     assert expected.shape == (3, 1)
     np.testing.assert_array_equal(npy(fn(t, dim=1, keepdim=True)), expected)
     np.testing.assert_array_equal(npy(method(dim=1, keepdim=True)), expected)
-    np.testing.assert_array_equal(npy(method(1, True)), expected)
+    # PyTorch's positional order: var/std(dim, unbiased, keepdim), the others (dim, keepdim)
+    positional = (1, True, True) if name in ("var", "std") else (1, True)
+    np.testing.assert_array_equal(npy(method(*positional)), expected)
     assert fn(t, dim=-1).shape == (3,)
 
 

@@ -188,6 +188,11 @@ def test_var_accepts_pytorch_unbiased():
     _same(sn.std(t, dim=1, unbiased=True), sn.std(t, axis=1, correction=1))
     with pytest.raises(TypeError, match=r"var\(\).*correction"):
         sn.var(t, 1, correction=0, unbiased=True)
+    # PyTorch's positional order var(input, dim, unbiased, keepdim): x.var(1, False) is the
+    # population variance there; read as keepdims=False it was silently the sample one.
+    np.testing.assert_allclose(t.var(1, False).numpy(), X.var(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(sn.std(t, 1, True, True).numpy(),
+                               X.std(axis=1, ddof=1, keepdims=True), rtol=1e-6)
 
 
 def test_nn_layers_take_pytorch_dim_names():
