@@ -614,7 +614,14 @@ class Tensor:
             return _ops.permute(self, None)
         return _ops.transpose(self, dim0, dim1)
 
-    def permute(self, *dims):
+    def permute(self, *dims, **kw):
+        """Reorder the dimensions: ``x.permute(0, 2, 1)``, ``x.permute((0, 2, 1))``, or by
+        keyword as PyTorch (``dims=``) or NumPy (``axes=``) names it."""
+        if kw:
+            if dims or len(kw) > 1 or not {"dims", "axes"} >= set(kw):
+                raise TypeError(f"Tensor.permute() takes the order positionally or as one of "
+                                f"dims=/axes=, got {len(dims)} positional and {sorted(kw)}")
+            dims = (next(iter(kw.values())),)
         return _ops.permute(self, _shape_args(dims))
 
     @property

@@ -134,3 +134,14 @@ def test_argmax_argmin_dim_keepdim(device):
     assert t.argmax(1, keepdim=True).shape == (1, 1, 2)
     np.testing.assert_array_equal(npy(sn.argmax(t, dim=1)), [[2, 0]])
     np.testing.assert_array_equal(npy(t.argmin(dim=-1, keepdim=True)), [[[0], [1], [1]]])
+
+
+@pytest.mark.parametrize("name", NAMES)
+@device_given(case=shape_and_dim(), data=st.data())
+def test_values_second_derivative(device, name, case, data):
+    # create_graph through the index: d2/dx2 of sum(values^2) is 2 at the index, 0 elsewhere
+    from scratchnet.autograd import gradgradcheck
+    shape, dim, keepdim = case
+    x = data.draw(distinct_arrays(shape), label="x")
+    assert gradgradcheck(lambda t: getattr(sn, name)(t, dim, keepdim).values ** 2,
+                         [leaf(x, device)])

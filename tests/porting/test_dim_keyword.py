@@ -180,6 +180,9 @@ def test_positional_dims_on_tensor_methods_as_pytorch_users_write_them():
     np.testing.assert_array_equal(indices.numpy(), X.argmax(axis=1))
     assert t.view(-1, 4).shape == (6, 4) and t.permute(0, 2, 1).shape == (2, 4, 3)
     assert t.transpose(0, 1).shape == (3, 2, 4) and t.flatten(1).shape == (2, 12)
+    assert t.permute(dims=(0, 2, 1)).shape == t.permute(axes=(0, 2, 1)).shape == (2, 4, 3)
+    with pytest.raises(TypeError, match=r"permute\(\)"):
+        t.permute(0, dims=(0, 2, 1))
 
 
 def test_var_accepts_pytorch_unbiased():
