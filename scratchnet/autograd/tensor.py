@@ -37,6 +37,7 @@ import numbers
 import numpy
 
 from .. import backend
+from .._dims import accepts_dim
 from ..devices import device as _device
 from . import function as _function
 from .grad_mode import state as _grad_state
@@ -147,6 +148,7 @@ class Tensor:
         """The array module of this tensor: numpy or cupy."""
         return backend.get_array_module(self.array)
 
+    @accepts_dim
     def size(self, dim=None):
         """The shape as a ``Size`` (PyTorch's ``size()``), or the length of dimension ``dim``.
 
@@ -546,36 +548,55 @@ class Tensor:
     def matmul(self, other):
         return _ops.matmul(self, other)
 
-    def sum(self, axis=None, keepdims=False, **kw):
-        return _ops.sum(self, axis, keepdims, **kw)
+    @accepts_dim
+    def sum(self, axis=None, keepdims=False):
+        return _ops.sum(self, axis, keepdims)
 
-    def mean(self, axis=None, keepdims=False, **kw):
-        return _ops.mean(self, axis, keepdims, **kw)
+    @accepts_dim
+    def mean(self, axis=None, keepdims=False):
+        return _ops.mean(self, axis, keepdims)
 
-    def var(self, axis=None, keepdims=False, correction=1, **kw):
-        return _ops.var(self, axis, keepdims, correction=correction, **kw)
+    @accepts_dim
+    def var(self, axis=None, unbiased=None, keepdims=False, *, correction=None):
+        return _ops.var(self, axis, unbiased, keepdims, correction=correction)
 
-    def std(self, axis=None, keepdims=False, correction=1, **kw):
-        return _ops.std(self, axis, keepdims, correction=correction, **kw)
+    @accepts_dim
+    def std(self, axis=None, unbiased=None, keepdims=False, *, correction=None):
+        return _ops.std(self, axis, unbiased, keepdims, correction=correction)
 
-    def max(self, axis=None, keepdims=False, **kw):
-        return _ops.max(self, axis, keepdims, **kw)
+    @accepts_dim
+    def max(self, axis=None, keepdims=False, *, other=None):
+        return _ops.max(self, axis, keepdims, other=other)
 
-    def min(self, axis=None, keepdims=False, **kw):
-        return _ops.min(self, axis, keepdims, **kw)
+    @accepts_dim
+    def amax(self, axis=None, keepdims=False):
+        return _ops.amax(self, axis, keepdims)
 
-    def argmax(self, axis=None, keepdims=False, **kw):
-        return _ops.argmax(self, axis, keepdims, **kw)
+    @accepts_dim
+    def min(self, axis=None, keepdims=False, *, other=None):
+        return _ops.min(self, axis, keepdims, other=other)
 
-    def argmin(self, axis=None, keepdims=False, **kw):
-        return _ops.argmin(self, axis, keepdims, **kw)
+    @accepts_dim
+    def amin(self, axis=None, keepdims=False):
+        return _ops.amin(self, axis, keepdims)
 
-    def logsumexp(self, axis=None, keepdims=False, **kw):
-        return _ops.logsumexp(self, axis, keepdims, **kw)
+    @accepts_dim
+    def argmax(self, axis=None, keepdims=False):
+        return _ops.argmax(self, axis, keepdims)
 
+    @accepts_dim
+    def argmin(self, axis=None, keepdims=False):
+        return _ops.argmin(self, axis, keepdims)
+
+    @accepts_dim
+    def logsumexp(self, axis=None, keepdims=False):
+        return _ops.logsumexp(self, axis, keepdims)
+
+    @accepts_dim
     def any(self, axis=None, keepdims=False):
         return Tensor._make(self.xp.asarray(self.array.any(axis=axis, keepdims=keepdims)))
 
+    @accepts_dim
     def all(self, axis=None, keepdims=False):
         return Tensor._make(self.xp.asarray(self.array.all(axis=axis, keepdims=keepdims)))
 
@@ -593,7 +614,14 @@ class Tensor:
             return _ops.permute(self, None)
         return _ops.transpose(self, dim0, dim1)
 
-    def permute(self, *dims):
+    def permute(self, *dims, **kw):
+        """Reorder the dimensions: ``x.permute(0, 2, 1)``, ``x.permute((0, 2, 1))``, or by
+        keyword as PyTorch (``dims=``) or NumPy (``axes=``) names it."""
+        if kw:
+            if dims or len(kw) > 1 or not {"dims", "axes"} >= set(kw):
+                raise TypeError(f"Tensor.permute() takes the order positionally or as one of "
+                                f"dims=/axes=, got {len(dims)} positional and {sorted(kw)}")
+            dims = (next(iter(kw.values())),)
         return _ops.permute(self, _shape_args(dims))
 
     @property
@@ -611,15 +639,19 @@ class Tensor:
     def broadcast_to(self, shape):
         return _ops.broadcast_to(self, shape)
 
+    @accepts_dim
     def squeeze(self, axis=None):
         return _ops.squeeze(self, axis)
 
+    @accepts_dim
     def unsqueeze(self, axis):
         return _ops.unsqueeze(self, axis)
 
+    @accepts_dim
     def split(self, split_size_or_sections, axis=0):
         return _ops.split(self, split_size_or_sections, axis)
 
+    @accepts_dim
     def chunk(self, chunks, axis=0):
         return _ops.chunk(self, chunks, axis)
 
@@ -632,9 +664,11 @@ class Tensor:
     def tanh(self):
         return _ops.tanh(self)
 
+    @accepts_dim
     def softmax(self, axis=-1):
         return _ops.softmax(self, axis)
 
+    @accepts_dim
     def log_softmax(self, axis=-1):
         return _ops.log_softmax(self, axis)
 

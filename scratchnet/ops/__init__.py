@@ -1,7 +1,7 @@
 """Differentiable ops, grouped by kind; each module pairs every forward with its backward.
 
 * ``elementwise``: add, sub, mul, div, neg, pow, exp, log, sqrt, abs, maximum, minimum, clip
-* ``reduce``: sum, mean, var, std, max, min, logsumexp, argmax, argmin
+* ``reduce``: sum, mean, var, std, max, min, amax, amin, logsumexp, argmax, argmin
 * ``trig``, ``sorting``, ``einsum``, ``extra``: PyTorch's sin/cos/..., sort/topk/gather,
   einsum, clone/mm/bmm/repeat/masked_fill/norm/comparisons
 * ``shape``: reshape, flatten, permute/transpose, broadcast_to/expand, sum_to, squeeze,
@@ -19,7 +19,9 @@ from .shape import (  # noqa: F401
     reshape, split, squeeze, stack, sum_to, to_device, to_index, transpose, unbind, unsqueeze,
     where,
 )
-from .reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F401
+from .reduce import (  # noqa: F401
+    amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var,
+)
 from .linalg import linear, matmul  # noqa: F401
 from .loss import cross_entropy  # noqa: F401
 from .conv import conv2d, conv_transpose2d  # noqa: F401
@@ -60,6 +62,7 @@ __all__ += [
     "allclose", "bmm", "clone", "contiguous", "eq", "equal", "ge", "gt", "is_tensor", "le",
     "lt", "masked_fill", "mm", "ne", "norm", "numel", "repeat", "t", "view_as",
 ]
+__all__ += ["amax", "amin"]
 
 # MERGE NOTE: Tensor methods for the functions above, attached in one place (see the module).
 from .tensor_methods import install_tensor_methods as _install_tensor_methods  # noqa: E402

@@ -3,8 +3,10 @@ import numbers
 
 from ..autograd.tensor import Tensor
 
-__all__ = ["as_tensor", "normalize_axis", "normalize_axis_index", "keepdims_shape",
-           "pick_axis"]
+__all__ = ["as_tensor", "normalize_axis", "normalize_axis_index", "keepdims_shape"]
+
+# PyTorch's dim=/keepdim= beside NumPy's axis=/keepdims=: one rule, in scratchnet/_dims.py
+# (``accepts_dim``), applied to every public function that takes an axis.
 
 
 def as_tensor(x):
@@ -43,11 +45,3 @@ def keepdims_shape(shape, axis):
         return (1,) * len(shape)
     return tuple(1 if i in axis else n for i, n in enumerate(shape))
 
-
-def pick_axis(axis, dim, keepdims=None, keepdim=None):
-    """Accept PyTorch's ``dim=``/``keepdim=`` as aliases of NumPy's ``axis=``/``keepdims=``."""
-    if dim is not None:
-        axis = dim
-    if keepdim is not None:
-        keepdims = keepdim
-    return axis, bool(keepdims)

@@ -12,6 +12,7 @@ import math
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from .._dims import accepts_dim
 from ._util import as_tensor
 from .elementwise import exp
 from .reduce import sum as _sum
@@ -278,14 +279,16 @@ def softplus(x, beta=1.0, threshold=20.0):
     return Softplus(beta, threshold)(as_tensor(x))
 
 
-def softmax(x, axis=-1, *, dim=None):
+@accepts_dim
+def softmax(x, axis=-1):
     """Softmax along ``axis`` (probabilities summing to 1), stable for large inputs."""
-    return Softmax(axis if dim is None else dim)(as_tensor(x))
+    return Softmax(axis)(as_tensor(x))
 
 
-def log_softmax(x, axis=-1, *, dim=None):
+@accepts_dim
+def log_softmax(x, axis=-1):
     """log(softmax(x)) along ``axis``, computed without forming softmax (no log(0))."""
-    return LogSoftmax(axis if dim is None else dim)(as_tensor(x))
+    return LogSoftmax(axis)(as_tensor(x))
 
 
 def erf(x):

@@ -32,6 +32,7 @@ from .. import backend
 from .._checks import check_number
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, to_tensor_pair
+from .._dims import accepts_dim
 from ._util import as_tensor, keepdims_shape, normalize_axis
 from .elementwise import compare
 from .linalg import matmul
@@ -256,7 +257,8 @@ def _norm_order(p):
     return float(p)
 
 
-def norm(input, p="fro", dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+@accepts_dim
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """The p-norm of ``input`` over ``dim`` (all elements when None), as ``torch.norm``:
     (sum |x|^p)^(1/p); ``'fro'`` (default) is p = 2, ``inf`` the largest |x|, ``-inf`` the
     smallest, 0 the number of non-zeros. ``dim`` may be an int or a tuple; every norm here
@@ -266,10 +268,6 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None, *, axis=None, keep
     input (PyTorch too), ValueError for an unknown ``p``. NumPy's ``axis=``/``keepdims=``
     are accepted for ``dim``/``keepdim``.
     """
-    if axis is not None:
-        dim = axis
-    if keepdims is not None:
-        keepdim = keepdims
     x = as_tensor(input)
     if dtype is not None:
         x = x.to(dtype=dtype)

@@ -42,7 +42,7 @@ from ._util import as_tensor
 from .activation import log_softmax, relu, sigmoid, softplus
 from .elementwise import abs as _abs
 from .elementwise import clip, exp, log, minimum, sqrt
-from .reduce import max as _max
+from .reduce import amax as _amax
 from .reduce import mean
 from .reduce import sum as _sum
 from .shape import astype, permute, reshape, where
@@ -809,7 +809,7 @@ def _pairwise_distance(a, b, p, eps):
     if p == 1:
         return _sum(_abs(d), -1)
     if p == math.inf:
-        return _max(_abs(d), -1)
+        return _amax(_abs(d), -1)
     return _sum(_abs(d) ** p, -1) ** (1.0 / p)
 
 

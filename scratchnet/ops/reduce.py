@@ -1,19 +1,23 @@
-"""Reductions over axes: sum, mean, var, std, max, min, logsumexp, argmax, argmin.
+"""Reductions over axes: sum, mean, var, std, max, min, amax, amin, logsumexp, argmax, argmin.
 
 Each takes ``axis`` (None for all, an int, or a tuple; negatives allowed) and ``keepdims``,
 NumPy's names; PyTorch's ``dim=`` and ``keepdim=`` are accepted too. The backward of a
 reduction *spreads* the gradient back over the reduced axes: first it puts the reduced axes
 back as size 1 (``_expand_back``), then broadcasts to the input's shape.
 """
+import collections
+import numbers
+
 import numpy
 
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ._util import as_tensor, keepdims_shape, normalize_axis, pick_axis
+from .._dims import accepts_dim
+from ._util import as_tensor, keepdims_shape, normalize_axis, normalize_axis_index
 from .shape import broadcast_to, reshape
 
-__all__ = ["sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "logsumexp",
+__all__ = ["sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp",
            "norm"]
 
 
@@ -142,57 +146,135 @@ class LogSumExp(Function):
         return gy * exp(x - y)
 
 
-def _reduction(cls, x, axis, keepdims, dim, keepdim):
+def _reduction(cls, x, axis, keepdims):
     x = as_tensor(x)
-    axis, keepdims = pick_axis(axis, dim, keepdims, keepdim)
+    keepdims = bool(keepdims)
     axis = normalize_axis(axis, x.ndim)
     if x.ndim == 0:
         axis = None
     return cls(axis, keepdims)(x)
 
 
-def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+@accepts_dim
+def sum(x, axis=None, keepdims=False):
     """Sum over ``axis`` (all axes by default)."""
-    return _reduction(Sum, x, axis, keepdims, dim, keepdim)
+    return _reduction(Sum, x, axis, keepdims)
 
 
-def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+@accepts_dim
+def mean(x, axis=None, keepdims=False):
     """Arithmetic mean over ``axis``."""
     x = as_tensor(x)
     if x.dtype.kind not in "fc":
         raise TypeError(f"mean() of an integer tensor ({x.dtype}); convert with .float() first")
-    return _reduction(Mean, x, axis, keepdims, dim, keepdim)
+    return _reduction(Mean, x, axis, keepdims)
 
 
-def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """Largest value over ``axis`` (values only; use ``argmax`` for positions)."""
-    return _reduction(Max, x, axis, keepdims, dim, keepdim)
+# PyTorch returns these as ``torch.return_types.max`` / ``min``: tuples with names.
+max_result = collections.namedtuple("max", ["values", "indices"])
+min_result = collections.namedtuple("min", ["values", "indices"])
 
 
-def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """Smallest value over ``axis``."""
-    return _reduction(Min, x, axis, keepdims, dim, keepdim)
+@accepts_dim
+def max(x, axis=None, keepdims=False, *, other=None):
+    """``torch.max``: three calls in one name, told apart by the second argument.
+
+    * ``max(x)``: the largest element, a 0-d tensor; ties share the gradient equally
+      (as ``amax`` and PyTorch's ``max(input)``).
+    * ``max(x, dim)`` / ``max(x, dim=d, keepdim=False)``: a named tuple ``(values, indices)``
+      (``torch.return_types.max``) along one int ``dim``; ``indices`` (int64) is the first
+      position of the maximum (of the first NaN, which propagates), and the gradient of
+      ``values`` goes to that position only, as in PyTorch. A tuple of dims raises
+      TypeError (use ``amax``); an empty ``dim`` raises IndexError.
+    * ``max(x, other)`` with a Tensor ``other``: the elementwise maximum (``maximum``).
+
+    >>> import scratchnet as sn
+    >>> values, indices = sn.max(sn.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
+    >>> values, indices
+    (tensor([5., 7.]), tensor([1, 0]))
+    """
+    return _extreme("max", x, axis, keepdims, other)
 
 
-def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+@accepts_dim
+def min(x, axis=None, keepdims=False, *, other=None):
+    """``torch.min``: the smallest element, ``(values, indices)`` along ``dim``, or the
+    elementwise minimum with a Tensor ``other``; see ``max``."""
+    return _extreme("min", x, axis, keepdims, other)
+
+
+def _extreme(name, x, axis, keepdims, other):
+    if isinstance(axis, Tensor):
+        axis, other = None, axis
+    if other is not None:
+        from .elementwise import maximum, minimum
+        return (maximum if name == "max" else minimum)(x, other)
+    x = as_tensor(x)
+    if axis is None:
+        return _reduction(Max if name == "max" else Min, x, None, keepdims)
+    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+        raise TypeError(f"{name}(dim={axis!r}): dim must be one int, as in PyTorch (which "
+                        f"returns values and indices along it); use a{name}(x, dim={axis!r}) "
+                        "for the values over several dims")
+    if x.ndim == 0:
+        normalize_axis_index(axis, 1)
+        values = x * 1 if x.requires_grad else x
+        indices = Tensor._make(_xp(x.array).zeros((), dtype=numpy.int64))
+    else:
+        d = normalize_axis_index(axis, x.ndim)
+        if x.shape[d] == 0:
+            raise IndexError(f"{name}(dim={axis}): dimension {d} of the input of shape "
+                             f"{x.shape} is empty, so it has no {name}imum")
+        index = _arg("arg" + name, x, d, True)
+        from .sorting import Gather
+        values = Gather(d, index.array, unique=True)(x)
+        if not keepdims:
+            values = reshape(values, x.shape[:d] + x.shape[d + 1:])
+            index = Tensor._make(index.array.reshape(values.shape))
+        indices = index
+    return (max_result if name == "max" else min_result)(values, indices)
+
+
+@accepts_dim
+def amax(x, axis=None, keepdims=False):
+    """Largest value over ``axis`` (None: all; an int or a tuple), values only
+    (``torch.amax``). Ties share the gradient equally: each of k equal maxima gets gy / k
+    (PyTorch's rule for ``amax``; ``max(x, dim)`` instead sends it all to the first)."""
+    return _reduction(Max, x, axis, keepdims)
+
+
+@accepts_dim
+def amin(x, axis=None, keepdims=False):
+    """Smallest value over ``axis``, values only (``torch.amin``); ties share the gradient."""
+    return _reduction(Min, x, axis, keepdims)
+
+
+@accepts_dim
+def logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) over ``axis``, stable for large |x| (finite for inputs of +-1000)."""
-    return _reduction(LogSumExp, x, axis, keepdims, dim, keepdim)
+    return _reduction(LogSumExp, x, axis, keepdims)
 
 
-def var(x, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None):
+@accepts_dim
+def var(x, axis=None, unbiased=None, keepdims=False, *, correction=None):
     """Variance over ``axis``: sum((x - mean)^2) / (n - correction).
 
     ``correction=1`` (the default, as in PyTorch) is the unbiased sample variance; pass 0
-    for the population variance that batch norm uses. Built from differentiable ops, so
+    for the population variance that batch norm uses. The positional order is PyTorch's
+    ``var(input, dim, unbiased, keepdim)``: ``x.var(0, False)`` is the population variance
+    (unbiased=False is correction 0), as in PyTorch, not keepdims=False; ``correction`` is
+    keyword-only, and giving it with ``unbiased`` raises TypeError. Built from differentiable ops, so
     its gradient, 2 (x - mean) / (n - correction), comes out of the chain rule. A constant
     input has exactly 0 variance and gradient (see ``_centred``).
     """
     x = as_tensor(x)
-    axis, keepdims = pick_axis(axis, dim, keepdims, keepdim)
+    keepdims = bool(keepdims)
+    correction = _correction("var", correction, unbiased)
     if x.dtype.kind == "f" and x.dtype.itemsize < 4:
         # float16 accumulates in float32: a sum of squares past 65,504 would be inf.
         from .shape import astype
-        return astype(var(astype(x, numpy.float32), axis, keepdims, correction), x.dtype)
+        return astype(var(astype(x, numpy.float32), axis, keepdims=keepdims,
+                          correction=correction), x.dtype)
     axes = normalize_axis(axis, x.ndim)
     n = _count(x.shape, axes)
     centred = _centred(x, axes)
@@ -239,27 +321,45 @@ class RootOfSum(Function):
         return where(positive, gy / slope, Tensor._make(xp.zeros((), y.dtype)))
 
 
-def std(x, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None):
-    """Standard deviation over ``axis``: sqrt(var) (see ``var`` for ``correction``).
+@accepts_dim
+def std(x, axis=None, unbiased=None, keepdims=False, *, correction=None):
+    """Standard deviation over ``axis``: sqrt(var) (see ``var`` for ``correction``,
+    ``unbiased`` and the positional order, PyTorch's ``std(input, dim, unbiased, keepdim)``).
 
     The gradient at a constant input (std = 0) is 0, as in PyTorch, not NaN.
     """
-    return RootOfSum(2)(var(x, axis, keepdims, correction, dim=dim, keepdim=keepdim))
+    return RootOfSum(2)(var(x, axis, keepdims=keepdims,
+                            correction=_correction("std", correction, unbiased)))
 
 
-def argmax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+def _correction(name, correction, unbiased):
+    """PyTorch's ``unbiased`` flag as the ``correction`` it stands for."""
+    if unbiased is None:
+        return 1 if correction is None else correction
+    if not isinstance(unbiased, (bool, numpy.bool_)):
+        raise TypeError(f"{name}(): unbiased must be True or False, got {unbiased!r} (the "
+                        "positional order is PyTorch's: input, dim, unbiased, keepdim)")
+    if correction is not None:
+        raise TypeError(f"{name}() got both correction={correction!r} and "
+                        f"unbiased={unbiased!r}; give one")
+    return 1 if unbiased else 0
+
+
+@accepts_dim
+def argmax(x, axis=None, keepdims=False):
     """Index of the largest value (flat index when ``axis`` is None); no gradient."""
-    return _arg("argmax", x, axis, keepdims, dim, keepdim)
+    return _arg("argmax", x, axis, keepdims)
 
 
-def argmin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+@accepts_dim
+def argmin(x, axis=None, keepdims=False):
     """Index of the smallest value; no gradient."""
-    return _arg("argmin", x, axis, keepdims, dim, keepdim)
+    return _arg("argmin", x, axis, keepdims)
 
 
-def _arg(name, x, axis, keepdims, dim, keepdim):
+def _arg(name, x, axis, keepdims):
     x = as_tensor(x)
-    axis, keepdims = pick_axis(axis, dim, keepdims, keepdim)
+    keepdims = bool(keepdims)
     xp = _xp(x.array)
     result = getattr(xp, name)(x.array, axis=axis, keepdims=keepdims)
     return Tensor._make(xp.asarray(result, dtype="int64"))

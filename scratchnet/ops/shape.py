@@ -12,6 +12,7 @@ import numpy
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, constant_like, to_tensor_pair
+from .._dims import accepts_dim
 from ._util import as_tensor, normalize_axis, normalize_axis_index
 
 __all__ = [
@@ -299,6 +300,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
 
 
+@accepts_dim
 def permute(x, axes):
     """Reorder the axes (``numpy.transpose``); ``axes=None`` reverses them."""
     x = as_tensor(x)
@@ -344,6 +346,7 @@ def sum_to(x, shape):
     return SumTo(shape)(x)
 
 
+@accepts_dim
 def squeeze(x, axis=None):
     """Remove size-1 axes (all of them, or the given ones)."""
     x = as_tensor(x)
@@ -355,6 +358,7 @@ def squeeze(x, axis=None):
     return reshape(x, shape)
 
 
+@accepts_dim
 def unsqueeze(x, axis):
     """Insert a size-1 axis at ``axis``."""
     x = as_tensor(x)
@@ -362,6 +366,7 @@ def unsqueeze(x, axis):
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
+@accepts_dim
 def concatenate(tensors, axis=0):
     """Join tensors along an existing axis (``torch.cat``); an integer part joined to a
     floating one takes the floating dtype, as in binary ops."""
@@ -394,12 +399,14 @@ def concatenate(tensors, axis=0):
 cat = concatenate
 
 
+@accepts_dim
 def stack(tensors, axis=0):
     """Join same-shaped tensors along a new axis."""
     tensors = [as_tensor(t) for t in tensors]
     return concatenate([unsqueeze(t, axis) for t in tensors], axis)
 
 
+@accepts_dim
 def split(x, split_size_or_sections, axis=0):
     """Cut ``x`` along ``axis`` (``torch.split``): an int gives pieces of that size (the last
     may be smaller); a list gives the size of each piece."""
@@ -416,6 +423,7 @@ def split(x, split_size_or_sections, axis=0):
     return list(Split(sizes, axis)(x))
 
 
+@accepts_dim
 def unbind(x, axis=0):
     """The slices of ``x`` along ``axis``, that axis removed (``torch.unbind``): a sequence
     (batch, time, features) unbound along axis 1 gives one (batch, features) per step."""
@@ -423,6 +431,7 @@ def unbind(x, axis=0):
     return list(Unbind(normalize_axis_index(axis, x.ndim))(x))
 
 
+@accepts_dim
 def chunk(x, chunks, axis=0):
     """Cut ``x`` into ``chunks`` nearly equal pieces (``torch.chunk``)."""
     x = as_tensor(x)

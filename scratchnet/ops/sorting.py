@@ -32,6 +32,7 @@ import numpy
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from .._dims import accepts_dim
 from ._util import as_tensor, normalize_axis_index
 
 __all__ = ["gather", "take_along_dim", "sort", "argsort", "topk"]
@@ -96,6 +97,7 @@ def _index_array(index, x, op):
     return index
 
 
+@accepts_dim
 def gather(input, dim, index):
     """Values of ``input`` at ``index`` along ``dim`` (``torch.gather``).
 
@@ -124,6 +126,7 @@ def gather(input, dim, index):
     return Gather(d, index)(x)
 
 
+@accepts_dim
 def take_along_dim(input, indices, dim):
     """``gather`` with NumPy's ``take_along_axis`` argument order (``torch.take_along_dim``);
     ``indices`` must have ``input``'s shape on the other dimensions."""
@@ -159,6 +162,7 @@ def _dim(x, dim, op):
     return normalize_axis_index(dim, x.ndim)
 
 
+@accepts_dim
 def argsort(input, dim=-1, descending=False, stable=False):
     """Indices that sort ``input`` along ``dim`` (int64, ``input``'s shape); no gradient.
 
@@ -171,6 +175,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
     return Tensor._make(_argsort(x.array, d, descending).astype(numpy.int64, copy=False))
 
 
+@accepts_dim
 def sort(input, dim=-1, descending=False, stable=False):
     """Sorted values and their original indices along ``dim`` (``torch.sort``).
 
@@ -186,6 +191,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     return sort_result(Gather(d, indices.array, unique=True)(x), indices)
 
 
+@accepts_dim
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (or smallest, ``largest=False``) values along ``dim`` and their indices.
 

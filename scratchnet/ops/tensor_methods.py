@@ -8,6 +8,7 @@ replaced.
 """
 from .. import ops as _ops
 from ..random import draw as _draw
+from .._dims import accepts_dim
 
 __all__ = ["install_tensor_methods"]
 
@@ -85,22 +86,27 @@ def masked_fill(self, mask, value):
     return _ops.masked_fill(self, mask, value)
 
 
+@accepts_dim
 def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
     return _ops.norm(self, p, dim, keepdim, dtype)
 
 
+@accepts_dim
 def sort(self, dim=-1, descending=False, stable=False):
     return _ops.sort(self, dim, descending, stable)
 
 
+@accepts_dim
 def argsort(self, dim=-1, descending=False, stable=False):
     return _ops.argsort(self, dim, descending, stable)
 
 
+@accepts_dim
 def topk(self, k, dim=-1, largest=True, sorted=True):
     return _ops.topk(self, k, dim, largest, sorted)
 
 
+@accepts_dim
 def gather(self, dim, index):
     return _ops.gather(self, dim, index)
 

@@ -234,6 +234,11 @@ def _shares(x, hit, axis=None):
     return hit / hit.sum(axis=axis, keepdims=True)
 
 
+def _first(x, index):
+    """1 at ``index`` (the first extreme) along the last axis, 0 elsewhere."""
+    return (np.arange(x.shape[-1]) == index[..., None]) * 1.0
+
+
 # op -> (function of a tensor, documented gradient of sum(op(x)) as a function of x).
 # c = 1 is the kink, bound or tie value of the drawn inputs.
 SUBGRADIENTS = {
@@ -249,10 +254,12 @@ SUBGRADIENTS = {
                 lambda x: np.where(x < 0, 1.0, np.where(x == 0, 0.5, 0.0))),
     "max": (sn.max, lambda x: _shares(x, (x == x.max()) * 1.0)),
     "min": (sn.min, lambda x: _shares(x, (x == x.min()) * 1.0)),
-    "max_axis": (lambda t: sn.max(t, -1),
-                 lambda x: _shares(x, (x == x.max(-1, keepdims=True)) * 1.0, -1)),
-    "min_axis": (lambda t: sn.min(t, -1),
-                 lambda x: _shares(x, (x == x.min(-1, keepdims=True)) * 1.0, -1)),
+    "amax_axis": (lambda t: sn.amax(t, -1),
+                  lambda x: _shares(x, (x == x.max(-1, keepdims=True)) * 1.0, -1)),
+    "amin_axis": (lambda t: sn.amin(t, -1),
+                  lambda x: _shares(x, (x == x.min(-1, keepdims=True)) * 1.0, -1)),
+    "max_dim": (lambda t: sn.max(t, -1).values, lambda x: _first(x, x.argmax(-1))),
+    "min_dim": (lambda t: sn.min(t, -1).values, lambda x: _first(x, x.argmin(-1))),
     "pow0": (lambda t: t ** 0, np.zeros_like),
     "pow1": (lambda t: t ** 1, np.ones_like),
     "pow2": (lambda t: t ** 2, lambda x: 2 * x),

@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, var, std, max, min, logsumexp, argmax, argmin, over hypothesis-drawn
+"""Reductions: sum, mean, var, std, amax, amin, max, min (all), logsumexp, argmax, argmin, over hypothesis-drawn
 axes (None, int, negative, tuple) with and without keepdims."""
 import numpy as np
 import pytest
@@ -19,8 +19,8 @@ def _np_logsumexp(x, axis, keepdims):
 REDUCTIONS = {
     "sum": (sn.sum, np.sum, arrays),
     "mean": (sn.mean, np.mean, arrays),
-    "max": (sn.max, np.max, distinct_arrays),
-    "min": (sn.min, np.min, distinct_arrays),
+    "amax": (sn.amax, np.max, distinct_arrays),
+    "amin": (sn.amin, np.min, distinct_arrays),
     "logsumexp": (sn.logsumexp, _np_logsumexp, arrays),
 }
 
@@ -48,11 +48,11 @@ def test_var_std_gradcheck_and_values(device, name, correction, case, data):
     fn, reference = (sn.var, np.var) if name == "var" else (sn.std, np.std)
     shape, axis, keepdims = case
     x = data.draw(distinct_arrays(shape, gap=1e-2), label="x")
-    y = fn(leaf(x, device), axis, keepdims, correction=correction)
+    y = fn(leaf(x, device), axis, keepdims=keepdims, correction=correction)
     expected = reference(x, axis=axis, keepdims=keepdims, ddof=correction)
     assert y.shape == np.shape(expected)
     np.testing.assert_allclose(npy(y), expected, rtol=1e-10, atol=1e-12)
-    assert check_grad(lambda t: fn(t, axis, keepdims, correction=correction), x,
+    assert check_grad(lambda t: fn(t, axis, keepdims=keepdims, correction=correction), x,
                       device=device)
 
 
@@ -73,15 +73,15 @@ def test_var_std_known_values(device):
 def test_tuple_axes_with_negatives(device, axis, keepdims):
     x = np.random.default_rng(0).standard_normal((2, 3, 4))
     t = leaf(x, device)
-    for fn, reference in [(sn.sum, np.sum), (sn.mean, np.mean), (sn.max, np.max),
+    for fn, reference in [(sn.sum, np.sum), (sn.mean, np.mean), (sn.amax, np.max),
                           (sn.logsumexp, _np_logsumexp)]:
         np.testing.assert_allclose(npy(fn(t, axis, keepdims)),
                                    reference(x, axis=axis, keepdims=keepdims), rtol=1e-12)
-    np.testing.assert_allclose(npy(sn.var(t, axis, keepdims)),
+    np.testing.assert_allclose(npy(sn.var(t, axis, keepdims=keepdims)),
                                np.var(x, axis=axis, keepdims=keepdims, ddof=1), rtol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "max", "min", "logsumexp"])
+@pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "amax", "amin", "logsumexp"])
 def test_pytorch_dim_keepdim_aliases(device, name):
     x = np.random.default_rng(1).standard_normal((3, 4))
     t = leaf(x, device)
@@ -91,11 +91,13 @@ def test_pytorch_dim_keepdim_aliases(device, name):
     assert expected.shape == (3, 1)
     np.testing.assert_array_equal(npy(fn(t, dim=1, keepdim=True)), expected)
     np.testing.assert_array_equal(npy(method(dim=1, keepdim=True)), expected)
-    np.testing.assert_array_equal(npy(method(1, True)), expected)
+    # PyTorch's positional order: var/std(dim, unbiased, keepdim), the others (dim, keepdim)
+    positional = (1, True, True) if name in ("var", "std") else (1, True)
+    np.testing.assert_array_equal(npy(method(*positional)), expected)
     assert fn(t, dim=-1).shape == (3,)
 
 
-@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "logsumexp"])
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "amax", "amin", "logsumexp"])
 def test_reduction_of_a_zero_dim_tensor(device, name):
     fn = getattr(sn, name)
     x = leaf(1.5, device)
@@ -106,14 +108,18 @@ def test_reduction_of_a_zero_dim_tensor(device, name):
     assert float(x.grad) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("fn", [sn.max, sn.min], ids=["max", "min"])
-def test_max_min_ties_split_the_gradient_equally(device, fn):
-    sign = 1.0 if fn is sn.max else -1.0
+@pytest.mark.parametrize("fn", [sn.amax, sn.amin], ids=["amax", "amin"])
+def test_amax_amin_ties_split_the_gradient_equally(device, fn):
+    sign = 1.0 if fn is sn.amax else -1.0
     x = leaf(sign * np.array([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]]), device)
     fn(x, axis=1).sum().backward()
     np.testing.assert_array_equal(npy(x.grad), [[0.0, 0.5, 0.5], [0.5, 0.0, 0.5]])
     x = leaf(sign * np.array([1.0, 3.0, 3.0, 3.0]), device)
     fn(x).backward()
+    np.testing.assert_allclose(npy(x.grad), [0.0, 1 / 3, 1 / 3, 1 / 3])
+    # max(x) / min(x) with no dim is PyTorch's full reduction: ties share too.
+    x = leaf(sign * np.array([1.0, 3.0, 3.0, 3.0]), device)
+    (sn.max if fn is sn.amax else sn.min)(x).backward()
     np.testing.assert_allclose(npy(x.grad), [0.0, 1 / 3, 1 / 3, 1 / 3])
 
 
@@ -151,11 +157,11 @@ def test_sum_of_integers_and_bools(device):
     assert int((sn.tensor([1.0, -2.0, 3.0], device=device) > 0).sum()) == 2
 
 
-@pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "max", "min", "logsumexp",
-                                  "argmax", "argmin"])
+@pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "max", "min", "amax", "amin",
+                                  "logsumexp", "argmax", "argmin"])
 @pytest.mark.parametrize("axis", [2, -3, (0, 5)])
 def test_bad_axis_raises_index_error(device, name, axis):
-    if name.startswith("arg") and isinstance(axis, tuple):
+    if name in ("argmax", "argmin", "max", "min") and isinstance(axis, tuple):
         axis = 7
     t = leaf(np.ones((2, 3)), device)
     with pytest.raises(IndexError):
