@@ -21,6 +21,13 @@ the last tensor of a graph frees the whole graph at once, without waiting for th
 collector. Backward formulas are written with Tensor ops; the engine runs them with
 recording off, or on when ``create_graph=True`` asks for higher-order gradients.
 
+PyTorch's form. A subclass whose ``forward`` is a ``@staticmethod`` (detected once, when
+the class is defined) is written as in PyTorch: ``forward(ctx, *args)`` on Tensors,
+``backward(ctx, *grad_outputs)``, ``ctx.save_for_backward``/``ctx.saved_tensors``,
+``ctx.needs_input_grad``, used through ``Fn.apply(*args)``. The ``ctx`` is the node itself,
+recorded by the same ``_record`` as the compact form; the engine calls ``_ctx_backward``,
+which checks and maps what the user's backward returns (see docs/autograd.md).
+
 In-place safety. A recorded node notes the version (``Tensor._version``) of each input it
 keeps, and of its output when ``forward`` kept the output array (``self.y``: exp, sigmoid,
 softmax...). Before running ``backward`` the engine compares (``check_versions``) and refuses
