@@ -91,6 +91,8 @@ class Function:
             cls.__call__ = _ctx_style_call
         else:
             cls._node_name = _Name(cls.__name__)
+            if cls.__call__ is _ctx_style_call:     # a compact subclass of a PyTorch-style one
+                cls.__call__ = Function.__call__
 
     def __call__(self, *inputs):
         arrays = [x.array for x in inputs]
@@ -413,7 +415,12 @@ class Function:
                 if g is None and meta[i] is not None:
                     shape, dtype, xp = meta[i]
                     grads[i] = _make_tensor(xp.zeros(shape, dtype))
-        result = type(self).backward(self, *grads)
+        backward = type(self).backward
+        if backward is Function.backward:
+            raise NotImplementedError(
+                f"{type(self).__name__} defines no backward: a custom Function must implement "
+                "backward(ctx, *grad_outputs) to be used in a backward pass")
+        result = backward(self, *grads)
         if type(result) is list:
             result = tuple(result)
         elif type(result) is not tuple:

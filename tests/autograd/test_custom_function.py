@@ -212,7 +212,8 @@ def test_non_tensor_arguments_and_needs_input_grad():
     y = ScaledAdd.apply(a, 2.0, None, None)
     assert y.grad_fn.needs_input_grad == (True, False, False, False)
     assert len(y.grad_fn.next_functions) == 1          # one edge per Tensor argument
-    assert gradcheck(lambda t, u: ScaledAdd.apply(t, -1.5, u, 0), [vec([1.0, 2.0]), vec([3.0, 4.0])])
+    assert gradcheck(lambda t, u: ScaledAdd.apply(t, -1.5, u, 0),
+                     [vec([1.0, 2.0]), vec([3.0, 4.0])])
 
 
 def test_no_graph_under_no_grad_and_needs_input_grad_false():
@@ -632,3 +633,25 @@ def test_compact_op_with_constructor_arguments_has_no_apply():
 
     with pytest.raises(TypeError, match=r"Scale.apply: Scale takes constructor arguments"):
         Scale.apply(vec([1.0]))
+
+
+def test_missing_backward_and_compact_subclass_of_a_pytorch_style_function():
+    class NoBackward(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+    with pytest.raises(NotImplementedError, match="NoBackward defines no backward"):
+        NoBackward.apply(vec([1.0])).sum().backward()
+
+    class CompactCube(Cube):
+        def forward(self, x):             # arrays in: the compact form again
+            return x ** 3
+
+        def backward(self, gy):
+            return gy * 3 * self.inputs[0] ** 2
+
+    x = vec([2.0])
+    CompactCube()(x).sum().backward()
+    np.testing.assert_allclose(x.grad.array, [12.0])
+    assert CompactCube.apply(vec([2.0])).item() == 8.0
