@@ -37,6 +37,7 @@ change through either is seen. Since nodes here keep every input, a change to an
 recorded op is refused, even one (``a`` in ``a + b``) whose value the backward does not read,
 where PyTorch would let it pass: stricter, never wrong.
 """
+import functools
 import inspect
 
 import numpy
@@ -48,7 +49,7 @@ from .anomaly_mode import describe_frame as _describe_frame
 from .anomaly_mode import state as _anomaly_state
 from .anomaly_mode import user_frame as _user_frame
 
-__all__ = ["Function", "DeviceMismatchError", "AccumulateGrad"]
+__all__ = ["Function", "DeviceMismatchError", "AccumulateGrad", "once_differentiable"]
 
 # The version counter of a tensor never changed in place and sharing its memory with no
 # other tensor: read as version 0 like the lists that replace it (see ``version_counter``).
@@ -482,6 +483,26 @@ class AccumulateGrad:
 
     def __repr__(self):
         return f"<AccumulateGrad of a leaf of shape {tuple(self.variable.shape)}>"
+
+
+def once_differentiable(backward):
+    """Decorator for a PyTorch-style ``backward`` that is not itself differentiable (written
+    with raw arrays, say): it runs with recording off.
+
+    PyTorch lets ``create_graph=True`` pass and raises only when the second derivative is
+    taken; here the backward raises RuntimeError at once under ``create_graph=True`` when
+    an input needs a gradient, since a graph built past it would silently miss its part of
+    the second derivative.
+    """
+    @functools.wraps(backward)
+    def wrapper(ctx, *grad_outputs):
+        if _grad_state.enabled and True in ctx._input_needs:
+            raise RuntimeError(
+                f"{ctx.name}: its backward is marked @once_differentiable, so it cannot be "
+                "differentiated again (create_graph=True)")
+        with _set_grad_enabled(False):
+            return backward(ctx, *grad_outputs)
+    return wrapper
 
 
 def _ctx_style_call(self, *args):

@@ -655,3 +655,39 @@ def test_missing_backward_and_compact_subclass_of_a_pytorch_style_function():
     CompactCube()(x).sum().backward()
     np.testing.assert_allclose(x.grad.array, [12.0])
     assert CompactCube.apply(vec([2.0])).item() == 8.0
+
+
+def test_once_differentiable_backward_runs_without_recording_and_refuses_create_graph():
+    from scratchnet.autograd.function import once_differentiable
+
+    class ArrayCube(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, gy):
+            assert not sn.is_grad_enabled()
+            (x,) = ctx.saved_tensors
+            return sn.tensor(gy.array * 3 * x.array ** 2)
+
+    x = vec([2.0, -1.0])
+    ArrayCube.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.array, [12.0, 3.0])
+    with pytest.raises(RuntimeError, match="ArrayCubeBackward: its backward is marked "
+                                           "@once_differentiable"):
+        sn.autograd.grad(ArrayCube.apply(x).sum(), x, create_graph=True)
+
+
+def test_custom_function_on_each_device(device):
+    SinCos.received.clear()
+    x = sn.tensor([0.2, -0.4, 1.0], device=device, requires_grad=True)
+    s, c = SinCos.apply(x)
+    assert s.device == device and s.dtype == "float32"
+    s.sum().backward()
+    g_cos = SinCos.received[0][1]
+    assert g_cos.device == device and g_cos.dtype == "float32" and g_cos.shape == (3,)
+    assert x.grad.device == device
+    np.testing.assert_allclose(x.grad.numpy(), np.cos([0.2, -0.4, 1.0]), rtol=1e-6)
