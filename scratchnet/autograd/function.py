@@ -391,10 +391,14 @@ class Function:
         self._materialize = bool(value)
 
     def mark_dirty(self, *tensors):
-        """Not supported: an in-place custom Function. Raises NotImplementedError."""
-        raise NotImplementedError(
-            f"{self.name}: ctx.mark_dirty (a custom Function that modifies its input in place) "
-            "is not supported by scratchnet; return a new tensor (x.clone() changed) instead")
+        """Declare arguments that ``forward`` changed in place (and returns as outputs).
+
+        Each becomes an output of this node, as in PyTorch; the graph keeps its former
+        history for the backward. Raises RuntimeError (at ``apply``) for a tensor that is not
+        an argument, is not returned, or is a leaf that requires grad.
+        """
+        self._require_ctx_style("mark_dirty")
+        self.__dict__.setdefault("_dirty", []).extend(tensors)
 
     _materialize = True
 
@@ -549,6 +553,9 @@ def _apply_ctx_style(cls, args):
     outs = list(result) if is_tuple else [result]
     non_diff = ctx.__dict__.pop("_non_differentiable", ())
     record = True in needs
+    dirty = ctx.__dict__.pop("_dirty", ())
+    if dirty:
+        _take_dirty_inputs(ctx, dirty, tensor_inputs, outs, record)
     differentiable = []       # (position, Tensor) of the outputs that get this node
     meta = []
     for i, o in enumerate(outs):
@@ -556,8 +563,8 @@ def _apply_ctx_style(cls, args):
             meta.append(None)
             continue
         meta.append((o.shape, o.dtype, o.xp))
-        fresh = o._node is None and not o.requires_grad and \
-            not any(o is x for x in tensor_inputs)
+        fresh = any(o is d for d in dirty) or (
+            o._node is None and not o.requires_grad and not any(o is x for x in tensor_inputs))
         if not fresh:
             # An input (or a tensor from elsewhere) returned as it is: a new Tensor on the
             # same memory and version counter, so that the input keeps its own history.
@@ -591,6 +598,28 @@ def _apply_ctx_style(cls, args):
     return tuple(outs) if is_tuple else outs[0]
 
 
+
+def _take_dirty_inputs(ctx, dirty, tensor_inputs, outs, record):
+    """``mark_dirty``: in the node's inputs, replace each tensor changed in place by a
+    stand-in that carries its former history (node, output index, version counter), so that
+    the tensor itself can become this node's output (PyTorch rebases it the same way)."""
+    for d in dirty:
+        k = next((k for k, x in enumerate(tensor_inputs) if x is d), None)
+        if k is None:
+            raise RuntimeError(f"{ctx.name}: mark_dirty was given a tensor that is not an "
+                               "argument of forward")
+        if not any(o is d for o in outs):
+            raise RuntimeError(f"{ctx.name}: a tensor marked dirty (changed in place) must "
+                               "be returned by forward")
+        if record and d._node is None and d.requires_grad:
+            raise RuntimeError(
+                f"{ctx.name}: a leaf tensor that requires grad is being used in an in-place "
+                "operation (mark_dirty); apply the Function to a clone of it")
+        stand_in = _make_tensor(d.array)
+        stand_in._node, stand_in._index = d._node, d._index
+        stand_in.requires_grad = d.requires_grad
+        stand_in._vc = version_counter(d)
+        tensor_inputs[k] = stand_in
 
 def _memory_owner(a):
     """The object that owns the memory of array ``a`` (itself unless ``a`` is a view)."""

@@ -441,19 +441,6 @@ def test_misuse_errors_are_clear():
     with pytest.raises(TypeError, match="takes Tensors or None, got int at position 1"):
         SavesANumber.apply(vec([1.0]))
 
-    class Dirty(Function):
-        @staticmethod
-        def forward(ctx, a):
-            ctx.mark_dirty(a)
-            return a
-
-        @staticmethod
-        def backward(ctx, gy):
-            return gy
-
-    with pytest.raises(NotImplementedError, match="mark_dirty"):
-        Dirty.apply(vec([1.0]))
-
 
 # ------------------------------------------------------------------ version counters
 def test_inplace_change_of_a_saved_input_raises_at_backward():
@@ -691,3 +678,60 @@ def test_custom_function_on_each_device(device):
     assert g_cos.device == device and g_cos.dtype == "float32" and g_cos.shape == (3,)
     assert x.grad.device == device
     np.testing.assert_allclose(x.grad.numpy(), np.cos([0.2, -0.4, 1.0]), rtol=1e-6)
+
+
+class MulInPlace(Function):
+    """x *= w in place (mark_dirty); dL/dx = gy w, dL/dw = gy x_before = gy y / w."""
+
+    @staticmethod
+    def forward(ctx, x, w):
+        x.mul_(w)
+        ctx.mark_dirty(x)
+        ctx.save_for_backward(x, w)
+        return x
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, w = ctx.saved_tensors
+        return gy * w, gy * y / w
+
+
+def test_mark_dirty_makes_the_changed_argument_the_output():
+    a = vec([1.0, 2.0])
+    w = vec([3.0, -4.0])
+    x = a * 1
+    mul_node = x.grad_fn
+    y = MulInPlace.apply(x, w)
+    assert y is x and x.grad_fn.name == "MulInPlaceBackward"
+    np.testing.assert_allclose(x.array, [3.0, -8.0])
+    assert x.grad_fn.next_functions[0] == (mul_node, 0)
+    (y * y).sum().backward()
+    np.testing.assert_allclose(a.grad.array, 2 * np.array([3.0, -8.0]) * [3.0, -4.0])
+    np.testing.assert_allclose(w.grad.array, 2 * np.array([3.0, -8.0]) * [1.0, 2.0])
+    assert gradcheck(lambda t, u: MulInPlace.apply(t * 1, u), [vec([0.5, 2.0]), vec([1.5, -3.0])])
+
+
+def test_mark_dirty_errors_and_stale_savers():
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad is being used in an "
+                                           "in-place operation"):
+        MulInPlace.apply(vec([1.0]), vec([2.0]))
+    a = vec([1.0, 2.0])
+    x = a * 1
+    e = x.exp()                      # Exp saved x before the change
+    MulInPlace.apply(x, vec([2.0, 2.0]))
+    with pytest.raises(RuntimeError, match=re.escape("[Exp] input 0 of shape (2,) is at version 1")):
+        e.sum().backward()
+
+    class NotReturned(Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, gy):
+            return gy
+
+    with pytest.raises(RuntimeError, match="marked dirty .* must be returned by forward"):
+        NotReturned.apply(vec([1.0]) * 1)
