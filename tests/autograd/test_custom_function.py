@@ -719,7 +719,8 @@ def test_mark_dirty_errors_and_stale_savers():
     x = a * 1
     e = x.exp()                      # Exp saved x before the change
     MulInPlace.apply(x, vec([2.0, 2.0]))
-    with pytest.raises(RuntimeError, match=re.escape("[Exp] input 0 of shape (2,) is at version 1")):
+    with pytest.raises(RuntimeError,
+                       match=re.escape("[Exp] input 0 of shape (2,) is at version 1")):
         e.sum().backward()
 
     class NotReturned(Function):
