@@ -8,7 +8,7 @@
 * ``gradcheck.py``: ``gradcheck``, central finite differences against backward.
 """
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
-from .function import DeviceMismatchError, Function  # noqa: F401
+from .function import AccumulateGrad, DeviceMismatchError, Function  # noqa: F401
 from .tensor import Size, Tensor, as_tensor, from_numpy, tensor  # noqa: F401
 from .engine import backward, grad  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: F401

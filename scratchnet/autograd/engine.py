@@ -157,21 +157,28 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, targets=()):
                     "by the first backward; pass retain_graph=True to the first call"
                 )
             node.check_versions()
-            gxs = node.backward(gy)
-            if type(gxs) is not tuple:
-                gxs = (gxs,)
+            if node._ctx_style:
+                # PyTorch-style node: backward(ctx, *grad_outputs), checked and mapped from
+                # one gradient per argument to one per Tensor input (function.py).
+                gxs = node._ctx_backward(gy)
+                needs = node._input_needs
+            else:
+                gxs = node.backward(gy)
+                if type(gxs) is not tuple:
+                    gxs = (gxs,)
+                needs = node.needs_input_grad
             if check_nan:
-                _check_finite(node, gxs)     # only those sent on: the engine drops the rest
-            for x, gx, need in zip(node.inputs, gxs, node.needs_input_grad):
+                _check_finite(node, gxs, needs)   # only those sent on: the engine drops the rest
+            for x, gx, need in zip(node.inputs, gxs, needs):
                 if need and gx is not None:
                     send(x, gx)
             if not retain_graph:
                 node.release()
 
 
-def _check_finite(node, gxs):
+def _check_finite(node, gxs, needs):
     """Anomaly mode: raise at the first gradient holding NaN or inf, naming op and input."""
-    for i, (x, gx, need) in enumerate(zip(node.inputs, gxs, node.needs_input_grad)):
+    for i, (x, gx, need) in enumerate(zip(node.inputs, gxs, needs)):
         if not need or gx is None or gx.array.dtype.kind not in "fc":
             continue
         xp = gx.xp

@@ -21,6 +21,13 @@ the last tensor of a graph frees the whole graph at once, without waiting for th
 collector. Backward formulas are written with Tensor ops; the engine runs them with
 recording off, or on when ``create_graph=True`` asks for higher-order gradients.
 
+PyTorch's form. A subclass whose ``forward`` is a ``@staticmethod`` (detected once, when
+the class is defined) is written as in PyTorch: ``forward(ctx, *args)`` on Tensors,
+``backward(ctx, *grad_outputs)``, ``ctx.save_for_backward``/``ctx.saved_tensors``,
+``ctx.needs_input_grad``, used through ``Fn.apply(*args)``. The ``ctx`` is the node itself,
+recorded by the same ``_record`` as the compact form; the engine calls ``_ctx_backward``,
+which checks and maps what the user's backward returns (see docs/autograd.md).
+
 In-place safety. A recorded node notes the version (``Tensor._version``) of each input it
 keeps, and of its output when ``forward`` kept the output array (``self.y``: exp, sigmoid,
 softmax...). Before running ``backward`` the engine compares (``check_versions``) and refuses
@@ -30,15 +37,19 @@ change through either is seen. Since nodes here keep every input, a change to an
 recorded op is refused, even one (``a`` in ``a + b``) whose value the backward does not read,
 where PyTorch would let it pass: stricter, never wrong.
 """
+import functools
+import inspect
+
 import numpy
 
 from .. import backend
+from .grad_mode import set_grad_enabled as _set_grad_enabled
 from .grad_mode import state as _grad_state
 from .anomaly_mode import describe_frame as _describe_frame
 from .anomaly_mode import state as _anomaly_state
 from .anomaly_mode import user_frame as _user_frame
 
-__all__ = ["Function", "DeviceMismatchError"]
+__all__ = ["Function", "DeviceMismatchError", "AccumulateGrad", "once_differentiable"]
 
 # The version counter of a tensor never changed in place and sharing its memory with no
 # other tensor: read as version 0 like the lists that replace it (see ``version_counter``).
@@ -69,6 +80,20 @@ class Function:
     saved_outputs = None     # [(output index, version counter, version, shape)] for each
                              # output whose memory forward kept (exp keeps y), else None
     created_at = None        # anomaly mode: (file, line, function) of the user's call
+    _ctx_style = False       # True for PyTorch-style subclasses (static forward(ctx, ...))
+    _node_name = "Function"  # what ``name`` returns; set per subclass
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Decided once per class, so the compact ops' __call__ pays nothing for the other form.
+        cls._ctx_style = isinstance(inspect.getattr_static(cls, "forward"), staticmethod)
+        if cls._ctx_style:
+            cls._node_name = _Name(cls.__name__ + "Backward")   # PyTorch's grad_fn name
+            cls.__call__ = _ctx_style_call
+        else:
+            cls._node_name = _Name(cls.__name__)
+            if cls.__call__ is _ctx_style_call:     # a compact subclass of a PyTorch-style one
+                cls.__call__ = Function.__call__
 
     def __call__(self, *inputs):
         arrays = [x.array for x in inputs]
@@ -211,11 +236,390 @@ class Function:
 
     @property
     def name(self):
-        return type(self).__name__
+        """The node's name: the op's class name (``"Mul"``) for built-ins, PyTorch's
+        ``"<Class>Backward"`` for PyTorch-style Functions. A ``str`` that can also be called,
+        so PyTorch's ``grad_fn.name()`` works too."""
+        return self._node_name
 
     def __repr__(self):
-        return f"<{self.name} node, generation {self.generation}>"
+        if self.released:
+            return f"<{self.name} node, released by backward>"
+        if self.inputs is None:
+            return f"<{self.name} node, not recorded>"
+        parts = []
+        for x in self.inputs:
+            node = x._node
+            origin = (node.name if node is not None else
+                      "leaf" if x.requires_grad else "constant")
+            parts.append(f"{tuple(x.shape)} {x.dtype} from {origin}")
+        return f"<{self.name} node, generation {self.generation}, inputs: {'; '.join(parts)}>"
 
+    @property
+    def next_functions(self):
+        """PyTorch's ``grad_fn.next_functions``: one ``(node, output_index)`` per input.
+
+        ``node`` is the Function that produced a non-leaf input (``output_index`` says which
+        of its outputs), an ``AccumulateGrad`` (``.variable`` is the leaf) for a leaf that
+        requires grad, and ``None`` (index 0) for an input that needs no gradient. For a
+        PyTorch-style Function the inputs are its Tensor arguments, in order.
+
+        Raises RuntimeError once backward has released the node (PyTorch keeps the edges;
+        here a node forgets its inputs to free memory): pass ``retain_graph=True``.
+
+        >>> import scratchnet as sn
+        >>> w = sn.ones(2, requires_grad=True)
+        >>> y = (w * 2).exp()
+        >>> y.grad_fn.next_functions
+        ((<Mul node, generation 1, inputs: (2,) float32 from leaf; () float32 from constant>, 0),)
+        >>> y.grad_fn.next_functions[0][0].next_functions
+        ((<AccumulateGrad of a leaf of shape (2,)>, 0), (None, 0))
+        """
+        if self.released:
+            raise RuntimeError(
+                f"next_functions of {self.name}: backward released this node and its inputs; "
+                "pass retain_graph=True to backward to keep the graph")
+        if self.inputs is None:
+            return ()
+        edges = []
+        for x in self.inputs:
+            if x._node is not None:
+                edges.append((x._node, x._index))
+            elif x.requires_grad:
+                edges.append((AccumulateGrad(x), 0))
+            else:
+                edges.append((None, 0))
+        return tuple(edges)
+
+    # ------------------------------------------------------------------ PyTorch's form
+    # A subclass whose ``forward`` is a @staticmethod is written as in PyTorch: the node
+    # instance is the ``ctx``, ``forward(ctx, *args)`` runs on Tensors with recording off,
+    # ``backward(ctx, *grad_outputs)`` returns one gradient per argument. ``apply`` records
+    # the node through ``_record``, exactly as ``__call__`` does for the compact form, and
+    # the engine walks both alike: one node mechanism, two ways of writing a node.
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run the Function on ``args`` and record it in the graph (PyTorch's ``Fn.apply``).
+
+        For a PyTorch-style Function (``forward`` a @staticmethod taking ``ctx``), ``args``
+        may mix Tensors and other values (numbers, None, tuples); the result is what
+        ``forward`` returned: a Tensor, or a tuple whose Tensors are the recorded outputs.
+        For a compact built-in op without constructor arguments, ``Exp.apply(x)`` is
+        ``Exp()(x)``; ops configured in their constructor (``Sum(axis)``) have no ``apply``.
+
+        Raises TypeError for keyword arguments (PyTorch's ``apply`` takes positional ones).
+        """
+        if kwargs:
+            raise TypeError(f"{cls.__name__}.apply takes positional arguments only (as "
+                            f"PyTorch's apply), got keyword arguments {sorted(kwargs)}")
+        if cls._ctx_style:
+            return _apply_ctx_style(cls, args)
+        try:
+            fn = cls()
+        except TypeError as e:
+            raise TypeError(
+                f"{cls.__name__}.apply: {cls.__name__} takes constructor arguments ({e}); "
+                f"call {cls.__name__}(...)(*inputs) instead") from None
+        return fn(*args)
+
+    def save_for_backward(self, *tensors):
+        """Keep Tensors (or None) for backward, which gets them back from ``saved_tensors``.
+
+        Their versions are noted now: an in-place change before backward makes
+        ``saved_tensors`` raise PyTorch's "modified by an inplace operation" error.
+        Raises TypeError for anything but a Tensor or None.
+        """
+        self._require_ctx_style("save_for_backward")
+        from .tensor import Tensor
+        saved = []
+        for i, t in enumerate(tensors):
+            if t is None:
+                saved.append(None)
+            elif isinstance(t, Tensor):
+                counter = version_counter(t)
+                saved.append([t, counter, counter[0], None])
+            else:
+                raise TypeError(f"{self.name}: save_for_backward takes Tensors or None, got "
+                                f"{type(t).__name__} at position {i}")
+        self._saved = saved
+
+    @property
+    def saved_tensors(self):
+        """The tuple given to ``save_for_backward`` (an empty tuple if it was not called).
+
+        Raises RuntimeError if one of them was changed in place since it was saved, or if
+        backward already freed them (``retain_graph=True`` keeps them).
+        """
+        if self.released:
+            raise RuntimeError(
+                f"{self.name}: saved tensors were freed by a previous backward (the graph is "
+                "freed after backward); pass retain_graph=True to the first backward to use "
+                "them again")
+        saved = self.__dict__.get("_saved")
+        if saved is None:
+            return ()
+        out = []
+        for i, entry in enumerate(saved):
+            if entry is None:
+                out.append(None)
+                continue
+            t, counter, version, index = entry
+            if counter[0] != version:
+                self._raise_modified(f"saved tensor {i}", t.shape, counter[0], version)
+            if index is not None:
+                # An output of this node: kept as its array (a Tensor pointing back at this
+                # node would make a reference cycle) and rebuilt, graph link included.
+                t = _make_tensor(t)
+                t.requires_grad = True
+                t._node = self
+                t._index = index if self.n_outputs is not None else 0
+                t._vc = counter
+            out.append(t)
+        return tuple(out)
+
+    def mark_non_differentiable(self, *outputs):
+        """Declare outputs (e.g. indices) that get no gradient: they will not require grad,
+        and backward receives zeros (or None, see ``set_materialize_grads``) for them."""
+        self._require_ctx_style("mark_non_differentiable")
+        marked = self.__dict__.setdefault("_non_differentiable", set())
+        marked.update(id(t) for t in outputs)
+
+    def set_materialize_grads(self, value):
+        """True (the default): an output that received no gradient is passed to backward as
+        zeros of its shape; False: as None."""
+        self._require_ctx_style("set_materialize_grads")
+        self._materialize = bool(value)
+
+    def mark_dirty(self, *tensors):
+        """Declare arguments that ``forward`` changed in place (and returns as outputs).
+
+        Each becomes an output of this node, as in PyTorch; the graph keeps its former
+        history for the backward. Raises RuntimeError (at ``apply``) for a tensor that is not
+        an argument, is not returned, or is a leaf that requires grad.
+        """
+        self._require_ctx_style("mark_dirty")
+        self.__dict__.setdefault("_dirty", []).extend(tensors)
+
+    _materialize = True
+
+    def _require_ctx_style(self, what):
+        if not self._ctx_style:
+            raise TypeError(
+                f"{type(self).__name__}.{what} is for PyTorch-style Functions, whose forward is "
+                f"a @staticmethod taking ctx; {type(self).__name__}.forward is not one")
+
+    def _ctx_backward(self, gy):
+        """Engine entry for a PyTorch-style node: call ``backward(ctx, *grad_outputs)``,
+        check what it returned, and give one gradient per Tensor input (None if unneeded)."""
+        from .tensor import Tensor
+        name = self.name
+        grads = [gy] if self.n_outputs is None else list(gy)
+        if self._materialize:
+            meta = self._out_meta
+            for i, g in enumerate(grads):
+                if g is None and meta[i] is not None:
+                    shape, dtype, xp = meta[i]
+                    grads[i] = _make_tensor(xp.zeros(shape, dtype))
+        backward = type(self).backward
+        if backward is Function.backward:
+            raise NotImplementedError(
+                f"{type(self).__name__} defines no backward: a custom Function must implement "
+                "backward(ctx, *grad_outputs) to be used in a backward pass")
+        result = backward(self, *grads)
+        if type(result) is list:
+            result = tuple(result)
+        elif type(result) is not tuple:
+            result = (result,)
+        arg_map = self._arg_map
+        expected = len(arg_map)
+        if len(result) > expected and all(g is None for g in result[expected:]):
+            result = result[:expected]        # PyTorch drops trailing Nones too
+        if len(result) != expected:
+            raise RuntimeError(f"function {name} returned an incorrect number of gradients "
+                               f"(expected {expected}, got {len(result)})")
+        inputs, needs = self.inputs, self._input_needs
+        out = [None] * len(inputs)
+        for pos, (k, g) in enumerate(zip(arg_map, result)):
+            if g is None:
+                continue
+            if k is None:
+                raise RuntimeError(
+                    f"function {name} returned a gradient different than None at position "
+                    f"{pos}, but the corresponding forward argument is not a Tensor")
+            if not isinstance(g, Tensor):
+                raise RuntimeError(f"function {name} returned a {type(g).__name__} as the "
+                                   f"gradient at index {pos}; expected a Tensor or None")
+            if not needs[k]:
+                continue
+            shape = inputs[k].shape
+            if g.shape != shape and not _expandable(shape, g.shape):
+                raise RuntimeError(
+                    f"function {name} returned an invalid gradient at index {pos}: got shape "
+                    f"{tuple(g.shape)} but expected shape compatible with {tuple(shape)} (the "
+                    f"shape of input {pos})")
+            out[k] = g
+        return tuple(out)
+
+
+class _Name(str):
+    """A node's name: a string that PyTorch code may also call (``grad_fn.name()``)."""
+    __slots__ = ()
+
+    def __call__(self):
+        return str(self)
+
+
+class AccumulateGrad:
+    """The end of a path in ``next_functions``: the leaf ``variable`` whose ``.grad``
+    gradients are added to (PyTorch's AccumulateGrad node)."""
+    __slots__ = ("variable",)
+    name = _Name("AccumulateGrad")
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def __eq__(self, other):
+        return type(other) is AccumulateGrad and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+    def __repr__(self):
+        return f"<AccumulateGrad of a leaf of shape {tuple(self.variable.shape)}>"
+
+
+def once_differentiable(backward):
+    """Decorator for a PyTorch-style ``backward`` that is not itself differentiable (written
+    with raw arrays, say): it runs with recording off.
+
+    PyTorch lets ``create_graph=True`` pass and raises only when the second derivative is
+    taken; here the backward raises RuntimeError at once under ``create_graph=True`` when
+    an input needs a gradient, since a graph built past it would silently miss its part of
+    the second derivative.
+    """
+    @functools.wraps(backward)
+    def wrapper(ctx, *grad_outputs):
+        if _grad_state.enabled and True in ctx._input_needs:
+            raise RuntimeError(
+                f"{ctx.name}: its backward is marked @once_differentiable, so it cannot be "
+                "differentiated again (create_graph=True)")
+        with _set_grad_enabled(False):
+            return backward(ctx, *grad_outputs)
+    return wrapper
+
+
+def _ctx_style_call(self, *args):
+    raise TypeError(f"{type(self).__name__} is a PyTorch-style Function (static forward): "
+                    f"call {type(self).__name__}.apply(...), not an instance")
+
+
+def _expandable(shape, target):
+    """True if ``shape`` broadcasts to ``target`` (PyTorch's is_expandable_to): a gradient
+    of the broadcast shape is then summed back to ``shape`` by the engine, as PyTorch does."""
+    if len(shape) > len(target):
+        return False
+    for s, t in zip(reversed(shape), reversed(target)):
+        if s != t and s != 1:
+            return False
+    return True
+
+
+def _apply_ctx_style(cls, args):
+    """``Fn.apply(*args)`` for a PyTorch-style Function (see ``Function.apply``)."""
+    from .tensor import Tensor
+    ctx = object.__new__(cls)
+    recording = _grad_state.enabled
+    tensor_inputs = []
+    arg_map = []              # per argument: its index among the Tensor inputs, or None
+    needs = []                # per argument: PyTorch's ctx.needs_input_grad
+    for a in args:
+        if isinstance(a, Tensor):
+            arg_map.append(len(tensor_inputs))
+            tensor_inputs.append(a)
+            needs.append(recording and a.requires_grad)
+        else:
+            arg_map.append(None)
+            needs.append(False)
+    ctx.needs_input_grad = tuple(needs)
+    with _set_grad_enabled(False):
+        if hasattr(cls, "setup_context"):
+            # PyTorch 2's split form: forward(*args) without ctx, then setup_context.
+            result = cls.forward(*args)
+            cls.setup_context(ctx, args, result)
+        else:
+            result = cls.forward(ctx, *args)
+    is_tuple = type(result) is tuple
+    outs = list(result) if is_tuple else [result]
+    non_diff = ctx.__dict__.pop("_non_differentiable", ())
+    record = True in needs
+    dirty = ctx.__dict__.pop("_dirty", ())
+    if dirty:
+        _take_dirty_inputs(ctx, dirty, tensor_inputs, outs, record)
+    differentiable = []       # (position, Tensor) of the outputs that get this node
+    meta = []
+    for i, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            meta.append(None)
+            continue
+        meta.append((o.shape, o.dtype, o.xp))
+        fresh = any(o is d for d in dirty) or (
+            o._node is None and not o.requires_grad and not any(o is x for x in tensor_inputs))
+        if not fresh:
+            # An input (or a tensor from elsewhere) returned as it is: a new Tensor on the
+            # same memory and version counter, so that the input keeps its own history.
+            w = _make_tensor(o.array)
+            w._vc = version_counter(o)
+            if id(o) in non_diff:
+                non_diff = set(non_diff) | {id(w)}
+            outs[i] = o = w
+        if record and id(o) not in non_diff and o.dtype.kind in "fc":
+            differentiable.append((i, o))
+    if record and differentiable:
+        ctx._record(tuple(tensor_inputs), tuple(o for _, o in differentiable))
+        ctx._input_needs = ctx.needs_input_grad      # per Tensor input, for the engine
+        ctx.needs_input_grad = tuple(needs)           # per argument, for the user
+        ctx._arg_map = arg_map
+        ctx._out_meta = meta
+        ctx.n_outputs = len(outs) if is_tuple else None
+        for i, o in differentiable:
+            o.requires_grad = True
+            o._node = ctx
+            o._index = i if is_tuple else 0
+        saved = ctx.__dict__.get("_saved")
+        if saved:
+            for entry in saved:
+                if entry is None:
+                    continue
+                for i, o in differentiable:
+                    if entry[0] is o:
+                        entry[0], entry[3] = o.array, i     # see saved_tensors
+                        break
+    return tuple(outs) if is_tuple else outs[0]
+
+
+
+def _take_dirty_inputs(ctx, dirty, tensor_inputs, outs, record):
+    """``mark_dirty``: in the node's inputs, replace each tensor changed in place by a
+    stand-in that carries its former history (node, output index, version counter), so that
+    the tensor itself can become this node's output (PyTorch rebases it the same way)."""
+    for d in dirty:
+        k = next((k for k, x in enumerate(tensor_inputs) if x is d), None)
+        if k is None:
+            raise RuntimeError(f"{ctx.name}: mark_dirty was given a tensor that is not an "
+                               "argument of forward")
+        if not any(o is d for o in outs):
+            raise RuntimeError(f"{ctx.name}: a tensor marked dirty (changed in place) must "
+                               "be returned by forward")
+        if record and d._node is None and d.requires_grad:
+            raise RuntimeError(
+                f"{ctx.name}: a leaf tensor that requires grad is being used in an in-place "
+                "operation (mark_dirty); apply the Function to a clone of it")
+        stand_in = _make_tensor(d.array)
+        stand_in._node, stand_in._index = d._node, d._index
+        stand_in.requires_grad = d.requires_grad
+        stand_in._vc = version_counter(d)
+        tensor_inputs[k] = stand_in
 
 def _memory_owner(a):
     """The object that owns the memory of array ``a`` (itself unless ``a`` is a view)."""
