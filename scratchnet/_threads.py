@@ -33,10 +33,13 @@ from ._checks import check_int
 
 __all__ = ["set_num_threads", "get_num_threads", "gemm", "SMALL_GEMM_FLOPS"]
 
-# m * n * k below which one thread is asked for. Measured with benchmarks/bench_threads.py on
-# the 2-core development machine, idle and beside a competing training loop (the figures and
-# the rule are in docs/performance.md).
-SMALL_GEMM_FLOPS = 8_000_000
+# m * n * k below which one thread is asked for (512 x 512 x 512, about 10 ms on one core).
+# Measured with benchmarks/bench_threads.py on the 2-core development machine: below it, two
+# threads were slower than one in every run, with the machine's usual load and beside a
+# competing training loop (by 1.3x to several hundred times: a thread waiting for its core);
+# above it a lost time slice is small against the product. Figures and rule:
+# docs/performance.md.
+SMALL_GEMM_FLOPS = 2 ** 27
 
 ENV_VAR = "SCRATCHNET_NUM_THREADS"
 PIN_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
