@@ -58,6 +58,7 @@ _large = _UNKNOWN
 _current = _NOT_SET
 _libs = None         # threadpoolctl's controllers of the loaded BLAS libraries, found once
 _owner = None        # the thread that switches (a shared pool must have one master)
+_user_count = None   # set_num_threads' value, reported when no BLAS can be controlled
 _lock = threading.Lock()
 
 
@@ -73,7 +74,6 @@ def gemm(flops):
 
 
 def _switch(want):
-    global _current
     if _large == _UNKNOWN:
         _resolve()
         want = _small if want == 1 else _large
@@ -165,23 +165,15 @@ def set_num_threads(num_threads):
     1
     >>> sn.set_num_threads(before)
     """
-    global _small, _large
+    global _small, _large, _user_count
     num_threads = check_int("set_num_threads", "num_threads", num_threads, low=1)
     if _large == _UNKNOWN:
         _resolve()
     libs = _load_libs()
     _small, _large = (1, num_threads) if libs else (None, None)
-    _remember_user_count(num_threads)
+    _user_count = num_threads
     # Apply now, so that BLAS calls outside the ops (numpy.linalg, user code) see it too.
     _apply(_large)
-
-
-_user_count = None   # set_num_threads' value, reported when no BLAS can be controlled
-
-
-def _remember_user_count(n):
-    global _user_count
-    _user_count = n
 
 
 def get_num_threads():
