@@ -135,7 +135,7 @@ def _pinned(environ):
 
 def _resolve(environ=None):
     """Decide the configured count once, from the environment and the BLAS's own count."""
-    global _small, _large, _current
+    global _small, _large, _current, _user_count
     environ = os.environ if environ is None else environ
     libs = _load_libs()
     configured = _env_threads(environ)
@@ -146,6 +146,7 @@ def _resolve(environ=None):
     _small, _large = 1, configured or blas_count
     if not libs:
         _small = _large = None
+        _user_count = _user_count or configured   # nothing to set, but still the answer
     # The BLAS runs blas_count threads until told otherwise.
     _current = blas_count if libs else None
 

@@ -137,6 +137,14 @@ def test_no_controllable_blas_never_switches(policy):
     assert policy.calls == []
 
 
+def test_no_controllable_blas_still_reports_the_environment_count(policy, monkeypatch):
+    _threads._libs = []
+    monkeypatch.setenv("SCRATCHNET_NUM_THREADS", "3")
+    assert sn.get_num_threads() == 3
+    _threads.gemm(LARGE)
+    assert policy.calls == []
+
+
 def test_worker_threads_are_one(policy):
     _threads.set_worker_threads()
     _threads.gemm(LARGE)
