@@ -250,8 +250,8 @@ def main(argv=None):
         _timing.write_section("Engine overhead", (
             f"Command: `python benchmarks/bench_ops.py`\n\nMachine: {_timing.machine_line()}. "
             f"Median of {args.repeat} runs each; the ratio divides by raw NumPy doing the same "
-            f"arithmetic with the same BLAS thread count in the same run; the busy columns measure both again beside a "
-            f"{args.load} training loop (`benchmarks/_load.py`).\n\n{table}\n\n{note}\n"))
+            f"arithmetic with the same BLAS thread count in the same run; the busy columns "
+            f"measure both again beside a {args.load} training loop (`benchmarks/_load.py`).\n\n{table}\n\n{note}\n"))
 
 
 if __name__ == "__main__":
