@@ -63,3 +63,4 @@ bool = bool_      # noqa: A001
 # More PyTorch names: a Generator object, inference_mode (the ops come with ``ops`` above).
 from .random import Generator  # noqa: F401,E402
 from .autograd.inference_mode import inference_mode, is_inference_mode_enabled  # noqa: E402,F401
+from ._threads import get_num_threads, set_num_threads  # noqa: E402,F401

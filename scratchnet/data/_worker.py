@@ -34,7 +34,7 @@ import weakref
 
 import numpy
 
-from .. import backend
+from .. import _threads, backend
 
 __all__ = ["WorkerInfo", "get_worker_info", "WorkerPool"]
 
@@ -125,6 +125,8 @@ def _worker_loop(payload, index_queue, result_queue, worker_id, num_workers, see
 
             payload = pickle.loads(index_queue.get())
         fetch, dataset, init_fn = payload
+        # N workers each running as many BLAS threads as cores would fight over them
+        _threads.set_worker_threads()
         _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
         _seed_worker_generators(seed)
         if init_fn is not None:

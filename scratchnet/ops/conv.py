@@ -27,7 +27,7 @@ Three differentiable Functions make convolution differentiable to any order:
 transposed convolution) and ``Conv2dGradWeight`` (x, dy -> dW); each one's backward is
 written with the other two.
 """
-from .. import backend
+from .. import _threads, backend
 from ..autograd.function import Function
 
 __all__ = ["conv2d", "conv_transpose2d", "conv_output_size", "im2col", "col2im"]
@@ -136,6 +136,7 @@ def _conv_forward_arrays(x, weight, p, cols=None):
         cols, (oh, ow) = im2col(x, (kh, kw), p.stride, p.padding, p.dilation, p.out_hw)
     else:
         oh, ow = _out_hw(x.shape, (kh, kw), p)
+    _threads.gemm(weight.size * cols.shape[1] // g)
     if g == 1:
         y = weight.reshape(O, -1) @ cols
     else:
@@ -206,6 +207,7 @@ class Conv2dGradInput(Function):
         O, Cg, kh, kw = weight.shape
         g = self.p.groups
         rows = _as_rows(dy)
+        _threads.gemm(weight.size * rows.shape[1] // g)
         if g == 1:
             dcols = weight.reshape(O, -1).T @ rows
         else:
@@ -243,6 +245,7 @@ class Conv2dGradWeight(Function):
         self.x_shape = x.shape
         rows = _as_rows(dy)
         g = self.p.groups
+        _threads.gemm(O * Cg * kh * kw * rows.shape[1] // g)
         if g == 1:
             # (cols @ rows^T)^T rather than rows @ cols^T: the same numbers, but BLAS runs
             # this long, thin product 1.3-1.8x faster in this orientation (measured).

@@ -10,7 +10,7 @@ axes may broadcast, and the engine sums the gradient over broadcast batch axes. 
 is a vector: on the left it acts as a (1, k) row, on the right as a (k, 1) column, and that
 extra axis is removed again from its gradient.
 """
-from .. import backend
+from .. import _threads, backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, constant_like, to_tensor_pair
 from .shape import squeeze, transpose, unsqueeze
@@ -22,6 +22,9 @@ class MatMul(Function):
     """y = a @ b;  ga = gy @ b^T,  gb = a^T @ gy   (with vectors promoted to matrices)"""
 
     def forward(self, a, b):
+        # one GEMM of a batch: (n, k) @ (k, m), vectors counted as one row or column
+        _threads.gemm((a.shape[-2] if a.ndim > 1 else 1) * a.shape[-1]
+                      * (b.shape[-1] if b.ndim > 1 else 1))
         return backend.get_array_module(a).matmul(a, b)
 
     def backward(self, gy):
@@ -57,6 +60,7 @@ class Linear(Function):
     """
 
     def forward(self, x, W, b=None):
+        _threads.gemm((x.shape[-2] if x.ndim > 1 else 1) * W.size)
         y = x @ W.T
         if b is not None:
             y += b
