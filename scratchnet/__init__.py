@@ -35,6 +35,9 @@ from . import data, models, nn, optim, train  # noqa: F401
 # (docs/porting.md). Aliases of the modules above, not copies.
 from . import accelerator, cuda, utils, vision  # noqa: F401
 from .devices import device  # noqa: F401
+from .autograd.tensor import (  # noqa: F401
+    BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor,
+)
 
 __version__ = "0.1.0"
 

@@ -75,7 +75,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def _seed_gradient(output, grad):
-    from .tensor import Tensor
+    from .tensor import Tensor, tensor
     if grad is None:
         if output.array.size != 1:
             raise RuntimeError(
@@ -84,7 +84,7 @@ def _seed_gradient(output, grad):
             )
         return Tensor._make(output.xp.ones_like(output.array))
     if not isinstance(grad, Tensor):
-        grad = Tensor(grad, dtype=output.dtype, device=output.device)
+        grad = tensor(grad, dtype=output.dtype, device=output.device)
     if grad.shape != output.shape:
         raise RuntimeError(
             f"backward(): gradient of shape {grad.shape} given for an output of shape "

@@ -32,6 +32,7 @@ integer tensor combined with a floating one is cast to the floating dtype, as in
 >>> x.grad
 tensor([2., 4., 6.])
 """
+import math
 import numbers
 
 import numpy
@@ -56,8 +57,37 @@ class Tensor:
     __array_priority__ = 1000
     __array_ufunc__ = None
 
-    def __init__(self, data, dtype=None, device=None, requires_grad=False):
-        self.array = _to_array(data, dtype, device, copy=True)
+    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
+        """PyTorch's legacy constructor ``torch.Tensor(...)``, always of the default float dtype:
+        ``Tensor(data)`` (a float32 copy of a list or array, integers included),
+        ``Tensor(2, 3)`` (zeros of that shape; PyTorch leaves them uninitialised), ``Tensor()``
+        (empty). ``sn.tensor(data)`` is the function that keeps integer data integer.
+
+        >>> import scratchnet as sn
+        >>> sn.Tensor([0, 0]).dtype, sn.Tensor(2, 3).shape, sn.Tensor(5).shape
+        (dtype('float32'), (2, 3), (5,))
+        """
+        dtype = backend.get_default_dtype() if dtype is None else dtype
+        if args and all(isinstance(a, numbers.Integral) and not isinstance(a, bool)
+                        for a in args):
+            shape, data = tuple(int(a) for a in args), None
+        elif len(args) == 1 and isinstance(args[0], Size):
+            shape, data = tuple(args[0]), None
+        elif len(args) == 1:
+            shape, data = None, args[0]
+        elif not args:
+            shape, data = (0,), None
+        else:
+            raise TypeError(f"Tensor(): expected data (a list, an array, a tensor) or sizes "
+                            f"(integers), got {args!r}")
+        if data is None:
+            device = backend.normalize_device(device)
+            array = backend.array_module(device).zeros(shape, dtype=dtype)
+        else:
+            if device is None and backend.device_of(getattr(data, "array", data)) == "cpu":
+                device = backend.get_default_device()
+            array = _to_array(data, dtype, device, copy=True)
+        self.array = array
         self.grad = None
         self._node = None
         self._index = 0
@@ -443,7 +473,20 @@ class Tensor:
     def _inplace(self, other, ufunc, what):
         self._check_inplace(what)
         other = constant_like(other, self).array if not isinstance(other, Tensor) else other.array
-        ufunc(self.array, other, out=self.array, casting="same_kind")
+        try:
+            ufunc(self.array, other, out=self.array, casting="same_kind")
+        except TypeError:
+            # NumPy's UFuncTypeError: e.g. a float result into an integer tensor.
+            raise TypeError(f"{what}: the result ({other.dtype} with {self.dtype}) cannot be "
+                            f"written into a {self.dtype} tensor of shape {self.shape}; "
+                            "convert it first (x.float()) or use the out-of-place op")
+        except ValueError as exc:
+            if not self.array.flags.writeable:
+                raise RuntimeError(f"{what}: the tensor of shape {self.shape} is a read-only "
+                                   "broadcast view (expand / broadcast_to); clone() it first"
+                                   ) from None
+            raise ValueError(f"{what}: a value of shape {other.shape} does not broadcast to "
+                             f"the tensor's shape {self.shape} ({exc})") from None
         self._bump_version()
         return self
 
@@ -759,7 +802,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     """
     if device is None and not isinstance(data, Tensor) and backend.device_of(data) == "cpu":
         device = backend.get_default_device()
-    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+    t = Tensor._make(_to_array(data, dtype, device, copy=True))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -795,7 +841,27 @@ def constant_like(value, like):
         elif array.dtype.kind == "f" and array.dtype != backend.get_default_dtype():
             array = array.astype(backend.get_default_dtype())
         return Tensor._make(array)
+    _check_fits(value, numpy.dtype(dtype), like)
     return Tensor._make(xp.asarray(value, dtype=dtype))
+
+
+def _check_fits(value, dtype, like):
+    """Refuse a Python number that the tensor's dtype cannot hold: in float16, 70000 would
+    become inf and ``x / 70000`` a silent 0 (PyTorch computes half ops in float32 there)."""
+    if dtype.kind == "f" and math.isfinite(value):
+        top = float(numpy.finfo(dtype).max)
+    elif dtype.kind in "iu":
+        info = numpy.iinfo(dtype)
+        if info.min <= value <= info.max:
+            return
+        top = None
+    else:
+        return
+    if top is None or abs(value) > top:
+        raise ValueError(
+            f"the number {value!r} does not fit in the {dtype} of a tensor of shape "
+            f"{like.shape} (it would become {'inf' if top is not None else 'a wrapped value'}); "
+            f"convert the tensor first, e.g. x.float() or x.long()")
 
 
 def to_tensor_pair(a, b):
@@ -806,7 +872,7 @@ def to_tensor_pair(a, b):
     elif isinstance(b, Tensor):
         a = constant_like(a, b)
     else:
-        a = Tensor(a)
+        a = tensor(a)
         b = constant_like(b, a)
     da, db = a.array.dtype, b.array.dtype
     if da != db:
@@ -836,3 +902,29 @@ def _category(dtype):
 _function._make_tensor = Tensor._make
 from .. import ops as _ops  # noqa: E402
 from . import engine as _engine  # noqa: E402
+
+
+# PyTorch's legacy typed constructors: ``torch.FloatTensor([1, 2])``, ``torch.LongTensor(3)``.
+def FloatTensor(*args, **kwargs):
+    """``Tensor(*args)`` as float32 (data copied, or zeros of the given sizes)."""
+    return Tensor(*args, dtype=numpy.float32, **kwargs)
+
+
+def DoubleTensor(*args, **kwargs):
+    """``Tensor(*args)`` as float64."""
+    return Tensor(*args, dtype=numpy.float64, **kwargs)
+
+
+def LongTensor(*args, **kwargs):
+    """``Tensor(*args)`` as int64 (class labels, indices)."""
+    return Tensor(*args, dtype=numpy.int64, **kwargs)
+
+
+def IntTensor(*args, **kwargs):
+    """``Tensor(*args)`` as int32."""
+    return Tensor(*args, dtype=numpy.int32, **kwargs)
+
+
+def BoolTensor(*args, **kwargs):
+    """``Tensor(*args)`` as bool (masks)."""
+    return Tensor(*args, dtype=numpy.bool_, **kwargs)

@@ -1,4 +1,9 @@
-"""Activation functions as modules (their math and gradients live in ``ops.activation``)."""
+"""Activation functions as modules (their math and gradients live in ``ops.activation``).
+
+``inplace=True`` (PyTorch's memory saver, in ReLU, LeakyReLU, ELU and the dropouts) is
+accepted and changes nothing: scratchnet computes out of place, so the numbers are the same
+and autograd never sees an overwritten input.
+"""
 from .. import ops
 from .._checks import check_int, check_number
 from ._input import check_not_bool, layer_name, shape_of
@@ -11,6 +16,10 @@ __all__ = ["ReLU", "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softmax", "Lo
 class ReLU(Module):
     """max(x, 0)."""
 
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = bool(inplace)
+
     def forward(self, x):
         check_not_bool(self, x)
         return ops.relu(x)
@@ -19,8 +28,9 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """x for x > 0, negative_slope * x otherwise."""
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
+        self.inplace = bool(inplace)
         self.negative_slope = check_number("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x):
@@ -34,8 +44,9 @@ class LeakyReLU(Module):
 class ELU(Module):
     """x for x > 0, alpha (e^x - 1) otherwise."""
 
-    def __init__(self, alpha=1.0):
+    def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
+        self.inplace = bool(inplace)
         self.alpha = check_number("ELU", "alpha", alpha)
 
     def forward(self, x):

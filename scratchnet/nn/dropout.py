@@ -19,9 +19,10 @@ class Dropout(Module):
     True
     """
 
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
         self.p = check_probability("Dropout", "p", p)
+        self.inplace = bool(inplace)     # accepted; computed out of place (nn/activation.py)
 
     def forward(self, x):
         if self.training and self.p > 0:

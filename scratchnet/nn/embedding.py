@@ -22,6 +22,7 @@ never receives a gradient, so padding stays a constant vector (zero unless you s
 from .. import backend, creation
 from ..autograd.function import DeviceMismatchError, Function
 from ..autograd.tensor import Tensor
+from ..autograd.tensor import tensor as _new_tensor  # keeps integer data integer
 from ..ops.shape import IndexAdd
 from . import init
 from .._checks import check_int
@@ -116,7 +117,7 @@ class Embedding(Module):
         ([[2.0, 3.0]], False)
         """
         if not isinstance(embeddings, Tensor):
-            embeddings = Tensor(embeddings)
+            embeddings = _new_tensor(embeddings)
         if embeddings.ndim != 2 or embeddings.dtype.kind != "f":
             raise ValueError(f"Embedding.from_pretrained: expected a 2-D floating table "
                              f"(num_embeddings, embedding_dim), got shape "

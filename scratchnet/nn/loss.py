@@ -16,6 +16,7 @@ CrossEntropyLoss(ignore_index=-100, label_smoothing=0.1, reduction='mean')
 >>> loss_fn(logits, sn.tensor([0])).backward()
 """
 from ..autograd.tensor import Tensor
+from ..autograd.tensor import tensor as _new_tensor  # keeps integer data integer
 from ..ops import loss as F
 from .._checks import check_int, check_number, check_probability
 from ._input import shape_of
@@ -41,7 +42,7 @@ class _Loss(Module):
     def _weight_buffer(self, name, value):
         """Register a class/element weight as a buffer (a Tensor, or None)."""
         if value is not None and not isinstance(value, Tensor):
-            value = Tensor(value)
+            value = _new_tensor(value)
         self.register_buffer(name, value)
 
     def extra_repr(self):

@@ -199,20 +199,23 @@ class Norm(Function):
 
     def forward(self, x):
         xp, p, axis = _xp(x), self.p, self.axis
-        a = xp.abs(x)
+        # float16 is accumulated in float32 (as PyTorch does): the squares of values in the
+        # hundreds already overflow float16's 65504, though their norm fits.
+        out_dtype = x.dtype
+        a = xp.abs(x.astype(xp.float32) if x.dtype == xp.float16 else x)
         if p == math.inf:
             y = a.max(axis=axis, keepdims=self.keepdims)
         elif p == -math.inf:
             y = a.min(axis=axis, keepdims=self.keepdims)
         elif p == 0:
-            y = (x != 0).sum(axis=axis, keepdims=self.keepdims).astype(x.dtype)
+            y = (x != 0).sum(axis=axis, keepdims=self.keepdims).astype(out_dtype)
         elif p == 1:
             y = a.sum(axis=axis, keepdims=self.keepdims)
         elif p == 2:
             y = xp.sqrt((a * a).sum(axis=axis, keepdims=self.keepdims))
         else:
             y = (a ** p).sum(axis=axis, keepdims=self.keepdims) ** (1.0 / p)
-        self.y = xp.asarray(y)   # backward divides by the norm
+        self.y = xp.asarray(y).astype(out_dtype, copy=False)   # backward divides by it
         return self.y
 
     def backward(self, gy):

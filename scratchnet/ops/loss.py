@@ -38,6 +38,7 @@ from .._checks import check_number, check_probability
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..autograd.tensor import Tensor, constant_like
+from ..autograd.tensor import tensor as _new_tensor  # keeps integer data integer
 from ._util import as_tensor
 from .activation import log_softmax, relu, sigmoid, softplus
 from .elementwise import abs as _abs
@@ -501,7 +502,7 @@ def _class_target(target, input):
     constant tensors are moved there (labels often come from a CPU data loader); a target
     that requires grad is left for the ops to reject if it lives elsewhere."""
     if not isinstance(target, Tensor):
-        return Tensor(target, device=input.device)
+        return _new_tensor(target, device=input.device)
     if not target.requires_grad and target.device != input.device:
         return Tensor._make(backend.to_device(target.array, input.device))
     return target
@@ -896,7 +897,7 @@ def _penalty(name, parameters, skip_1d, term):
         t = term(p)
         total = t if total is None else total + t
     if total is None:
-        return Tensor(0.0)
+        return _new_tensor(0.0)
     return total
 
 

@@ -48,7 +48,10 @@ class Sum(Function):
 
     def forward(self, x):
         self.in_shape = x.shape
-        return _xp(x).asarray(x.sum(axis=self.axis, keepdims=self.keepdims))
+        # Integers and booleans sum to int64, as in PyTorch: NumPy would sum uint8 to uint64,
+        # and ``counts - 600`` would then wrap around to 18446744073709551526.
+        dtype = "int64" if x.dtype.kind in "biu" else None
+        return _xp(x).asarray(x.sum(axis=self.axis, keepdims=self.keepdims, dtype=dtype))
 
     def backward(self, gy):
         gy = _expand_back(gy, self.in_shape, self.axis, self.keepdims)
@@ -157,7 +160,8 @@ def _reduction(cls, x, axis, keepdims):
 
 @accepts_dim
 def sum(x, axis=None, keepdims=False):
-    """Sum over ``axis`` (all axes by default)."""
+    """Sum over ``axis`` (all axes by default). Integer and boolean tensors sum to int64
+    (PyTorch's rule: counting with ``mask.sum()`` never wraps around)."""
     return _reduction(Sum, x, axis, keepdims)
 
 

@@ -12,6 +12,7 @@ import numpy
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, constant_like, to_tensor_pair
+from ..autograd.tensor import tensor as _new_tensor  # keeps integer data integer
 from .._dims import accepts_dim
 from ._util import as_tensor, normalize_axis, normalize_axis_index
 
@@ -377,7 +378,7 @@ def concatenate(tensors, axis=0):
     # constant operand of a binary op does.
     like = next((t for t in tensors if isinstance(t, Tensor)), None)
     tensors = [t if isinstance(t, Tensor) else
-               constant_like(t, like) if like is not None else Tensor(t) for t in tensors]
+               constant_like(t, like) if like is not None else _new_tensor(t) for t in tensors]
     axis = normalize_axis_index(axis, tensors[0].ndim)
     for i, t in enumerate(tensors):
         if t.ndim != tensors[0].ndim or any(

@@ -600,6 +600,9 @@ class OneCycleLR(LRScheduler):
     ValueError: OneCycleLR: tried to step 11 times, but total_steps is 10 ...
     """
 
+    # Stepped after every batch, not every epoch: ``Trainer``/``fit`` read this.
+    steps_per_batch = True
+
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
                  pct_start=0.3, anneal_strategy="cos", cycle_momentum=True,
                  base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
@@ -711,6 +714,9 @@ class CyclicLR(LRScheduler):
     >>> lrs
     [0.1, 0.3, 0.5, 0.3, 0.1, 0.3]
     """
+
+    # Stepped after every batch, not every epoch: ``Trainer``/``fit`` read this.
+    steps_per_batch = True
 
     def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
                  mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",

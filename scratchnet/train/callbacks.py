@@ -291,6 +291,11 @@ class LearningRateScheduler(Callback):
     value of ``monitor`` (default "val_loss", falling back to "loss" without validation)."""
 
     def __init__(self, scheduler, monitor=None):
+        if getattr(scheduler, "steps_per_batch", False):
+            # Stepped once per epoch, a one-cycle schedule would never reach its peak.
+            raise ValueError(f"LearningRateScheduler steps once per epoch, but "
+                             f"{type(scheduler).__name__} is stepped after every batch: give "
+                             "it to fit(..., scheduler=...) or Trainer(scheduler=...) instead")
         self.scheduler, self.monitor = scheduler, monitor
 
     def on_epoch_end(self, epoch, logs=None):

@@ -24,6 +24,7 @@ import numpy
 
 from .. import backend
 from ..autograd.tensor import Tensor
+from ..autograd.tensor import tensor as _new_tensor  # keeps integer data integer
 
 __all__ = ["plot_history", "plot_confusion_matrix", "plot_samples", "plot_filters",
            "plot_feature_maps"]
@@ -469,7 +470,7 @@ def plot_feature_maps(model, image, path, layers=None, max_maps=16):
                          f"{x.shape}")
     first = next(model.parameters(), None)
     dtype = first.dtype if first is not None else backend.get_default_dtype()
-    inputs = Tensor(x, dtype=dtype, device=model.device)
+    inputs = _new_tensor(x, dtype=dtype, device=model.device)
 
     from ..nn.summary import layer_outputs
     outputs = layer_outputs(model, inputs, chosen)

@@ -25,6 +25,7 @@ import numpy as np
 from .. import backend
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..autograd.tensor import tensor as _new_tensor  # keeps integer data integer
 from ..serialization import load, save
 from .callbacks import CallbackList, TerminateOnNaN, step_scheduler
 from .history import History
@@ -82,7 +83,7 @@ def _weighted_loss(loss_fn, out, y, weight):
         raise ValueError(f"{name}(reduction='none') gave losses of shape {losses.shape}, not "
                          f"one per sample of the batch of {n}: cannot apply sample weights")
     if not isinstance(weight, Tensor):
-        weight = Tensor(np.asarray(weight))
+        weight = _new_tensor(np.asarray(weight))
     if int(np.prod(weight.shape)) != n:
         raise ValueError(f"sample_weight of shape {weight.shape} does not give one weight per "
                          f"sample of the batch of {n} (expected shape ({n},))")
@@ -110,7 +111,9 @@ class Trainer:
         loss_fn: ``loss_fn(output, target)`` -> scalar Tensor (e.g. ``nn.CrossEntropyLoss()``).
         optimizer: an ``optim.Optimizer`` over the model's parameters.
         scheduler: an ``optim.lr_scheduler`` stepped once per epoch (``ReduceLROnPlateau``
-            gets ``monitor``'s value, "val_loss" by default).
+            gets ``monitor``'s value, "val_loss" by default), or after every training batch
+            for the schedules PyTorch steps per batch (``OneCycleLR``, ``CyclicLR``: their
+            ``steps_per_batch`` is True).
         metrics: names ("accuracy", "top5", "f1", "mse"...) or functions
             ``fn(output, target) -> float``, computed on the whole epoch's outputs.
         callbacks: ``Callback`` objects (EarlyStopping, ModelCheckpoint, CSVLogger...).
@@ -167,6 +170,8 @@ class Trainer:
                 loss = compute_loss(out)
                 loss.backward()
                 self.optimizer.step()
+                if getattr(self.scheduler, "steps_per_batch", False):
+                    self.scheduler.step()
             else:
                 out = self.model(x)
                 loss = compute_loss(out)
@@ -273,7 +278,8 @@ class Trainer:
             logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
             logs["time"] = time.perf_counter() - start
             self.progress.end_epoch(logs)
-            if self.scheduler is not None:
+            if self.scheduler is not None and not getattr(self.scheduler, "steps_per_batch",
+                                                          False):
                 step_scheduler(self.scheduler, logs, self.monitor)
             self.history.append(epoch, logs)
             self.epoch = epoch

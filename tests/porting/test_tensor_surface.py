@@ -175,3 +175,74 @@ def test_load_accepts_weights_only(tmp_path):
     again = torch.nn.Linear(2, 2)
     again.load_state_dict(state)
     np.testing.assert_array_equal(again.weight.array, model.weight.array)
+
+
+# ----------------------------------------------------------- found by a new-user trial
+class TestLegacyConstructor:
+    def test_tensor_of_integer_data_is_float32_as_in_pytorch(self):
+        a = torch.Tensor([0, 0])
+        a[0] = 0.7                       # an int64 tensor silently stored 0 here
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a.array, [0.7, 0.0])
+
+    def test_sizes_give_a_tensor_of_that_shape(self):
+        assert torch.Tensor(5).shape == (5,) and torch.Tensor(3, 4).shape == (3, 4)
+        assert torch.Tensor(torch.Size([2, 2])).shape == (2, 2)
+        assert torch.Tensor().shape == (0,)
+        w = torch.nn.Parameter(torch.Tensor(3, 2))        # the custom-layer idiom
+        assert w.shape == (3, 2) and w.requires_grad and w.dtype == np.float32
+
+    def test_typed_constructors(self):
+        assert torch.FloatTensor([1, 2]).dtype == np.float32
+        assert torch.LongTensor([1, 2]).dtype == np.int64
+        assert torch.DoubleTensor(2).dtype == np.float64
+        assert torch.BoolTensor([1, 0]).dtype == np.bool_
+        assert torch.tensor([1, 2]).dtype == np.int64      # the function keeps integers
+
+    def test_bad_arguments(self):
+        with pytest.raises(TypeError, match="Tensor"):
+            torch.Tensor([1], 2)
+
+
+def test_integer_sums_are_int64_and_never_wrap():
+    counts = torch.tensor([255, 255], dtype=torch.uint8).sum()
+    assert counts.dtype == np.int64 and (counts - 600).item() == -90
+    assert torch.tensor([True, True, False]).sum().item() == 2
+    assert torch.tensor([1, 2], dtype=torch.int32).sum(dim=0).dtype == np.int64
+
+
+def test_a_number_the_dtype_cannot_hold_is_refused_not_turned_into_inf():
+    half = torch.tensor([35000.0], dtype=torch.float16)
+    with pytest.raises(ValueError, match="70000 does not fit in the float16"):
+        half / 70000                     # was a silent 0
+    assert (half / 2).item() == pytest.approx(17500.0, rel=1e-3)   # 35000 is 35008 in fp16
+    with pytest.raises(ValueError, match="300 does not fit in the uint8"):
+        torch.tensor([1], dtype=torch.uint8) + 300
+    assert np.isinf((torch.ones(1) * float("inf")).item())    # inf itself is a value
+
+
+def test_float16_norm_accumulates_in_float32():
+    values = np.random.default_rng(0).random(70_000) * 10
+    x = torch.tensor(values, dtype=torch.float16, requires_grad=True)
+    n = x.norm()
+    assert n.dtype == np.float16
+    assert n.item() == pytest.approx(np.linalg.norm(values.astype(np.float16).astype(np.float64)), rel=1e-3)
+    n.backward()
+    assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_inplace_flags_are_accepted_and_change_nothing():
+    x = torch.tensor([-1.0, 2.0])
+    for layer in (torch.nn.ReLU(inplace=True), torch.nn.LeakyReLU(0.1, inplace=True),
+                  torch.nn.ELU(inplace=True), torch.nn.Dropout(0.5, inplace=True).eval()):
+        layer(x)
+        np.testing.assert_array_equal(x.array, [-1.0, 2.0])     # the input is untouched
+
+
+def test_inplace_errors_are_clear():
+    with pytest.raises(TypeError, match=r"add_: .* int64 tensor of shape \(2,\)"):
+        torch.tensor([1, 2]).add_(0.5)
+    with pytest.raises(RuntimeError, match="read-only broadcast view"):
+        torch.ones(1, 3).expand(2, 3).add_(1)
+    with pytest.raises(ValueError, match=r"shape \(2,\) does not broadcast .* \(3,\)"):
+        torch.ones(3).add_(torch.ones(2))
