@@ -48,13 +48,11 @@ def check_number(owner, name, value, *, low=None, high=None, low_open=False,
                 f"{owner}: {name} must be a number, got {type(value).__name__} {value!r}"
             ) from None
     value = float(value)
-    rng = _describe(low, high, low_open, high_open)
-    want = f"a finite number {rng}".rstrip()
-    if not math.isfinite(value):
-        raise ValueError(f"{owner}: {name} must be {want}, got {value}")
-    too_low = low is not None and (value <= low if low_open else value < low)
-    too_high = high is not None and (value >= high if high_open else value > high)
-    if too_low or too_high:
+    # The message is built only on failure: losses check their settings on every call.
+    if (not math.isfinite(value)
+            or (low is not None and (value <= low if low_open else value < low))
+            or (high is not None and (value >= high if high_open else value > high))):
+        want = f"a finite number {_describe(low, high, low_open, high_open)}".rstrip()
         raise ValueError(f"{owner}: {name} must be {want}, got {value}")
     return value
 

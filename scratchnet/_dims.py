@@ -53,8 +53,12 @@ def accepts_dim(func):
                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)}
     label = func.__qualname__.split(".<locals>.")[-1]
 
+    others = frozenset(other for _, other in pairs)
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        if not kwargs or others.isdisjoint(kwargs):
+            return func(*args, **kwargs)    # the hot path: no alias to translate
         for own, other in pairs:
             value = kwargs.pop(other, _MISSING)
             if value is _MISSING:
