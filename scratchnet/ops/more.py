@@ -221,7 +221,8 @@ def index_select(input, dim, index):
         raise TypeError(f"index_select: index must be an integer tensor, got dtype {idx.dtype}")
     if idx.ndim > 1:
         raise ValueError(f"index_select: index must be 0-d or 1-d, got shape {tuple(idx.shape)}")
-    idx = idx.reshape(-1).astype(numpy.int64)
+    # on x's device: an index given on the CPU (or as a list) works for a GPU tensor too
+    idx = backend.get_array_module(x.array).asarray(idx.reshape(-1).astype(numpy.int64))
     if x.ndim == 0:
         normalize_axis_index(dim, 1)
         x = x.reshape((1,))

@@ -68,6 +68,12 @@ def test_prod_gradient_with_one_zero_is_product_of_others():
     np.testing.assert_allclose(npy(x.grad), [0.0, 6.0, 0.0])
 
 
+def test_prod_refuses_second_order_rather_than_answer_zero():
+    x = sn.tensor([2.0, 3.0], dtype="float64", requires_grad=True)
+    with pytest.raises(NotImplementedError, match="prod: second-order"):
+        sn.autograd.grad(x.prod(), [x], create_graph=True)
+
+
 def test_prod_of_empty_is_one_and_integers_int64():
     assert sn.prod(sn.zeros(0)).item() == 1.0
     assert sn.tensor([2, 3], dtype="int32").prod().dtype == np.int64
