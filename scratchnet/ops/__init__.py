@@ -64,6 +64,16 @@ __all__ += [
 ]
 __all__ += ["amax", "amin"]
 
+# cumsum, prod, flip, index_select, rounding, floor_divide/remainder, div(rounding_mode=)
+from .more import (  # noqa: F401,E402
+    ceil, cumsum, div, divide, flip, floor, floor_divide, index_select, prod, remainder, round,
+)
+
+__all__ += [
+    "ceil", "cumsum", "divide", "flip", "floor", "floor_divide", "index_select", "prod",
+    "remainder", "round",
+]
+
 # MERGE NOTE: Tensor methods for the functions above, attached in one place (see the module).
 from .tensor_methods import install_tensor_methods as _install_tensor_methods  # noqa: E402
 from ..autograd.tensor import Tensor as _Tensor  # noqa: E402

@@ -55,11 +55,15 @@ SAMPLES = {
     "any": lambda **kw: (x() > 2).any(**kw),
     "size": lambda **kw: x().size(**kw),
     "all": lambda **kw: (x() > -3).all(**kw),
+    "cumsum": lambda **kw: sn.cumsum(x(), **kw),
+    "prod": lambda **kw: sn.prod(x(), **kw),
+    "flip": lambda **kw: sn.flip(x(), **kw),
+    "index_select": lambda **kw: sn.index_select(x(), index=sn.tensor([1, 0, 1]), **kw),
 }
 # The value given for the axis-like argument, when not 1.
-VALUES = {"permute": (0, 2, 1)}
+VALUES = {"permute": (0, 2, 1), "flip": (0, 2)}
 # Functions whose axis-like parameter is named axes/dims rather than axis/dim.
-PLURAL = {"permute"}
+PLURAL = {"permute", "flip"}
 
 
 def _named_params(func):
@@ -151,7 +155,7 @@ def test_giving_both_names_raises_naming_the_function(name):
 
 
 @pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "amax", "amin", "argmax",
-                                  "logsumexp", "norm", "any"])
+                                  "logsumexp", "norm", "any", "prod"])
 def test_keepdim_and_keepdims_give_the_same_result(name):
     _same(SAMPLES[name](dim=1, keepdims=True), SAMPLES[name](dim=1, keepdim=True))
     assert SAMPLES[name](dim=1, keepdim=True).ndim == 3
