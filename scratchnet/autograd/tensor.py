@@ -502,6 +502,13 @@ class Tensor:
     def __itruediv__(self, other):
         return self._inplace(other, self.xp.true_divide, "/=")
 
+    # Without these, ``x //= 2`` would silently rebind x to a new tensor (see above).
+    def __ifloordiv__(self, other):
+        return self._inplace(other, self.xp.floor_divide, "//=")
+
+    def __imod__(self, other):
+        return self._inplace(other, self.xp.remainder, "%=")
+
     # PyTorch's in-place methods (trailing underscore). Each writes ``array`` and bumps the
     # version counter, so a graph that saved this tensor refuses to use the new values.
     def add_(self, other, *, alpha=1):

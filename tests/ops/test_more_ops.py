@@ -230,3 +230,12 @@ def test_new_constructors_keep_dtype_and_device():
     z = y.new_tensor(y)
     z.masked_fill_(sn.tensor([True, True]), 0.0)
     assert npy(y).tolist() == [1.0, 1.0]           # a copy, not a view
+
+
+def test_inplace_floor_division_and_remainder_change_the_tensor_itself():
+    p = sn.tensor([7.0, -7.0])
+    alias = p
+    p //= 2
+    assert p is alias and p.array.tolist() == [3.0, -4.0] and p._version == 1
+    p %= 3
+    assert p is alias and p.array.tolist() == [0.0, 2.0] and p._version == 2
