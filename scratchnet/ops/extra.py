@@ -134,6 +134,22 @@ def repeat(input, *sizes):
     return Repeat(sizes)(x)
 
 
+def mask_array(mask, x, fn):
+    """``mask`` as a boolean array on ``x``'s device that broadcasts to ``x``'s shape; else
+    TypeError (not boolean) or ValueError (shapes), naming ``fn``."""
+    mask = mask.array if isinstance(mask, Tensor) else _xp(x.array).asarray(mask)
+    if mask.dtype != numpy.bool_:
+        raise TypeError(f"{fn}: mask must be a boolean tensor, got dtype {mask.dtype}")
+    try:
+        fits = numpy.broadcast_shapes(mask.shape, x.shape) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{fn}: mask of shape {tuple(mask.shape)} does not broadcast to the "
+                         f"input's shape {x.shape}")
+    return mask
+
+
 def masked_fill(input, mask, value):
     """``value`` where the boolean ``mask`` is True, ``input`` elsewhere (``torch.masked_fill``).
 
@@ -142,16 +158,7 @@ def masked_fill(input, mask, value):
     TypeError for a non-boolean mask, ValueError for shapes that do not fit.
     """
     x = as_tensor(input)
-    mask = mask.array if isinstance(mask, Tensor) else _xp(x.array).asarray(mask)
-    if mask.dtype != numpy.bool_:
-        raise TypeError(f"masked_fill: mask must be a boolean tensor, got dtype {mask.dtype}")
-    try:
-        fits = numpy.broadcast_shapes(mask.shape, x.shape) == x.shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast "
-                         f"to the input's shape {x.shape}")
+    mask = mask_array(mask, x, "masked_fill")
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got shape "

@@ -7,6 +7,7 @@ they can move into the class body unchanged. A name the class already defines is
 replaced.
 """
 from .. import ops as _ops
+from . import extra as _extra
 from ..random import draw as _draw
 from .._dims import accepts_dim
 import numpy as _numpy
@@ -238,16 +239,7 @@ def masked_fill_(self, mask, value):
     grad while recording."""
     self._check_inplace("masked_fill_")
     xp = self.xp
-    mask = mask.array if isinstance(mask, type(self)) else xp.asarray(mask)
-    if mask.dtype != _numpy.bool_:
-        raise TypeError(f"masked_fill_: mask must be a boolean tensor, got dtype {mask.dtype}")
-    try:
-        fits = _numpy.broadcast_shapes(mask.shape, self.shape) == self.shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(f"masked_fill_: mask of shape {tuple(mask.shape)} does not broadcast "
-                         f"to the tensor's shape {self.shape}")
+    mask = _extra.mask_array(mask, self, "masked_fill_")
     if isinstance(value, type(self)):
         if value.ndim != 0:
             raise ValueError(f"masked_fill_: value must be a number or a 0-d tensor, got shape "
