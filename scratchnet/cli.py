@@ -6,7 +6,9 @@
     scratchnet predict runs/fashion-mnist-cnn/best.npz shirt.png boot.jpg
     scratchnet summary resnet20 --dataset cifar10
 
-``train`` writes to ``--out`` (default ``runs/<dataset>-<model>``): ``last.npz`` (every
+``train`` writes to ``--out`` (default ``runs/<dataset>-<model>``, or ``...-2``, ``-3``...
+when that folder already holds a run: a new run never overwrites an old one unless
+``--overwrite`` is given; a named ``--out`` that holds a run is refused): ``last.npz`` (every
 epoch; ``--resume`` continues from it exactly), ``best.npz`` (best validation accuracy),
 ``history.json`` and ``history.csv``, the plots (learning curves, confusion matrix, sample
 predictions, and for convolutional models first-layer filters and feature maps) and
@@ -263,6 +265,14 @@ def _check_out(out):
         raise UsageError(f"--out {out}: {parent} is not writable")
 
 
+def _next_free(out):
+    """``out-2``, ``out-3``... : the first that holds no run yet."""
+    n = 2
+    while os.path.exists(os.path.join(f"{out}-{n}", "last.npz")):
+        n += 1
+    return f"{out}-{n}"
+
+
 def _make_out(out):
     try:
         os.makedirs(out, exist_ok=True)
@@ -357,6 +367,14 @@ def train(args):
     given = _resolve_train_args(args, old)
     sn.manual_seed(args.seed)
     _check_out(out)
+    if not args.resume and os.path.exists(os.path.join(out, "last.npz")):
+        # A new run never overwrites an old one unasked: the default folder moves on to
+        # runs/NAME-2, -3... (as YOLO's runs/train2); a folder the user named is refused.
+        if args.out is None:
+            out = _next_free(out)
+        elif not args.overwrite:
+            raise UsageError(f"--out {out} already holds a run (last.npz): pass --resume to "
+                             "continue it, --overwrite to replace it, or another --out")
     data = _load_data(args, batch_size=args.batch_size, val_split=args.val_split,
                       augment=args.augment, seed=args.seed,
                       device=device if device != "cpu" else None, num_workers=args.workers)
@@ -633,6 +651,9 @@ def build_parser():
     p.add_argument("--out", default=None, help="output folder (default runs/DATASET-MODEL)")
     p.add_argument("--resume", nargs="?", const=True, default=None, metavar="CHECKPOINT",
                    help="continue from OUT/last.npz (or the CHECKPOINT given)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run already in --out (without it a new run never "
+                        "overwrites one: the default folder becomes runs/NAME-2, -3...)")
     p.add_argument("--data-root", default=None, help="where the data set files are")
     p.add_argument("--workers", type=_integer("--workers", 0, MAX_WORKERS), default=0,
                    help="data loading processes")

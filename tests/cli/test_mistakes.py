@@ -244,3 +244,22 @@ def test_a_failed_command_leaves_no_output_folder(sandbox, capsys):
     code, _, err = run(["train", "--dataset", "folder:nowhere", "--quiet"], capsys)
     assert code == 2 and one_line_error(err, "train")
     assert not (sandbox / "runs").exists()
+
+
+def test_a_new_run_never_overwrites_an_old_one_unasked(sandbox, capsys):
+    code, out, err = run(["train", "--epochs", "1", "--quiet"], capsys)
+    assert code == 0, err
+    first = (sandbox / "runs" / "digits-mlp" / "last.npz").read_bytes()
+    code, out, err = run(["train", "--epochs", "2", "--quiet"], capsys)   # the default --out
+    assert code == 0, err
+    assert "runs/digits-mlp-2" in out
+    assert (sandbox / "runs" / "digits-mlp" / "last.npz").read_bytes() == first
+    assert (sandbox / "runs" / "digits-mlp-2" / "last.npz").exists()
+    code, _, err = run(["train", "--epochs", "1", "--out", "runs/digits-mlp", "--quiet"],
+                       capsys)
+    assert code == 2 and one_line_error(err, "train") and "--overwrite" in err
+    assert (sandbox / "runs" / "digits-mlp" / "last.npz").read_bytes() == first
+    code, _, err = run(["train", "--epochs", "1", "--seed", "3", "--out", "runs/digits-mlp",
+                        "--overwrite", "--quiet"], capsys)
+    assert code == 0, err
+    assert (sandbox / "runs" / "digits-mlp" / "last.npz").read_bytes() != first
