@@ -580,8 +580,297 @@ TEXT = [
     """),
 ]
 
+# ------------------------------------------------------------------------------ 13
+BEYOND = [
+    ("md", """
+    # 13. Beyond classification: autoencoders, triplet-loss embeddings, optimising the input
+
+    The same machinery (a network, a loss, gradients, an optimizer) does more than put labels
+    on images. Three examples, each a change of *what the loss compares* or *what the
+    gradient updates*:
+
+    1. an **autoencoder** learns to reproduce its input through a narrow code: the target is
+       the input itself, no labels needed;
+    2. **triplet-loss embeddings** place images of the same class close together and others
+       far apart: the loss compares distances, not classes;
+    3. **optimising an input image** by its gradient, with the network frozen: the mechanism
+       behind feature visualisation and neural style transfer.
+
+    Data: the UCI digits shipped with scratchnet (8x8, values 0..16), and the LeNet-5 with
+    Fashion-MNIST weights shipped with scratchnet for part 3.
+    """),
+    ("code", """
+    import time
+    import numpy as np
+    import matplotlib.pyplot as plt
+    import scratchnet as sn
+    from scratchnet import nn
+    from scratchnet.data.datasets import Digits
+
+    start = time.perf_counter()
+    train, test = Digits(train=True), Digits(train=False)
+    x_train = sn.tensor(train.data.reshape(-1, 64).astype(np.float32) / 16.0)   # (1437, 64)
+    x_test = sn.tensor(test.data.reshape(-1, 64).astype(np.float32) / 16.0)     # (360, 64)
+    y_train, y_test = train.targets.astype(np.int64), test.targets.astype(np.int64)
+
+    def show_digits(rows, titles, suptitle):
+        fig, axes = plt.subplots(len(rows), len(rows[0]), figsize=(len(rows[0]) * 0.9,
+                                                                  len(rows) * 1.0))
+        for r, (row, title) in enumerate(zip(rows, titles)):
+            for c, img in enumerate(row):
+                axes[r, c].imshow(np.asarray(img).reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+                axes[r, c].axis("off")
+            axes[r, 0].set_title(title, loc="left", fontsize=9)
+        fig.suptitle(suptitle)
+        plt.show()
+    """),
+    ("md", """
+    ## 1. An autoencoder: 64 pixels -> 2 numbers -> 64 pixels
+
+    `Autoencoder((64, 32, 2))`: the encoder maps each 64-pixel digit to a **code** of just 2
+    numbers, the decoder maps the code back to 64 pixels (a sigmoid keeps them in (0, 1)). The
+    loss is the mean squared error between the reconstruction and the input.
+    """),
+    ("code", """
+    sn.manual_seed(0)
+    ae = sn.models.Autoencoder((64, 32, 2))
+    opt = sn.optim.Adam(ae.parameters(), lr=3e-3)
+    mse = nn.MSELoss()
+    losses = []
+    for epoch in range(40):
+        order = np.random.default_rng(epoch).permutation(len(y_train))
+        for i in range(0, len(order), 64):
+            batch = x_train[order[i:i + 64]]
+            opt.zero_grad()
+            loss = mse(ae(batch), batch)
+            loss.backward()
+            opt.step()
+        losses.append(float(loss))
+
+    ae.eval()
+    with sn.no_grad():
+        recon = ae(x_test).numpy()
+        codes = ae.encode(x_test).numpy()
+    test_mse = float(np.mean((recon - x_test.numpy()) ** 2))
+    mean_image_mse = float(np.mean((x_train.numpy().mean(0) - x_test.numpy()) ** 2))
+    print(f"test MSE {test_mse:.4f}; predicting the mean digit every time: {mean_image_mse:.4f}")
+    show_digits([x_test.numpy()[:10], recon[:10]], ["input", "reconstruction"],
+                "autoencoder with a 2-number code")
+    """),
+    ("md", """
+    **What to look at:** the reconstructions are blurred, typical versions of the inputs: two
+    numbers cannot store every stroke, so the decoder draws the typical digit for that code.
+    Its error is still clearly under that of always drawing the average digit.
+    """),
+    ("code", """
+    fig, ax = plt.subplots(figsize=(4.8, 4))
+    sc = ax.scatter(codes[:, 0], codes[:, 1], c=y_test, cmap="tab10", s=10)
+    for d in range(10):
+        cx, cy = np.median(codes[y_test == d], axis=0)
+        ax.annotate(str(d), (cx, cy), fontsize=13, weight="bold")
+    ax.set_title("the 2-number codes of the test digits (colour = true digit)")
+    plt.show()
+    assert test_mse < 0.75 * mean_image_mse
+    """),
+    ("md", """
+    **What to look at:** the autoencoder was never told the labels, yet digits of the same
+    class get nearby codes (the colours form regions, with overlaps between look-alikes):
+    to reconstruct well, the code must describe what the digit *looks like*.
+
+    ## 2. Triplet loss: an embedding where distance means "same class"
+
+    A **triplet** is an *anchor*, a *positive* (another image of the same class) and a
+    *negative* (an image of another class). `nn.TripletMarginLoss(margin=1)` is
+    `max(0, d(anchor, positive) - d(anchor, negative) + margin)`: zero once the negative is
+    at least `margin` farther away than the positive. Trained on many triplets, the network
+    maps images to points such that classes form tight, separated clusters; a new image is
+    then classified (or recognised, as faces are) by its **nearest neighbour**.
+    """),
+    ("code", """
+    def triplets(labels, n, rng):
+        anchors = rng.integers(0, len(labels), n)
+        by_class = [np.flatnonzero(labels == c) for c in range(10)]
+        positives = np.array([rng.choice(by_class[labels[a]]) for a in anchors])
+        other = (labels[anchors] + rng.integers(1, 10, n)) % 10      # any other class
+        negatives = np.array([rng.choice(by_class[c]) for c in other])
+        return anchors, positives, negatives
+
+    def nearest_neighbour_accuracy(embed):
+        with sn.no_grad():
+            e_train, e_test = embed(x_train).numpy(), embed(x_test).numpy()
+        d = ((e_test[:, None, :] - e_train[None, :, :]) ** 2).sum(-1)
+        return float((y_train[d.argmin(1)] == y_test).mean())
+
+    sn.manual_seed(0)
+    embed = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 2))
+    before = nearest_neighbour_accuracy(embed)
+    with sn.no_grad():
+        e_before = embed(x_test).numpy()
+    triplet_loss = nn.TripletMarginLoss(margin=1.0)
+    opt = sn.optim.Adam(embed.parameters(), lr=3e-3)
+    rng = np.random.default_rng(0)
+    for step in range(400):
+        a, p, n = triplets(y_train, 128, rng)
+        opt.zero_grad()
+        loss = triplet_loss(embed(x_train[a]), embed(x_train[p]), embed(x_train[n]))
+        loss.backward()
+        opt.step()
+    after = nearest_neighbour_accuracy(embed)
+    with sn.no_grad():
+        e_after = embed(x_test).numpy()
+    print(f"1-nearest-neighbour accuracy in the 2-D embedding: {before:.1%} at random "
+          f"initialisation -> {after:.1%} after triplet training (last loss {float(loss):.3f})")
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
+    for ax, e, title in ((axes[0], e_before, "random network"),
+                         (axes[1], e_after, "after triplet training")):
+        ax.scatter(e[:, 0], e[:, 1], c=y_test, cmap="tab10", s=8)
+        for d in range(10):
+            ax.annotate(str(d), tuple(np.median(e[y_test == d], axis=0)), fontsize=12,
+                        weight="bold")
+        ax.set_title(title)
+    plt.show()
+    assert after > 0.8 and after > before + 0.2
+    """),
+    ("md", """
+    **What to look at:** on the left, the random network's points overlap; on the right, each
+    digit is a cluster, the clusters apart by about the margin. Only *distances* were trained
+    (no classifier, no softmax), yet the nearest training point of a test digit is usually of
+    the right class. Classes never seen in training would also tend to form clusters: this is
+    why face recognition uses embeddings, not a fixed list of classes.
+
+    ## 3. Optimising the input: what excites a neuron, and style transfer
+
+    So far the gradient updated the **weights**. It can update the **input** instead: freeze
+    the network, make the image a tensor with `requires_grad=True`, define a loss on the
+    network's activations, and let an optimizer change the pixels.
+
+    First, a picture that the pretrained LeNet-5 (Fashion-MNIST) finds as "trouser" as
+    possible: start from a grey image and maximise the trouser logit, with a small penalty on
+    large pixel values so that the picture stays readable.
+    """),
+    ("code", """
+    from scratchnet.models import lenet5
+    net = lenet5(weights="fashion_mnist").eval()
+    net.requires_grad_(False)                      # the network is fixed; only pixels move
+    classes = sn.models.get_weight("lenet5").meta["class_names"]
+
+    def dream(target, steps=60, lr=0.1, l2=0.05):
+        image = sn.zeros(1, 1, 28, 28).requires_grad_(True)   # the mean image: plain grey
+        opt = sn.optim.Adam([image], lr=lr)
+        for _ in range(steps):
+            opt.zero_grad()
+            logits = net(image)
+            loss = -logits[0, target] + l2 * (image ** 2).sum()
+            loss.backward()                     # gradients reach the image, not the weights
+            opt.step()
+        with sn.no_grad():
+            probability = float(nn.functional.softmax(net(image), dim=1)[0, target])
+        return image.detach().numpy()[0, 0], probability
+
+    targets = [1, 5, 8, 9]                      # trouser, sandal, bag, ankle boot
+    dreams = [dream(t) for t in targets]
+    fig, axes = plt.subplots(1, len(targets), figsize=(8, 2.6))
+    for ax, t, (img, p) in zip(axes, targets, dreams):
+        ax.imshow(img, cmap="gray"); ax.axis("off")
+        ax.set_title(f"{classes[t]}: p = {p:.3f}", fontsize=9)
+    fig.suptitle("grey images optimised to maximise one class of the pretrained LeNet-5",
+                 y=1.02)
+    plt.show()
+    assert all(p > 0.99 for _, p in dreams)
+    """),
+    ("md", """
+    **What to look at:** the network is more than 99 % sure of each picture, yet to a person
+    they are grey with a few scattered strokes, nothing like a trouser or a boot: the
+    optimiser found the few pixels that push that logit hardest. What a classifier responds
+    to is not what a person would draw; the same gradient, aimed at fooling a network with an
+    imperceptible change of a real image, makes *adversarial examples*.
+
+    ### The mechanism of style transfer
+
+    Gatys et al. (2015) optimise an image to match two things at once: the **content** of one
+    image (the activations of a deep layer) and the **style** of another (the Gram matrices of
+    several layers: which feature maps fire *together*, wherever they are). Here, with the
+    small LeNet-5: content = a digit, style = diagonal stripes. The pixels start at the digit
+    and move to keep its conv2 activations while taking on the stripes' feature statistics.
+    """),
+    ("code", """
+    mean, std = sn.models.get_weight("lenet5").meta["mean"][0], sn.models.get_weight("lenet5").meta["std"][0]
+
+    def to_net(img28):                          # [0, 1] pixels -> the network's input scale
+        return (img28 - mean) / std
+
+    digit = np.kron(test.data[3].astype(np.float32) / 16.0, np.ones((3, 3), np.float32))
+    content_img = np.pad(digit, 2)                                            # 28x28
+    yy, xx = np.mgrid[0:28, 0:28]
+    style_img = (np.sin((xx + yy) * 2 * np.pi / 6) > 0).astype(np.float32)   # stripes
+
+    def activations(x):
+        out, x = [], x
+        for i, layer in enumerate(net.features):
+            x = layer(x)
+            if i in (1, 4):                     # after each convolution's ReLU
+                out.append(x)
+        return out
+
+    def gram(a):                                # (1, C, H, W) -> (C, C) co-activations
+        f = a.reshape(a.shape[1], -1)
+        return f @ f.T / f.shape[1]
+
+    with sn.no_grad():
+        content_target = activations(sn.tensor(to_net(content_img))[None, None])[1]
+        style_targets = [gram(a) for a in activations(sn.tensor(to_net(style_img))[None, None])]
+
+    def losses(image):
+        acts = activations(to_net(image))
+        content = ((acts[1] - content_target) ** 2).mean()
+        style = sum(((gram(a) - g) ** 2).mean() for a, g in zip(acts, style_targets))
+        return content, style
+
+    image = sn.tensor(content_img[None, None].copy()).requires_grad_(True)
+    opt = sn.optim.Adam([image], lr=0.02)
+    with sn.no_grad():
+        content0, style0 = (float(v) for v in losses(image))
+    for step in range(150):
+        opt.zero_grad()
+        content, style = losses(image)
+        (content + 3 * style).backward()
+        opt.step()
+        with sn.no_grad():
+            image.clamp_(0, 1)                  # stay a valid image
+    content1, style1 = float(content), float(style)
+    print(f"style loss {style0:.4f} -> {style1:.4f}; content loss {content0:.4f} -> {content1:.4f}")
+
+    fig, axes = plt.subplots(1, 3, figsize=(7, 2.6))
+    for ax, img, title in zip(axes, (content_img, style_img, image.detach().numpy()[0, 0]),
+                              ("content", "style", "result")):
+        ax.imshow(img, cmap="gray", vmin=0, vmax=1); ax.set_title(title); ax.axis("off")
+    plt.show()
+    result = image.detach().numpy()[0, 0]
+    still_the_digit = np.corrcoef(result.ravel(), content_img.ravel())[0, 1]
+    print(f"correlation of the result with the content image: {still_the_digit:.2f}")
+    assert style1 < 0.5 * style0                # the style statistics moved toward the stripes
+    assert still_the_digit > 0.5                # ... and the digit is still there
+    print(f"notebook ran in {time.perf_counter() - start:.1f} s")
+    """),
+    ("md", """
+    **What to look at:** the result keeps the digit's shape (the content term) while its
+    strokes and background take on diagonal texture (the style term); the printed losses show
+    the style distance falling by more than half while the content distance, zero at the
+    start, grows only as far as the trade-off (the weight 3 on style) allows, and the result
+    stays correlated with the digit. With a deep network
+    trained on photographs (VGG in the original paper) the same few lines paint one photo in
+    the manner of a painting.
+
+    **Summary.** Change what the loss compares (input vs reconstruction; distances between
+    embeddings) or what the gradient updates (pixels instead of weights), and the same
+    autograd and optimizers do unsupervised learning, metric learning and image synthesis.
+    """),
+]
+
 
 if __name__ == "__main__":
     for name, cells in [("10_transfer_learning", TRANSFER),
-                        ("12_text_and_sequences", TEXT)]:
+                        ("12_text_and_sequences", TEXT),
+                        ("13_beyond_classification", BEYOND)]:
         print(build(name, cells))
