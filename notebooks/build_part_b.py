@@ -87,9 +87,10 @@ TRANSFER = [
     plt.show()
     """),
     ("md", """
-    **What to look at:** the filters are not noise: each is a smooth pattern of positive and
-    negative weights, i.e. an edge or bar detector at some orientation. Detectors like these
-    are not specific to clothes, which is why they can transfer.
+    **What to look at:** several filters are a band of positive weights beside a band of
+    negative ones, i.e. an edge or bar detector at some orientation; with six 5x5 filters
+    trained for ten epochs they are rougher than textbook pictures. Detectors of edges and
+    strokes are not specific to clothes, which is why they can transfer.
 
     ## The new task: digits, with few labels
 
@@ -214,10 +215,11 @@ TRANSFER = [
     ("md", """
     **What to look at:** the blue bars (pretrained features, new head) stand above the grey
     ones (random start) at both sizes; the black dots are the single runs, which scatter a
-    lot with so few images. Features learnt on *clothes* help with *digits*: edges and strokes
-    are common to both. The gap is largest with the fewest labels; with many labels a network
-    trained from scratch catches up, as the course says. (Clothes and digits are different
-    domains: a source closer to the target, e.g. other handwriting, would help more.)
+    lot with so few images, so only the averages are worth comparing. Features learnt on
+    *clothes* help with *digits*: edges and strokes are common to both. With many more labels
+    a network trained from scratch catches up, as the course says. (Clothes and digits are
+    different domains: a source closer to the target, e.g. other handwriting, would help
+    more.)
     """),
     ("code", """
     for per_class, rows in results.items():
