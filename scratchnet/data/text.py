@@ -197,10 +197,20 @@ class Tokenizer:
         return out
 
     def sequences_to_texts(self, sequences):
-        """The words of each sequence joined by spaces (indices not in the index dropped)."""
+        """The words of each sequence joined by spaces; an index that is unknown or beyond
+        ``num_words`` becomes ``oov_token``, or is left out without one (Keras' rule)."""
         limit = self.num_words
-        return [" ".join(self.index_word[i] for i in map(int, seq) if i in self.index_word
-                         and (limit is None or i < limit)) for seq in sequences]
+        texts = []
+        for seq in sequences:
+            words = []
+            for i in map(int, seq):
+                word = self.index_word.get(i)
+                if word is None or (limit is not None and i >= limit):
+                    word = self.oov_token
+                if word is not None:
+                    words.append(word)
+            texts.append(" ".join(words))
+        return texts
 
     def __repr__(self):
         return (f"Tokenizer(num_words={self.num_words}, oov_token={self.oov_token!r}, "

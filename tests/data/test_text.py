@@ -65,9 +65,11 @@ def test_keras_tokenizer_num_words_and_oov():
     assert tok.word_index == {"<OOV>": 1, "z": 2, "y": 3, "x": 4}
     # num_words=3 keeps indices 1 and 2; y (3), x (4) and the unknown w become <OOV>.
     assert tok.texts_to_sequences(["z y x w"]) == [[2, 1, 1, 1]]
+    assert tok.sequences_to_texts([[2, 3, 4, 99]]) == ["z <OOV> <OOV> <OOV>"]
     plain = Tokenizer(num_words=3)
     plain.fit_on_texts(["x y y z z z"])
     assert plain.texts_to_sequences(["z y x w"]) == [[1, 2]]
+    assert plain.sequences_to_texts([[1, 2, 3, 99]]) == ["z y"]
 
 
 def test_keras_tokenizer_char_level_and_errors():
