@@ -29,7 +29,6 @@ frequency by first appearance; torchtext's ``build_vocab_from_iterator`` numbers
 (specials first) and breaks ties alphabetically.
 """
 import collections
-import numbers
 import re
 
 import numpy

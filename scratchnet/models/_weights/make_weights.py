@@ -9,8 +9,6 @@ the saved normalisation, as ``scratchnet evaluate`` would.
 """
 import sys
 
-import numpy
-
 import scratchnet as sn
 from scratchnet.models import build_for
 
