@@ -10,7 +10,10 @@
 * splits: ``random_split``, ``train_test_split``, ``holdout_split``, ``KFold``,
   ``StratifiedKFold``, ``RepeatedKFold``, ``RepeatedStratifiedKFold``, ``cross_validate``;
 * preprocessing: ``one_hot``, ``StandardScaler``, ``MinMaxScaler``, ``Imputer``,
-  ``impute_missing``, ``vectorize_sequences``, ``class_weights``.
+  ``impute_missing``, ``vectorize_sequences``, ``class_weights``;
+* text and sequences (``scratchnet.data.text``): ``get_tokenizer``, ``Tokenizer``,
+  ``Vocab``, ``build_vocab_from_iterator``, ``pad_sequences``, ``sliding_windows``,
+  ``timeseries_dataset_from_array``.
 
 >>> from scratchnet.data import DataLoader, datasets, transforms
 >>> train = datasets.Digits(train=True)
@@ -23,7 +26,7 @@
 Pillow, matplotlib and tqdm are imported only when a function needs them, so importing this
 package costs little.
 """
-from . import datasets, toy, transforms  # noqa: F401
+from . import datasets, text, toy, transforms  # noqa: F401
 from ._worker import WorkerInfo, get_worker_info
 from .collate import collate_arrays, default_collate, to_tensors
 from .dataloader import DataLoader
@@ -51,3 +54,11 @@ __all__ = [
     "Imputer", "impute_missing", "vectorize_sequences", "class_weights", "transforms",
     "datasets", "toy", "TimeSeriesSplit",
 ]
+from .text import (  # noqa: E402
+    Tokenizer, Vocab, build_vocab_from_iterator, get_tokenizer, pad_sequences,
+    sliding_windows, text_to_word_sequence, timeseries_dataset_from_array,
+)
+__all__ += ["text", "get_tokenizer", "Tokenizer", "text_to_word_sequence", "Vocab",
+            "build_vocab_from_iterator", "pad_sequences", "sliding_windows",
+            "timeseries_dataset_from_array"]
+

@@ -26,6 +26,7 @@ import numbers
 import numpy
 
 from ..autograd.tensor import Tensor
+from .._checks import check_int
 
 __all__ = [
     "one_hot", "StandardScaler", "MinMaxScaler", "Imputer", "impute_missing",
@@ -292,13 +293,18 @@ def impute_missing(X, strategy="mean", add_indicator=True):
     return Imputer(strategy, add_indicator).fit_transform(X)
 
 
-def vectorize_sequences(sequences, dimension, dtype=numpy.float32):
-    """Multi-hot encode integer sequences: row ``i`` has 1 at every index in sequence ``i``.
+def vectorize_sequences(sequences, dimension=10000, dtype=numpy.float32):
+    """Multi-hot encode integer sequences: row ``i`` has 1 at every index in sequence ``i``
+    (the listing of the IMDB chapter of Chollet's *Deep Learning with Python*, whose
+    default ``dimension=10000`` is the 10,000 most frequent words). Output: (N, dimension)
+    of ``dtype`` (float32; the listing's NumPy default is float64). An index outside
+    0..dimension-1 raises ``ValueError`` (the listing would wrap a negative one silently).
 
     >>> from scratchnet.data import vectorize_sequences
     >>> vectorize_sequences([[0, 3], [1, 1]], dimension=4).tolist()
     [[1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0]]
     """
+    dimension = check_int("vectorize_sequences", "dimension", dimension, low=1)
     if isinstance(sequences, Tensor):
         sequences = sequences.numpy()
     sequences = [numpy.asarray(s, dtype=numpy.int64).reshape(-1) for s in sequences]

@@ -2,7 +2,7 @@
 from .. import nn
 from ._utils import check_image_input, conv_output_size, image_size, make_activation
 
-__all__ = ["LeNet5"]
+__all__ = ["LeNet5", "lenet5"]
 
 
 class LeNet5(nn.Module):
@@ -89,3 +89,30 @@ class LeNet5(nn.Module):
         check_image_input(x, f"LeNet5(in_channels={self.in_channels}, "
                              f"input_size={self.input_size})", self.in_channels, self.input_size)
         return self.classifier(self.features(x))
+
+
+def lenet5(weights=None, pretrained=False, **kwargs):
+    """``LeNet5(**kwargs)``, with pretrained weights on request (torchvision's style).
+
+    ``weights="fashion_mnist"`` (or ``"DEFAULT"``, or ``pretrained=True``) loads the weights
+    that ship inside scratchnet: trained by ``scratchnet train --dataset fashion-mnist
+    --model lenet --epochs 10``, 90.17 % on the Fashion-MNIST test set (the file, the exact
+    command and the accuracy: ``scratchnet/models/_weights/README.md``). They expect
+    (N, 1, 28, 28) images scaled to [0, 1] and normalised with the training set's mean and
+    std: ``get_weight("lenet5").transforms()`` does that to raw uint8 images. With weights,
+    kwargs that change the architecture (``num_classes=5``...) raise ``ValueError``:
+    load, then replace the layer. Unknown weights names raise ``ValueError`` listing the
+    names that exist; a missing weights file raises ``FileNotFoundError`` naming it.
+
+    >>> import scratchnet as sn
+    >>> from scratchnet.models import lenet5
+    >>> model = lenet5(weights="fashion_mnist")
+    >>> model.classifier[-1] = sn.nn.Linear(84, 3)     # a new head for a 3-class task
+    >>> model(sn.zeros(2, 1, 28, 28)).shape
+    (2, 3)
+    """
+    from .weights import load_weights, resolve_weights
+    resolved = resolve_weights("lenet5", weights, pretrained)
+    if resolved is None:
+        return LeNet5(**kwargs)
+    return load_weights("lenet5", LeNet5, resolved, kwargs)

@@ -75,15 +75,30 @@ def _lookup(name):
             from None
 
 
-def get_model(name, **kwargs):
+# The name under which a model's shipped weights are filed (``weights.py``).
+_WEIGHTS_NAME = {LeNet5: "lenet5"}
+
+
+def get_model(name, weights=None, pretrained=False, **kwargs):
     """Build the model called ``name`` with ``kwargs`` for its constructor.
+
+    ``weights="NAME"`` / ``"DEFAULT"`` or ``pretrained=True`` load weights that ship with
+    scratchnet (torchvision's ``get_model(name, weights=...)``): only "lenet"/"lenet5" has
+    some ("fashion_mnist"); any other model raises ``ValueError`` saying so.
 
     >>> import scratchnet as sn
     >>> sn.models.get_model("lenet", in_channels=1, input_size=28).num_parameters()
     61706
+    >>> sn.models.get_model("lenet", weights="fashion_mnist").num_classes
+    10
     """
+    from .weights import load_weights, resolve_weights
     constructor, _ = _lookup(name)
-    return constructor(**kwargs)
+    if weights is None and not pretrained:
+        return constructor(**kwargs)
+    model_name = _WEIGHTS_NAME.get(constructor, _key(name))
+    resolved = resolve_weights(model_name, weights, pretrained)
+    return load_weights(model_name, constructor, resolved, kwargs)
 
 
 def build_for(name, input_shape, num_classes=10, **kwargs):

@@ -100,6 +100,10 @@ class ResNet(nn.Module):
 
 
 def _resnet(n, kwargs):
+    from .weights import resolve_weights
+    # No ResNet weights ship: weights=/pretrained= raise, naming what does exist.
+    resolve_weights(f"resnet{6 * n + 2}", kwargs.pop("weights", None),
+                    kwargs.pop("pretrained", False))
     kwargs.setdefault("layers", (n, n, n))
     return ResNet(**kwargs)
 

@@ -91,5 +91,8 @@ class VGG(nn.Module):
 def vgg_small(**kwargs):
     """``VGG(cfg=SMALL_CFG)``: 64-64-M-128-128-M-256-256-M with batch norm, 2,197,706
     parameters on 3x32x32; kwargs go to ``VGG``."""
+    from .weights import resolve_weights
+    # No VGG weights ship: weights=/pretrained= raise, naming what does exist.
+    resolve_weights("vgg_small", kwargs.pop("weights", None), kwargs.pop("pretrained", False))
     kwargs.setdefault("cfg", SMALL_CFG)
     return VGG(**kwargs)
