@@ -26,6 +26,7 @@ from collections.abc import Mapping
 import numpy
 
 from .. import backend
+from .._figures import inline_figure_class
 from ..autograd.tensor import Tensor
 from ..autograd.tensor import tensor as _new_tensor  # keeps integer data integer
 
@@ -40,33 +41,6 @@ _NOT_CURVES = ("time", "epoch")
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
-_INLINE_FIGURE = None
-
-
-def inline_figure_class():
-    """A ``matplotlib.figure.Figure`` subclass that IPython shows as a PNG.
-
-    A Figure made without pyplot has no rich display of its own unless pyplot's inline
-    backend happens to be loaded; ``_repr_png_`` makes it show inline in any Jupyter kernel
-    (and only once: pyplot never sees it, so the inline backend does not show it again).
-    Made on first use so that importing scratchnet does not import matplotlib.
-    """
-    global _INLINE_FIGURE
-    if _INLINE_FIGURE is None:
-        import io
-
-        from matplotlib.figure import Figure
-
-        class InlineFigure(Figure):
-            def _repr_png_(self):
-                buffer = io.BytesIO()
-                self.savefig(buffer, format="png", dpi=100)
-                return buffer.getvalue()
-
-        _INLINE_FIGURE = InlineFigure
-    return _INLINE_FIGURE
-
-
 def _figure(width, height, constrained=True):
     """A figure bound to the Agg canvas (a raster renderer that needs no screen)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
