@@ -73,3 +73,34 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         images = [output for cell in cells for output in cell.outputs
                   if "image/png" in output.get("data", {})]
         assert images, f"{path.name} draws figures but none showed inline"
+
+
+def test_fit_in_a_kernel_uses_the_notebook_bar_then_prints_the_summary(tmp_path, monkeypatch):
+    # The Jupyter side of scratchnet.train.progress, in a real kernel: the kernel is
+    # recognised, the bar comes from tqdm.auto, and each epoch ends with its summary line.
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    code = (
+        "import numpy as np\n"
+        "import scratchnet as sn\n"
+        "from scratchnet.data import ArrayDataset, DataLoader\n"
+        "from scratchnet.train import Trainer, progress\n"
+        "x = np.random.default_rng(0).standard_normal((64, 2)).astype('float32')\n"
+        "y = (x[:, 0] > 0).astype('int64')\n"
+        "loader = DataLoader(ArrayDataset(x, y), batch_size=16)\n"
+        "model = sn.nn.Linear(2, 2)\n"
+        "trainer = Trainer(model, sn.nn.CrossEntropyLoss(),\n"
+        "                  sn.optim.SGD(model.parameters(), lr=0.1), verbose=1)\n"
+        "print('in notebook:', progress._in_notebook(), trainer.progress.use_bar)\n"
+        "trainer.fit(loader, 2, loader)\n")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nbclient.NotebookClient(notebook, timeout=NOTEBOOK_TIMEOUT, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    stdout = "".join(o.get("text", "") for o in notebook.cells[0].outputs
+                     if o.get("name") == "stdout")
+    assert "in notebook: True True" in stdout
+    # What the notebook shows: a carriage return rewrites its line (the live bar).
+    shown = [line.split("\r")[-1] for line in stdout.split("\n")]
+    lines = [line for line in shown if line.startswith("epoch ")]
+    assert [line.split(" - ")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
+    assert all("val_loss" in line and "val_accuracy" in line for line in lines)
