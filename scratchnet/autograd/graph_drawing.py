@@ -399,16 +399,13 @@ def to_dot(tensor, show_saved=False, params=None, max_values=4, rankdir="TB"):
 
     >>> import scratchnet as sn
     >>> x = sn.tensor(3.0, requires_grad=True)
-    >>> print(to_dot(x.exp()))
-    digraph scratchnet {
-      rankdir=TB;
-      node [fontname="monospace", fontsize=10, style=filled];
-      tensor_0 [label="output\\n() float32\\ndata 20.09", shape=box, style="rounded,filled", fillcolor="#d4f0d0", color="#2e7d32"];
-      op_1 [label="Exp\\ngeneration 1", shape=box, fillcolor="#fff3c4", color="#b38600"];
-      tensor_2 [label="leaf\\n() float32\\ndata 3\\nneeds grad", shape=box, style="rounded,filled", fillcolor="#cfe2ff", color="#1f5fbf"];
-      op_1 -> tensor_0;
-      tensor_2 -> op_1;
-    }
+    >>> lines = to_dot(x.exp()).splitlines()
+    >>> lines[0], lines[-1]
+    ('digraph scratchnet {', '}')
+    >>> [line.strip() for line in lines if "->" in line]      # Exp made y; x feeds Exp
+    ['op_1 -> tensor_0;', 'tensor_2 -> op_1;']
+    >>> print(lines[4].split(", shape")[0].strip())
+    op_1 [label="Exp\\ngeneration 1"
     """
     if rankdir not in ("TB", "LR"):
         raise ValueError(f"to_dot: rankdir must be 'TB' or 'LR', got {rankdir!r}")
