@@ -1,8 +1,9 @@
-"""Pictures of training, saved as PNG files: learning curves, confusion matrices, sample
-images with their labels, first-layer filters and the feature maps of one image.
+"""Pictures of training: learning curves, confusion matrices, sample images with their
+labels, first-layer filters and the feature maps of one image.
 
-Every function writes a PNG to ``path`` (creating missing folders) and returns the path as a
-string, so a notebook can show it with ``IPython.display.Image(path)``.
+Every function returns its matplotlib ``Figure``, which a notebook shows inline (as the last
+expression of a cell, or through ``display(fig)``), and writes a PNG only when given a
+``path`` (creating missing folders), as ``fig.savefig`` would.
 
 matplotlib is imported inside the functions, never when scratchnet is imported, so the
 framework loads fast and works where matplotlib is broken. Figures are drawn with the
@@ -12,8 +13,10 @@ pyplot's registry, so memory is freed as soon as a function returns.
 
 >>> from scratchnet.train.plots import plot_history
 >>> history = {"loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.8, 0.9]}
->>> plot_history(history, "curves.png")
-'curves.png'
+>>> fig = plot_history(history)                  # shown inline in a notebook
+>>> fig = plot_history(history, "curves.png")    # and also written to curves.png
+>>> import os; os.path.exists("curves.png")
+True
 """
 import math
 import os
@@ -23,6 +26,7 @@ from collections.abc import Mapping
 import numpy
 
 from .. import backend
+from .._figures import inline_figure_class
 from ..autograd.tensor import Tensor
 from ..autograd.tensor import tensor as _new_tensor  # keeps integer data integer
 
@@ -40,19 +44,20 @@ _NOT_CURVES = ("time", "epoch")
 def _figure(width, height, constrained=True):
     """A figure bound to the Agg canvas (a raster renderer that needs no screen)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained" if constrained else None)
+    fig = inline_figure_class()(figsize=(width, height),
+                                layout="constrained" if constrained else None)
     FigureCanvasAgg(fig)
     return fig
 
 
 def _save(fig, path, dpi=100):
-    path = pathlib.Path(os.fspath(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=dpi)
-    fig.clear()   # drop the artists now rather than whenever the garbage collector runs
-    return str(path)
+    """Write ``fig`` as a PNG when a path is given; return the figure either way."""
+    if path is not None:
+        path = pathlib.Path(os.fspath(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format="png", dpi=dpi)
+    return fig
 
 
 def _to_numpy(x, what, fn):
@@ -177,7 +182,7 @@ def _history_panels(logs, metrics, fn):
     return chosen, (lr_key if any(m in _LR_KEYS for m in metrics) else None)
 
 
-def plot_history(history, path, metrics=None):
+def plot_history(history, path=None, metrics=None):
     """Training vs validation curves, one panel per metric, plus the learning rate if logged.
 
     ``history`` maps a name to per-epoch values, like Keras' ``History.history``:
@@ -191,9 +196,12 @@ def plot_history(history, path, metrics=None):
     validation getting worse while training keeps improving is overfitting (stop at the star);
     both staying poor is underfitting (a bigger model, more epochs or a larger learning rate).
 
-    >>> plot_history({"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.7, 0.8]},
-    ...              "history.png")
-    'history.png'
+    Returns the ``Figure`` (shown inline by a notebook); writes a PNG only if ``path`` is
+    given.
+
+    >>> fig = plot_history({"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.7, 0.8]})
+    >>> [ax.get_title() for ax in fig.axes]
+    ['Loss: training vs validation']
     """
     fn = "plot_history"
     logs = getattr(history, "history", history)
@@ -250,7 +258,7 @@ def plot_history(history, path, metrics=None):
 # ---------------------------------------------------------------------------------------------
 # Confusion matrix
 # ---------------------------------------------------------------------------------------------
-def plot_confusion_matrix(cm, path, class_names=None, normalize=False):
+def plot_confusion_matrix(cm, path=None, class_names=None, normalize=False):
     """A heat map of a confusion matrix (rows = true class, columns = predicted class).
 
     Each cell shows its count, or with ``normalize=True`` its share of the true class's row,
@@ -259,8 +267,8 @@ def plot_confusion_matrix(cm, path, class_names=None, normalize=False):
 
     >>> from scratchnet.train.metrics import confusion_matrix
     >>> cm = confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
-    >>> plot_confusion_matrix(cm, "cm.png", class_names=["cat", "dog", "fox"])
-    'cm.png'
+    >>> fig = plot_confusion_matrix(cm, class_names=["cat", "dog", "fox"])
+    >>> fig = plot_confusion_matrix(cm, "cm.png")    # also written to cm.png
     """
     fn = "plot_confusion_matrix"
     m = _to_numpy(cm, "cm", fn).astype(numpy.float64)
@@ -311,7 +319,7 @@ def plot_confusion_matrix(cm, path, class_names=None, normalize=False):
 # ---------------------------------------------------------------------------------------------
 # Images
 # ---------------------------------------------------------------------------------------------
-def plot_samples(images, path, true=None, pred=None, class_names=None, ncols=8,
+def plot_samples(images, path=None, true=None, pred=None, class_names=None, ncols=8,
                  max_images=64):
     """A grid of images titled "true / predicted", with wrong predictions in red.
 
@@ -322,8 +330,9 @@ def plot_samples(images, path, true=None, pred=None, class_names=None, ncols=8,
 
     >>> import numpy as np
     >>> images = np.random.rand(16, 1, 28, 28)
-    >>> plot_samples(images, "samples.png", true=[3] * 16, pred=[3] * 15 + [5])
-    'samples.png'
+    >>> fig = plot_samples(images, true=[3] * 16, pred=[3] * 15 + [5])
+    >>> fig.get_suptitle()
+    'true / predicted (wrong in red: 1 of 16)'
     """
     fn = "plot_samples"
     if ncols < 1 or max_images < 1:
@@ -365,7 +374,7 @@ def plot_samples(images, path, true=None, pred=None, class_names=None, ncols=8,
     return _save(fig, path)
 
 
-def plot_filters(weight, path, max_filters=64):
+def plot_filters(weight, path=None, max_filters=64):
     """The first conv layer's filters as small images: the patterns each filter detects.
 
     ``weight`` is the layer's weight (out_channels, in_channels, kh, kw), as a Tensor /
@@ -375,8 +384,7 @@ def plot_filters(weight, path, max_filters=64):
 
     >>> import scratchnet as sn
     >>> conv = sn.nn.Conv2d(3, 16, kernel_size=5)
-    >>> plot_filters(conv.weight, "filters.png")
-    'filters.png'
+    >>> fig = plot_filters(conv.weight)
     """
     fn = "plot_filters"
     from ..nn.module import Module
@@ -443,7 +451,7 @@ def _chosen_layers(model, layers, fn):
     return chosen
 
 
-def plot_feature_maps(model, image, path, layers=None, max_maps=16):
+def plot_feature_maps(model, image, path=None, layers=None, max_maps=16):
     """What the layers of a CNN see in one image: each chosen layer's output channels.
 
     ``image`` is one input as the model expects it (after its transforms), (C, H, W) or
@@ -455,8 +463,7 @@ def plot_feature_maps(model, image, path, layers=None, max_maps=16):
 
     >>> import scratchnet as sn
     >>> model = sn.nn.Sequential(sn.nn.Conv2d(1, 4, 3), sn.nn.ReLU(), sn.nn.Conv2d(4, 8, 3))
-    >>> plot_feature_maps(model, sn.rand(1, 28, 28), "maps.png")
-    'maps.png'
+    >>> fig = plot_feature_maps(model, sn.rand(1, 28, 28))
     """
     fn = "plot_feature_maps"
     if max_maps < 1:

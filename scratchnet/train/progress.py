@@ -1,5 +1,14 @@
-"""Progress display for ``fit``: a tqdm bar per epoch on a terminal, one line per epoch
-elsewhere (logs, CI, notebooks writing to files), nothing when ``verbose=0``."""
+"""Progress display for ``fit``: a live bar during each epoch, then one summary line.
+
+* in a terminal: a tqdm bar that fits the terminal's width; when the epoch ends the bar is
+  erased and the epoch's summary ("epoch 2/10 - 1.3s - loss ... - val_accuracy ...") is
+  printed on its own line, so the validation metrics are never cut at the terminal's width
+  (tqdm trims a bar, and whatever follows it, to the width);
+* in a Jupyter kernel: the same, with ``tqdm.auto``'s bar (a widget when ipywidgets is
+  installed, a text bar otherwise);
+* elsewhere (logs, CI, output sent to a file): one summary line per epoch;
+* nothing with ``verbose=0``.
+"""
 import sys
 import time
 
@@ -19,37 +28,58 @@ def format_logs(logs):
     return " - ".join(parts)
 
 
+def _in_notebook():
+    """True inside a Jupyter kernel (the test tqdm.auto makes), never importing IPython."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    try:
+        shell = ipython.get_ipython()
+        return shell is not None and "IPKernelApp" in shell.config
+    except Exception:          # an IPython too old or too odd to answer: no widget
+        return False
+
+
 class Progress:
-    """Shows one epoch's progress; ``verbose``: 0 silent, 1 bar (or line when not a
-    terminal), 2 one line per epoch always."""
+    """Shows one epoch's progress; ``verbose``: 0 silent, 1 live bar (on a terminal or in a
+    Jupyter kernel, one line per epoch elsewhere), 2 one line per epoch always."""
 
     def __init__(self, verbose=1, stream=None):
         self.verbose = verbose
+        self.notebook = stream is None and verbose == 1 and _in_notebook()
         self.stream = stream or sys.stdout
         self.bar = None
         self.start = None
-        self.use_bar = verbose == 1 and hasattr(self.stream, "isatty") and self.stream.isatty()
+        terminal = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.use_bar = verbose == 1 and (terminal or self.notebook)
 
     def begin_epoch(self, epoch, epochs, steps):
         self.start = time.perf_counter()
         self.epoch, self.epochs = epoch, epochs
         if self.use_bar:
-            from tqdm import tqdm   # imported here: `import scratchnet` stays light
+            # Imported here: `import scratchnet` stays light.
+            if self.notebook:
+                from tqdm.auto import tqdm
+            else:
+                from tqdm import tqdm
+            # leave=False: the bar goes when the epoch ends and the summary line takes its
+            # place, one line per epoch as in a log.
             self.bar = tqdm(total=steps, desc=f"epoch {epoch}/{epochs}", unit="batch",
-                            leave=True, file=self.stream, dynamic_ncols=True)
+                            leave=False, file=self.stream, dynamic_ncols=True)
 
     def update(self, steps, logs):
         if self.bar is not None:
             self.bar.update(steps)
+            # Live training values only; tqdm may trim them at the width, the summary not.
             self.bar.set_postfix_str(format_logs(logs), refresh=False)
 
     def end_epoch(self, logs):
         seconds = time.perf_counter() - self.start
         if self.bar is not None:
-            self.bar.set_postfix_str(format_logs(logs), refresh=True)
             self.bar.close()
             self.bar = None
-        elif self.verbose:
+        if self.verbose:
+            # A plain print: a long line wraps on the screen, it is never cut.
             print(f"epoch {self.epoch}/{self.epochs} - {seconds:.1f}s - {format_logs(logs)}",
                   file=self.stream, flush=True)
         return seconds

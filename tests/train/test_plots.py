@@ -2,6 +2,7 @@
 (wrong predictions in red, RGB filters, dark diagonal cells) are checked in the pixels, and
 importing scratchnet does not import matplotlib.
 """
+import io
 import subprocess
 import sys
 
@@ -19,9 +20,12 @@ HISTORY = {
 }
 
 
-def png(path):
-    """The saved picture as an (H, W, 3) uint8 array, after checking it is a real PNG."""
-    with Image.open(path) as image:
+def png(fig):
+    """The figure's inline picture (what a notebook shows) as an (H, W, 3) uint8 array, after
+    checking it is a real PNG."""
+    from matplotlib.figure import Figure
+    assert isinstance(fig, Figure)
+    with Image.open(io.BytesIO(fig._repr_png_())) as image:
         assert image.format == "PNG"
         assert image.mode == "RGBA"          # what the Agg canvas writes
         assert image.width > 100 and image.height > 100
@@ -62,9 +66,9 @@ def test_plot_history_accepts_an_object_with_history_and_odd_values(tmp_path):
         def __init__(self):
             self.history = {"loss": [sn.tensor(0.9), np.float32(0.5), 0.4],
                             "val_loss": [1.0, None, 0.8], "val_mae": [3.0, 2.0, 2.5]}
-    path = P.plot_history(History(), tmp_path / "sub" / "h.png")      # folder is created
-    assert path == str(tmp_path / "sub" / "h.png")
-    assert png(path).shape[1] == pytest.approx(2 * 500, rel=0.02)     # loss and mae panels
+    fig = P.plot_history(History(), tmp_path / "sub" / "h.png")       # folder is created
+    assert (tmp_path / "sub" / "h.png").is_file()
+    assert png(fig).shape[1] == pytest.approx(2 * 500, rel=0.02)      # loss and mae panels
 
 
 def test_plot_history_errors(tmp_path):
@@ -257,3 +261,55 @@ def test_plot_feature_maps_errors(tmp_path):
     with pytest.raises(ValueError, match="layer 'spare' did not run"):
         P.plot_feature_maps(skipping, image, tmp_path / "m.png", layers=[skipping.spare])
     assert not skipping.spare._forward_hooks and not skipping.used._forward_hooks
+
+
+def _every_plot(tmp_path, path_of):
+    """Each plot_* function called once, with ``path_of(name)`` as its path argument."""
+    model = sn.nn.Sequential(sn.nn.Conv2d(1, 4, 3), sn.nn.ReLU())
+    return {
+        "plot_history": P.plot_history(HISTORY, path_of("h")),
+        "plot_confusion_matrix": P.plot_confusion_matrix(np.eye(3), path_of("c")),
+        "plot_samples": P.plot_samples(np.random.rand(4, 1, 8, 8), path_of("s")),
+        "plot_filters": P.plot_filters(model[0].weight, path_of("f")),
+        "plot_feature_maps": P.plot_feature_maps(model, sn.rand(1, 10, 10), path_of("m")),
+    }
+
+
+def test_every_plot_is_covered_here():
+    # A new plot_* function must join _every_plot (and so the two tests below).
+    assert sorted(n for n in dir(P) if n.startswith("plot_")) == sorted(P.__all__) == sorted(
+        ["plot_history", "plot_confusion_matrix", "plot_samples", "plot_filters",
+         "plot_feature_maps"])
+
+
+def test_plots_return_their_figure_and_save_nothing_without_a_path(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+    monkeypatch.chdir(tmp_path)
+    figures = _every_plot(tmp_path, lambda name: None)
+    assert list(tmp_path.iterdir()) == []                      # nothing written anywhere
+    for name, fig in figures.items():
+        assert isinstance(fig, Figure), name
+        assert fig.axes, name                                  # drawn, not cleared
+        # What IPython shows inline: the figure's PNG, rendered on request.
+        assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_plots_save_a_png_when_given_a_path(tmp_path):
+    figures = _every_plot(tmp_path, lambda name: tmp_path / "out" / f"{name}.png")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "c.png", "f.png", "h.png", "m.png", "s.png"]
+    for name, fig in figures.items():
+        stem = {"plot_history": "h", "plot_confusion_matrix": "c", "plot_samples": "s",
+                "plot_filters": "f", "plot_feature_maps": "m"}[name]
+        with Image.open(tmp_path / "out" / f"{stem}.png") as image:
+            saved = np.asarray(image.convert("RGB"))
+        assert saved.shape == png(fig).shape, name             # the same picture as inline
+
+
+def test_plot_figures_are_not_kept_by_pyplot():
+    # Not in pyplot's registry: a notebook's inline backend does not show them a second time,
+    # and they are freed when dropped.
+    import matplotlib.pyplot as plt
+    before = plt.get_fignums()
+    P.plot_confusion_matrix(np.eye(2))
+    assert plt.get_fignums() == before
