@@ -138,7 +138,7 @@ class Layer(nn.Module):
     # ------------------------------------------------------------------ calling
     def __call__(self, x, *args, **kwargs):
         """Called by hand: Keras' layout in and out (a model calls ``forward`` directly)."""
-        x = x if isinstance(x, Tensor) else Tensor(numpy.asarray(x))
+        x = x if isinstance(x, Tensor) else Tensor._make(numpy.asarray(x))
         shape = tuple(x.shape[1:])
         if not self.built:
             self.build(shape)
@@ -895,6 +895,38 @@ class _Recurrent(Layer):
                     out.append(self.bias_regularizer(b))
         return out
 
+    # Keras' gate blocks in scratchnet's (PyTorch's) order; GRU overrides (z, r, h vs r, z, n).
+    def _gate_order(self, array, axis):
+        return array
+
+    def _keras_weights(self):
+        rnn = self.rnn
+        out = [self._gate_order(rnn.weight_ih_l0.numpy().T, 1),
+               self._gate_order(rnn.weight_hh_l0.numpy().T, 1)]
+        if self.use_bias:
+            biases = [self._gate_order(b.numpy(), 0) for b in
+                      (rnn.bias_ih_l0, getattr(rnn, "bias_hh_l0", None)) if b is not None]
+            out.append(biases[0] if len(biases) == 1 else numpy.stack(biases))
+        return out
+
+    def _keras_weight_setters(self):
+        rnn = self.rnn
+        rows, n_in = rnn.weight_ih_l0.shape
+        order = self._gate_order
+        out = [((n_in, rows), _setter(rnn.weight_ih_l0, lambda k: order(k, 1).T)),
+               ((self.units, rows), _setter(rnn.weight_hh_l0, lambda k: order(k, 1).T))]
+        if self.use_bias:
+            hidden = getattr(rnn, "bias_hh_l0", None)
+            if hidden is None:
+                out.append(((rows,), _setter(rnn.bias_ih_l0, lambda b: order(b, 0))))
+            else:
+                def both(b):
+                    rnn.bias_hh_l0.array[...] = rnn.bias_hh_l0.xp.asarray(order(b[1], 0))
+                    rnn.bias_hh_l0._bump_version()
+                    return order(b[0], 0)
+                out.append(((2, rows), _setter(rnn.bias_ih_l0, both)))
+        return out
+
     def _config(self):
         return {"units": self.units, "activation": self.activation,
                 "recurrent_activation": self.recurrent_activation, "use_bias": self.use_bias,
@@ -956,6 +988,11 @@ class GRU(_Recurrent):
 
     def _make(self, n_in):
         return nn.GRU(n_in, self.units, bias=self.use_bias, batch_first=True)
+
+    def _gate_order(self, array, axis):
+        # Keras' blocks z, r, h <-> nn.GRU's r, z, n: swapping the first two either way.
+        z, r, h = numpy.split(array, 3, axis=axis)
+        return numpy.concatenate([r, z, h], axis=axis)
 
     def _config(self):
         return dict(super()._config(), reset_after=True)

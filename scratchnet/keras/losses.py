@@ -15,6 +15,8 @@ reshaped, as Keras does; other shape mismatches raise instead of broadcasting.
 
 Loss objects are called Keras' way, ``loss(y_true, y_pred)``.
 """
+import numpy
+
 from .. import ops
 from ..autograd.tensor import Tensor
 from ..nn import functional as F
@@ -28,7 +30,7 @@ EPSILON = 1e-7      # Keras' backend.epsilon(): the clip of probabilities
 
 
 def _tensor(a, dtype=None):
-    t = a if isinstance(a, Tensor) else Tensor(a)
+    t = a if isinstance(a, Tensor) else Tensor._make(numpy.asarray(a))
     return t if dtype is None or t.dtype == dtype else t.to(dtype=dtype)
 
 

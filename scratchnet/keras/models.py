@@ -170,20 +170,21 @@ class Model(Module):
         return [p for layer in self.layers for p in layer.penalties()]
 
     # ------------------------------------------------------------------ data
-    def _input_dtype(self):
-        """The dtype inputs are cast to: the parameters' (float32 unless ``.double()``);
-        None (kept) for the ids of an Embedding."""
+    def _input_dtype(self, dtype):
+        """The dtype an input of ``dtype`` is cast to: the parameters' (float32 unless
+        ``.double()``); kept for an Embedding's ids and for floats in a weightless model;
+        float32 for other integers (Keras' floatx)."""
         first = self.layers[0] if self.layers else None
         if isinstance(first, Embedding):
-            return None
+            return dtype
         for p in self.parameters():
             return p.dtype
-        return numpy.dtype(numpy.float32)
+        return dtype if numpy.dtype(dtype).kind == "f" else numpy.dtype(numpy.float32)
 
     def _x_array(self, x, what="x"):
         x = _host_array(x, what)
-        dtype = self._input_dtype()
-        if dtype is not None and x.dtype != dtype:
+        dtype = self._input_dtype(x.dtype)
+        if x.dtype != dtype:
             x = x.astype(dtype)
         return x
 
@@ -327,12 +328,15 @@ class Model(Module):
             if not self.built:
                 self.build((None,) + tuple(x.shape[1:]))
         with _LogitsMode(self, False):
-            out = _predict(self, x, batch_size=32 if batch_size is None else batch_size)
+            # A Tensor, not the array: train.predict would wrap NumPy batches in the
+            # default dtype (float32) and round a float64 model's input.
+            data = x if _is_loader(x) else Tensor._make(x)
+            out = _predict(self, data, batch_size=32 if batch_size is None else batch_size)
         return out.numpy()
 
     def __call__(self, x, *args, **kwargs):
         if not isinstance(x, Tensor):
-            x = Tensor(self._x_array(x))
+            x = Tensor._make(self._x_array(x))
         return super().__call__(x, *args, **kwargs)
 
     # ------------------------------------------------------------------ weights
@@ -502,8 +506,8 @@ class Sequential(Model):
                         "(batch, height, width, channels): use x.transpose(0, 2, 3, 1)")
             raise ValueError(f"{self.name} expects input of shape "
                              f"{_shape_text(self._input_shape)}, got {tuple(x.shape)}{hint}")
-        dtype = self._input_dtype()
-        if dtype is not None and x.dtype != dtype:
+        dtype = self._input_dtype(x.dtype)
+        if x.dtype != dtype:
             x = x.to(dtype=dtype)
         h = to_internal(x, self._input_shape)
         layers = self.layers
