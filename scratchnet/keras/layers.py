@@ -306,8 +306,10 @@ class _WithActivation(Layer):
         fn = self.activation
         if fn is activations.linear:
             return y
-        if getattr(fn, "__module__", None) == activations.__name__:
+        if fn is activations.softmax or fn is activations.log_softmax:
             return fn(y, axis=1 if image else -1)
+        if getattr(fn, "__module__", None) == activations.__name__:
+            return fn(y)
         # A user's function sees Keras' layout.
         return to_internal(fn(to_keras(y, (0, 0, 0) if image else None)),
                            (0, 0, 0) if image else None)

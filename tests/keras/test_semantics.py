@@ -380,3 +380,14 @@ def test_save_and_load_model_round_trip(tmp_path):
     again.fit(x, y, epochs=1, verbose=0, shuffle=False)
     for a, b in zip(again.get_weights(), model.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_keras_softmax_takes_axis_or_dim_and_refuses_both():
+    from scratchnet.keras import activations
+    x = sn.tensor(np.arange(12.0).reshape(3, 4) % 5)
+    for fn, ref in ((activations.softmax, sn.softmax), (activations.log_softmax,
+                                                         sn.log_softmax)):
+        np.testing.assert_array_equal(fn(x, axis=0).numpy(), fn(x, dim=0).numpy())
+        np.testing.assert_array_equal(fn(x, dim=0).numpy(), ref(x, axis=0).numpy())
+        with pytest.raises(TypeError, match=rf"{fn.__name__}\(\)"):
+            fn(x, axis=0, dim=0)
