@@ -1,8 +1,9 @@
 """Keras' activation names, as functions of scratchnet Tensors.
 
 ``get("relu")`` returns the function; ``None`` and ``"linear"`` are the identity. Softmax
-and log-softmax (which take ``axis=``, or ``dim=``) act over the channel (last Keras) axis: layers pass ``axis=1`` for images,
-which scratchnet holds channels-first inside a model (see ``scratchnet.keras.layers``).
+and log-softmax (which take ``axis=``, or ``dim=``) act over the channel (last Keras) axis:
+layers pass ``axis=1`` for images, which scratchnet holds channels-first inside a model (see
+``scratchnet.keras.layers``).
 """
 from .. import ops
 from .._dims import accepts_dim

@@ -377,7 +377,8 @@ class Dense(_WithActivation):
         return w + ([self.linear.bias.numpy()] if self.use_bias else [])
 
     def _keras_weight_setters(self):
-        out = [((self.linear.in_features, self.units), _setter(self.linear.weight, numpy.transpose))]
+        kernel = _setter(self.linear.weight, numpy.transpose)
+        out = [((self.linear.in_features, self.units), kernel)]
         if self.use_bias:
             out.append(((self.units,), _setter(self.linear.bias)))
         return out

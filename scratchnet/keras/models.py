@@ -282,13 +282,19 @@ class Model(Module):
                                 f"{type(cb).__name__}")
         trainer = Trainer(self, self._loss_fn(), optimizer, metrics=self._metric_fns(),
                           callbacks=wrapped, verbose=_verbose(verbose),
-                          terminate_on_nan=terminate_on_nan)
+                          terminate_on_nan=terminate_on_nan, device=self._batch_device())
         trainer.epoch = int(initial_epoch)
         self.stop_training = False
         with _LogitsMode(self):
             history = trainer.fit(train_loader, epochs, val_loader)
         self.history = callbacks_module.History(history, self, params, learning_rate=wants_lr)
         return self.history
+
+    def _batch_device(self):
+        """Where the trainer sends each batch: the model's device after ``model.to("cuda")``
+        (None on the CPU: batches stay where the loader made them)."""
+        device = self.device
+        return None if getattr(device, "type", str(device)) == "cpu" else device
 
     def _ensure_built(self, x_host, loader):
         if self.built:
@@ -312,7 +318,7 @@ class Model(Module):
         loader, x_host = self._loader(x, y, batch_size, False, "evaluate")
         self._ensure_built(x_host, loader)
         trainer = Trainer(self, self._loss_fn(), None, metrics=self._metric_fns(), verbose=0,
-                          terminate_on_nan=False)
+                          terminate_on_nan=False, device=self._batch_device())
         with _LogitsMode(self):
             logs = trainer.evaluate(loader)
         if return_dict:
@@ -331,7 +337,8 @@ class Model(Module):
             # A Tensor, not the array: train.predict would wrap NumPy batches in the
             # default dtype (float32) and round a float64 model's input.
             data = x if _is_loader(x) else Tensor._make(x)
-            out = _predict(self, data, batch_size=32 if batch_size is None else batch_size)
+            out = _predict(self, data, batch_size=32 if batch_size is None else batch_size,
+                           device=self._batch_device())
         return out.numpy()
 
     def __call__(self, x, *args, **kwargs):

@@ -78,7 +78,8 @@ class Optimizer:
         return dict(self.settings, learning_rate=self.learning_rate)
 
     def __repr__(self):
-        return f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in self.get_config().items())})"
+        settings = ", ".join(f"{k}={v}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({settings})"
 
 
 class RMSprop(Optimizer):

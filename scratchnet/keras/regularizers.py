@@ -53,7 +53,8 @@ class L1L2(Regularizer):
         return {"l1": self.l1, "l2": self.l2}
 
     def __repr__(self):
-        return f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in self.get_config().items())})"
+        settings = ", ".join(f"{k}={v}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({settings})"
 
 
 class L1(L1L2):

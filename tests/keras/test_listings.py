@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import scratchnet as sn
-from scratchnet.keras import Input, callbacks, datasets, layers, models, optimizers, regularizers, utils
+from scratchnet.keras import (Input, callbacks, datasets, layers, models, optimizers,
+                              regularizers, utils)
 
 
 # ------------------------------------------------------------------------ movie reviews
