@@ -90,29 +90,39 @@ class KerasAdapter(_train.Callback):
         callback.set_params(params)
         self.model = model
 
+    def _call(self, hook, *args):
+        # During fit a paired model hands its loss logits; a callback that calls
+        # self.model(x) must see what Keras gives, the probabilities.
+        saved = getattr(self.model, "_emit_logits", False)
+        self.model._emit_logits = False
+        try:
+            getattr(self.callback, hook)(*args)
+        finally:
+            self.model._emit_logits = saved
+
     def _check_stop(self):
         if getattr(self.model, "stop_training", False):
             self.trainer.stop_training = True
 
     def on_train_begin(self, logs=None):
-        self.callback.on_train_begin(keras_logs(logs))
+        self._call("on_train_begin", keras_logs(logs))
         self._check_stop()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.callback.on_epoch_begin(epoch - 1, keras_logs(logs))
+        self._call("on_epoch_begin", epoch - 1, keras_logs(logs))
 
     def on_batch_end(self, batch, logs=None):
         logs = {"loss": (logs or {}).get("loss")}
-        self.callback.on_train_batch_end(batch, logs)
-        self.callback.on_batch_end(batch, logs)
+        self._call("on_train_batch_end", batch, logs)
+        self._call("on_batch_end", batch, logs)
         self._check_stop()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.callback.on_epoch_end(epoch - 1, keras_logs(logs))
+        self._call("on_epoch_end", epoch - 1, keras_logs(logs))
         self._check_stop()
 
     def on_train_end(self, logs=None):
-        self.callback.on_train_end(keras_logs(logs))
+        self._call("on_train_end", keras_logs(logs))
 
 
 class EarlyStopping(_train.EarlyStopping):

@@ -391,3 +391,20 @@ def test_keras_softmax_takes_axis_or_dim_and_refuses_both():
         np.testing.assert_array_equal(fn(x, dim=0).numpy(), ref(x, axis=0).numpy())
         with pytest.raises(TypeError, match=rf"{fn.__name__}\(\)"):
             fn(x, axis=0, dim=0)
+
+
+def test_callbacks_calling_the_model_during_fit_see_probabilities():
+    seen = []
+    model = _linear_model(n_in=2, units=3, activation="softmax")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    probe = np.array([[50.0, -20.0]], dtype="float32")
+    record = callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(model(probe).numpy()))
+    model.fit(np.ones((4, 2)), np.zeros(4), epochs=1, verbose=0, callbacks=[record])
+    np.testing.assert_allclose(seen[0].sum(), 1.0, rtol=1e-5)
+    assert (seen[0] >= 0).all()
+
+
+def test_functional_model_is_refused():
+    with pytest.raises(NotImplementedError, match="Sequential"):
+        models.Model(Input(shape=(3,)), layers.Dense(2))
