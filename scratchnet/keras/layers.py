@@ -112,6 +112,18 @@ class Layer(nn.Module):
         self.built = False
         self.trainable = trainable
 
+    @property
+    def trainable(self):
+        """Keras' switch: False freezes the layer's weights (``requires_grad=False``), also
+        after the layer is built (``conv_base.trainable = False``)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        if self.built:
+            self.requires_grad_(self._trainable)
+
     # ------------------------------------------------------------------ building
     def build(self, input_shape):
         """Create the layer's modules for per-sample Keras shape ``input_shape``."""
@@ -742,9 +754,18 @@ class BatchNormalization(Layer):
                        affine=self.center)
 
     def forward(self, x):
-        if x.ndim == 3:     # (N, T, F): normalise F over N and T; BatchNorm1d wants (N, F, T)
-            return ops.transpose(self.bn(ops.transpose(x, 1, 2)), 1, 2)
-        return self.bn(x)
+        # Keras: a frozen BatchNormalization runs in inference mode (moving statistics,
+        # left unchanged) even while the model trains.
+        frozen = not self.trainable and self.bn.training
+        if frozen:
+            self.bn.train(False)
+        try:
+            if x.ndim == 3:   # (N, T, F): normalise F over N and T; BatchNorm1d wants (N, F, T)
+                return ops.transpose(self.bn(ops.transpose(x, 1, 2)), 1, 2)
+            return self.bn(x)
+        finally:
+            if frozen:
+                self.bn.train(True)
 
     def non_trainable_weights_count(self):
         return 2 * self.bn.num_features

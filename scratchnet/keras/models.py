@@ -347,6 +347,16 @@ class Model(Module):
         return super().__call__(x, *args, **kwargs)
 
     # ------------------------------------------------------------------ weights
+    @property
+    def trainable(self):
+        """False when every layer is frozen; setting it freezes or unfreezes every layer."""
+        return any(layer.trainable for layer in self.layers) if self.layers else True
+
+    @trainable.setter
+    def trainable(self, value):
+        for layer in self.layers:
+            layer.trainable = value
+
     def count_params(self):
         return sum(layer.count_params() for layer in self.layers)
 
@@ -572,9 +582,17 @@ class Sequential(Model):
             loss = losses_module.serialize(self.loss)
             opt = optimizers_module.serialize(self.optimizer)
             names = [name for name, fn in self.compiled_metrics]
-            plain = all(isinstance(m, str) or False for m in names) and \
-                all(metrics_module.get(n, getattr(self.loss, "name", None))[1] is fn
-                    for n, fn in self.compiled_metrics)
+            loss_name = getattr(self.loss, "name", None)
+
+            def known(name, fn):
+                try:
+                    return metrics_module.get(name, loss_name)[1] is fn
+                except ValueError:
+                    return False
+
+            # Only Keras' own names and objects are saved; a model compiled with functions
+            # of your own comes back uncompiled (compile it again after load_model).
+            plain = all(known(n, fn) for n, fn in self.compiled_metrics)
             if loss is not None and opt is not None and plain:
                 entry["compile"] = {"loss": loss, "optimizer": opt, "metrics": names}
                 if include_optimizer and self.optimizer.impl is not None:

@@ -408,3 +408,40 @@ def test_callbacks_calling_the_model_during_fit_see_probabilities():
 def test_functional_model_is_refused():
     with pytest.raises(NotImplementedError, match="Sequential"):
         models.Model(Input(shape=(3,)), layers.Dense(2))
+
+
+def test_freezing_a_built_layer_stops_its_training():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 3)).astype("float32")
+    y = rng.standard_normal((16, 1)).astype("float32")
+    model = models.Sequential([Input(shape=(3,)), layers.Dense(4), layers.BatchNormalization(),
+                               layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    model.layers[0].trainable = False            # Keras: conv_base.trainable = False
+    model.layers[1].trainable = False
+    frozen = [w.copy() for w in model.layers[0].get_weights() + model.layers[1].get_weights()]
+    head = model.layers[2].get_weights()[0].copy()
+    model.fit(x, y, epochs=2, verbose=0)
+    after = model.layers[0].get_weights() + model.layers[1].get_weights()
+    for a, b in zip(after, frozen):      # weights and BN moving statistics unchanged
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(model.layers[2].get_weights()[0], head)
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "Trainable params: 5" in lines[0] and "Non-trainable params: 32" in lines[0]
+    model.trainable = True
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_save_with_a_custom_metric_keeps_weights_and_drops_compile(tmp_path):
+    def my_metric(y_true, y_pred):
+        return float(np.mean(y_pred))
+
+    model = _linear_model()
+    model.compile(optimizer="adam", loss="mse", metrics=[my_metric])
+    model.save(tmp_path / "m.keras")
+    again = models.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(again.get_weights()[0], model.get_weights()[0])
+    with pytest.raises(RuntimeError, match="compiled"):
+        again.fit(np.zeros((2, 3)), np.zeros((2, 1)), verbose=0)
