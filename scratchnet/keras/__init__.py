@@ -12,11 +12,11 @@ No second engine and no second training loop: Keras layers build ``nn`` modules,
 """
 from . import (  # noqa: F401
     activations, callbacks, datasets, initializers, layers, losses, metrics, models,
-    optimizers, regularizers, utils,
+    optimizers, preprocessing, regularizers, utils,
 )
 from .layers import Input  # noqa: F401
 from .models import Model, Sequential, load_model  # noqa: F401
 
 __all__ = ["activations", "callbacks", "datasets", "initializers", "layers", "losses",
-           "metrics", "models", "optimizers", "regularizers", "utils", "Input", "Model",
-           "Sequential", "load_model"]
+           "metrics", "models", "optimizers", "preprocessing", "regularizers", "utils", "Input",
+           "Model", "Sequential", "load_model"]

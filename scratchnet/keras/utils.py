@@ -1,11 +1,12 @@
-"""Keras' utilities: ``to_categorical``, ``set_random_seed``, ``clear_session``."""
+"""Keras' utilities: ``to_categorical``, ``pad_sequences``, ``set_random_seed``,
+``clear_session``."""
 import random
 
 import numpy
 
 from .. import backend
 
-__all__ = ["to_categorical", "set_random_seed", "clear_session"]
+__all__ = ["to_categorical", "pad_sequences", "set_random_seed", "clear_session"]
 
 
 def to_categorical(y, num_classes=None, dtype="float32"):
@@ -37,6 +38,37 @@ def to_categorical(y, num_classes=None, dtype="float32"):
                          f"num_classes={num_classes}")
     out = numpy.zeros(labels.shape + (int(num_classes),), dtype=dtype)
     numpy.put_along_axis(out, labels[..., None], 1, axis=-1)
+    return out
+
+
+def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",
+                  value=0.0):
+    """Keras' ``pad_sequences``: lists of word ids -> one (N, maxlen) array.
+
+    ``maxlen`` defaults to the longest sequence; longer ones lose their first values
+    (``truncating="pre"``, Keras' default) or their last (``"post"``); shorter ones are
+    padded with ``value`` in front (``padding="pre"``, Keras' default) or at the end.
+
+    >>> pad_sequences([[1, 2, 3], [4]], maxlen=2).tolist()
+    [[2, 3], [0, 4]]
+    """
+    for name, given in (("padding", padding), ("truncating", truncating)):
+        if given not in ("pre", "post"):
+            raise ValueError(f"pad_sequences: {name} must be 'pre' or 'post', got {given!r}")
+    sequences = [list(s) for s in sequences]
+    if maxlen is None:
+        maxlen = max((len(s) for s in sequences), default=0)
+    elif isinstance(maxlen, bool) or not isinstance(maxlen, int) or maxlen < 0:
+        raise ValueError(f"pad_sequences: maxlen must be an int >= 0, got {maxlen!r}")
+    out = numpy.full((len(sequences), maxlen), value, dtype=dtype)
+    for i, s in enumerate(sequences):
+        if not s or maxlen == 0:
+            continue
+        kept = s[-maxlen:] if truncating == "pre" else s[:maxlen]
+        if padding == "pre":
+            out[i, maxlen - len(kept):] = kept
+        else:
+            out[i, :len(kept)] = kept
     return out
 
 

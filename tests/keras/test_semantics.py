@@ -445,3 +445,17 @@ def test_save_with_a_custom_metric_keeps_weights_and_drops_compile(tmp_path):
     np.testing.assert_array_equal(again.get_weights()[0], model.get_weights()[0])
     with pytest.raises(RuntimeError, match="compiled"):
         again.fit(np.zeros((2, 3)), np.zeros((2, 1)), verbose=0)
+
+
+def test_pad_sequences_follows_keras_defaults():
+    from scratchnet.keras.preprocessing import sequence
+    seqs = [[1, 2, 3, 4], [5], []]
+    np.testing.assert_array_equal(sequence.pad_sequences(seqs, maxlen=3),
+                                  [[2, 3, 4], [0, 0, 5], [0, 0, 0]])
+    np.testing.assert_array_equal(
+        utils.pad_sequences(seqs, maxlen=2, padding="post", truncating="post", value=-1),
+        [[1, 2], [5, -1], [-1, -1]])
+    assert utils.pad_sequences(seqs).shape == (3, 4)
+    assert utils.pad_sequences(seqs).dtype == np.int32
+    with pytest.raises(ValueError, match="padding"):
+        utils.pad_sequences(seqs, padding="middle")
