@@ -30,6 +30,35 @@ def keras_logs(logs):
     return {k: v for k, v in (logs or {}).items() if k not in _NOT_KERAS}
 
 
+def keras_mode(owner, monitor, mode, trainer):
+    """"min" or "max" for ``monitor`` as Keras 3 decides with ``mode="auto"``: losses go
+    down, a compiled metric goes its own way, and a name it cannot place raises (never a
+    guess, which would stop training on the wrong side)."""
+    if mode in ("min", "max"):
+        return mode
+    if mode != "auto":
+        raise ValueError(f"{owner}: mode must be 'auto', 'min' or 'max', got {mode!r}")
+    name = monitor[4:] if monitor.startswith("val_") else monitor
+    if name.endswith("loss"):
+        return "min"
+    fn = (getattr(trainer, "metrics", None) or {}).get(name)
+    if fn is not None and getattr(fn, "higher_is_better", None) is not None:
+        return "max" if fn.higher_is_better else "min"
+    from . import metrics
+    known = metrics._BY_NAME.get(name) or (metrics.accuracy if name in ("accuracy", "acc")
+                                           else None)
+    if known is not None:
+        return "max" if known.higher_is_better else "min"
+    raise ValueError(f"{owner}: cannot tell whether {monitor!r} should go up or down; pass "
+                     "mode='max' or mode='min'")
+
+
+def _reset_tracker(owner, tracker, trainer):
+    mode = keras_mode(type(owner).__name__, tracker.monitor, owner.keras_mode, trainer)
+    tracker.mode = mode
+    tracker.best = math.inf if mode == "min" else -math.inf
+
+
 class Callback:
     """Base class of Keras-style callbacks: override ``on_epoch_end(epoch, logs)`` (epoch
     counted from 0, as Keras), ``on_train_begin``, ``on_train_end``, ``on_epoch_begin``,
@@ -136,6 +165,17 @@ class EarlyStopping(_train.EarlyStopping):
                          restore_best_weights=restore_best_weights, baseline=baseline,
                          verbose=bool(verbose))
         self.start_from_epoch = int(start_from_epoch)
+        self.keras_mode = mode
+
+    def on_train_begin(self, logs=None):
+        resumed = self._resumed
+        super().on_train_begin(logs)
+        if not resumed:
+            # Keras starts every fit afresh: best value, best weights, mode from the metric.
+            _reset_tracker(self, self.tracker, self.trainer)
+            if self.baseline is not None:
+                self.tracker.best = float(self.baseline)
+            self.best_weights, self.best_epoch = None, None
 
     def on_epoch_end(self, epoch, logs=None):
         if epoch <= self.start_from_epoch:       # Keras' 0-based epoch < start_from_epoch
@@ -159,6 +199,15 @@ class ModelCheckpoint(_train.ModelCheckpoint):
             self.tracker.best = float(initial_value_threshold)
         self.save_weights_only = bool(save_weights_only)
         self.verbose = verbose
+        self.keras_mode = mode
+        self._threshold = initial_value_threshold
+
+    def on_train_begin(self, logs=None):
+        if self.tracker is not None and self.trainer is not None and \
+                self.tracker.best in (math.inf, -math.inf):
+            _reset_tracker(self, self.tracker, self.trainer)
+            if self._threshold is not None:
+                self.tracker.best = float(self._threshold)
 
     def _write_pending(self):
         path, self._pending = self._pending, None
@@ -187,7 +236,8 @@ class ReduceLROnPlateau(_train.Callback):
         if not 0.0 <= factor < 1.0 or math.isnan(factor):
             raise ValueError(f"ReduceLROnPlateau: factor must be in [0, 1), got {factor}")
         self.monitor, self.factor, self.patience = monitor, float(factor), int(patience)
-        self.mode = _train.resolve_mode(monitor, mode)
+        self.keras_mode = mode
+        self.mode = mode if mode in ("min", "max") else _train.resolve_mode(monitor)
         self.min_delta, self.cooldown, self.min_lr = abs(float(min_delta)), int(cooldown), \
             float(min_lr)
         self.verbose = verbose
@@ -205,6 +255,7 @@ class ReduceLROnPlateau(_train.Callback):
         return value > self.best + self.min_delta
 
     def on_train_begin(self, logs=None):
+        self.mode = keras_mode("ReduceLROnPlateau", self.monitor, self.keras_mode, self.trainer)
         self._reset()
 
     def on_epoch_end(self, epoch, logs=None):

@@ -149,7 +149,8 @@ class Model(Module):
             def metric(output, target, fn=fn):
                 return fn(target, self._probabilities(output))
             metric.__name__ = name
-            metric.higher_is_better = getattr(fn, "higher_is_better", True)
+            if getattr(fn, "higher_is_better", None) is not None:
+                metric.higher_is_better = fn.higher_is_better
             out.append(metric)
         return out
 

@@ -459,3 +459,33 @@ def test_pad_sequences_follows_keras_defaults():
     assert utils.pad_sequences(seqs).dtype == np.int32
     with pytest.raises(ValueError, match="padding"):
         utils.pad_sequences(seqs, padding="middle")
+
+
+def test_callback_modes_follow_the_compiled_metric_and_refuse_to_guess():
+    def closeness(y_true, y_pred):        # a metric of one's own: higher is better
+        return float(-np.mean(np.abs(y_true - y_pred)))
+    closeness.higher_is_better = True
+
+    model = _constant_model()
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae", closeness])
+    x, y = np.zeros((4, 1)), np.ones((4, 1))
+    stops = [callbacks.EarlyStopping(monitor=m) for m in ("val_mae", "val_closeness")]
+    model.fit(x, y, epochs=1, validation_data=(x, y), callbacks=stops, verbose=0)
+    assert [s.tracker.mode for s in stops] == ["min", "max"]
+
+    def mystery(y_true, y_pred):
+        return 0.0
+
+    model.compile(optimizer="sgd", loss="mse", metrics=[mystery])
+    with pytest.raises(ValueError, match="mode='max' or mode='min'"):
+        model.fit(x, y, epochs=1, verbose=0,
+                  callbacks=[callbacks.EarlyStopping(monitor="mystery")])
+
+
+def test_early_stopping_starts_afresh_at_every_fit():
+    model = _constant_model()
+    x, y = np.zeros((4, 1)), np.ones((4, 1))
+    stop = callbacks.EarlyStopping(monitor="loss")
+    assert model.fit(x, y, epochs=5, callbacks=[stop], verbose=0).epoch == [0, 1]
+    # Keras resets the best value: the second fit again runs two epochs, not one.
+    assert model.fit(x, y, epochs=5, callbacks=[stop], verbose=0).epoch == [0, 1]
