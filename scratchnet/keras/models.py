@@ -192,12 +192,21 @@ class Model(Module):
     def _y_array(self, y):
         y = _host_array(y, "y")
         if isinstance(self.loss, losses_module.SparseCategoricalCrossentropy):
+            if y.dtype.kind == "f" and not numpy.array_equal(y, numpy.round(y)):
+                raise ValueError("sparse_categorical_crossentropy: y must hold class indices, "
+                                 "got non-integer values (for one-hot or soft targets use "
+                                 "categorical_crossentropy)")
             return y.astype(numpy.int64) if y.dtype.kind != "i" else y
         if y.dtype != numpy.float32 and not isinstance(self.loss, losses_module._TorchLoss):
             return y.astype(numpy.float32)
         return y
 
     def _loader(self, x, y, batch_size, shuffle, what):
+        from ..data import Dataset
+        if isinstance(x, Dataset):
+            raise TypeError(f"{what}: x is a Dataset of single samples; give a loader of "
+                            "batches, DataLoader(dataset, batch_size=32, shuffle=True), or "
+                            "arrays")
         if _is_loader(x):
             if y is not None:
                 raise ValueError(f"{what}: y must be None when x is a data loader (it yields "

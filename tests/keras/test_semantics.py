@@ -489,3 +489,29 @@ def test_early_stopping_starts_afresh_at_every_fit():
     assert model.fit(x, y, epochs=5, callbacks=[stop], verbose=0).epoch == [0, 1]
     # Keras resets the best value: the second fit again runs two epochs, not one.
     assert model.fit(x, y, epochs=5, callbacks=[stop], verbose=0).epoch == [0, 1]
+
+
+def test_scratchnet_train_callbacks_run_in_keras_fit(tmp_path):
+    # fit is train.Trainer's loop: scratchnet's own callbacks and checkpoints work in it.
+    model = _constant_model()
+    x, y = np.zeros((4, 1)), np.ones((4, 1))
+    log = tmp_path / "log.csv"
+    ckpt = tmp_path / "ckpt.npz"
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[
+        sn.train.CSVLogger(log), sn.train.ModelCheckpoint(ckpt, monitor="loss")])
+    assert log.read_text().splitlines()[0].startswith("epoch,loss")
+    state = sn.load(ckpt)
+    assert state["epoch"] == 2 and set(state["model"]) == set(model.state_dict())
+
+
+def test_bad_targets_and_datasets_are_refused():
+    from scratchnet.data import ArrayDataset
+    model = _linear_model(n_in=2, units=3, activation="softmax")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="class indices"):
+        model.fit(np.zeros((2, 2)), np.array([0.5, 1.0]), verbose=0)
+    with pytest.raises(TypeError, match="DataLoader"):
+        model.fit(ArrayDataset(np.zeros((2, 2)), np.zeros(2)), verbose=0)
+    with pytest.raises(ValueError, match="one-hot"):
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        model.fit(np.zeros((2, 2)), np.array([0, 2]), verbose=0)
