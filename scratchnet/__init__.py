@@ -67,3 +67,6 @@ bool = bool_      # noqa: A001
 from .random import Generator  # noqa: F401,E402
 from .autograd.inference_mode import inference_mode, is_inference_mode_enabled  # noqa: E402,F401
 from ._threads import get_num_threads, set_num_threads  # noqa: E402,F401
+
+# Keras' model API (Sequential, layers.Dense, compile/fit) over nn and train: docs/keras.md.
+from . import keras  # noqa: E402,F401

@@ -1,0 +1,108 @@
+"""Keras' metrics by name, computed in NumPy on a whole epoch's outputs.
+
+``"accuracy"`` (or ``"acc"``) means what Keras makes of it from the loss: binary accuracy
+(probability > 0.5, element by element) with ``binary_crossentropy``, categorical accuracy
+(argmax of output and of the one-hot target) with ``categorical_crossentropy``, sparse
+categorical accuracy (argmax against class indices) with ``sparse_categorical_crossentropy``,
+and exact equality otherwise. Metrics always see probabilities, Keras' ``y_pred``, even when
+the model hands its loss logits (see ``losses``). The key in the history is the name given.
+
+>>> import numpy as np
+>>> binary_accuracy(np.array([1, 0, 1]), np.array([[0.9], [0.4], [0.2]]))
+0.6666666666666666
+"""
+import numpy
+
+__all__ = ["binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+           "accuracy", "mean_squared_error", "mean_absolute_error", "mse", "mae", "get"]
+
+
+def _host(a):
+    if hasattr(a, "numpy") and not isinstance(a, numpy.ndarray):
+        a = a.numpy()
+    return numpy.asarray(a, dtype=numpy.float64) if not isinstance(a, numpy.ndarray) else a
+
+
+def _same_shape(y_true, y_pred):
+    y_true, y_pred = _host(y_true), _host(y_pred)
+    if y_true.shape != y_pred.shape and y_true.size == y_pred.size:
+        y_true = y_true.reshape(y_pred.shape)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"metric: targets of shape {y_true.shape} do not match outputs of "
+                         f"shape {y_pred.shape}")
+    return y_true, y_pred
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """mean over every element of [ (y_pred > threshold) == y_true ] (Keras' formula)."""
+    y_true, y_pred = _same_shape(y_true, y_pred)
+    return float(numpy.mean((y_pred > threshold) == (y_true > 0.5)))
+
+
+def categorical_accuracy(y_true, y_pred):
+    """mean of [argmax y_pred == argmax y_true] over the samples (one-hot targets)."""
+    y_true, y_pred = _host(y_true), _host(y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"categorical_accuracy: one-hot targets of shape {y_true.shape} do not "
+                         f"match outputs of shape {y_pred.shape}")
+    return float(numpy.mean(y_pred.argmax(-1) == y_true.argmax(-1)))
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    """mean of [argmax y_pred == y_true] with class-index targets."""
+    y_true, y_pred = _host(y_true), _host(y_pred)
+    labels = y_true.reshape(-1)
+    pred = y_pred.reshape(-1, y_pred.shape[-1]).argmax(-1)
+    if labels.shape != pred.shape:
+        raise ValueError(f"sparse_categorical_accuracy: targets of shape {y_true.shape} for "
+                         f"outputs of shape {y_pred.shape}")
+    return float(numpy.mean(pred == labels))
+
+
+def accuracy(y_true, y_pred):
+    """Keras' plain ``Accuracy``: how often y_pred equals y_true exactly."""
+    y_true, y_pred = _same_shape(y_true, y_pred)
+    return float(numpy.mean(y_true == y_pred))
+
+
+def mean_squared_error(y_true, y_pred):
+    y_true, y_pred = _same_shape(y_true, y_pred)
+    return float(numpy.mean((y_true - y_pred) ** 2))
+
+
+def mean_absolute_error(y_true, y_pred):
+    y_true, y_pred = _same_shape(y_true, y_pred)
+    return float(numpy.mean(numpy.abs(y_true - y_pred)))
+
+
+mse, mae = mean_squared_error, mean_absolute_error
+
+for _fn, _better in ((binary_accuracy, True), (categorical_accuracy, True),
+                     (sparse_categorical_accuracy, True), (accuracy, True),
+                     (mean_squared_error, False), (mean_absolute_error, False)):
+    _fn.higher_is_better = _better
+
+_BY_NAME = {"binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
+            "sparse_categorical_accuracy": sparse_categorical_accuracy,
+            "mse": mean_squared_error, "mean_squared_error": mean_squared_error,
+            "mae": mean_absolute_error, "mean_absolute_error": mean_absolute_error}
+
+
+def get(identifier, loss_name=None):
+    """(name, fn(y_true, y_pred) -> float) for a Keras metric name or function; "accuracy"
+    and "acc" are resolved from the loss's name, as Keras does."""
+    if isinstance(identifier, str):
+        key = identifier.lower()
+        if key in ("accuracy", "acc"):
+            fn = {"binary_crossentropy": binary_accuracy,
+                  "categorical_crossentropy": categorical_accuracy,
+                  "sparse_categorical_crossentropy": sparse_categorical_accuracy,
+                  }.get(loss_name, accuracy)
+            return identifier, fn
+        if key not in _BY_NAME:
+            raise ValueError(f"unknown metric {identifier!r}; known: accuracy, acc, "
+                             f"{', '.join(sorted(_BY_NAME))}")
+        return identifier, _BY_NAME[key]
+    if callable(identifier):
+        return getattr(identifier, "name", getattr(identifier, "__name__", "metric")), identifier
+    raise TypeError(f"metrics: expected names or functions, got {identifier!r}")
