@@ -1,0 +1,88 @@
+"""Data-parallel training under ``mpiexec -n 2`` (see worker.py for the scenarios)."""
+import time
+
+import numpy as np
+import pytest
+
+from . import worker
+from .conftest import HERE
+
+WORKER = str(HERE / "worker.py")
+
+
+def test_two_processes_train_as_one_with_the_global_batch(mpirun, tmp_path):
+    """K steps of SGD on 2 ranks x B samples == K steps on 1 process x 2B samples, for an
+    MLP with dropout and a CNN with SyncBatchNorm and dropout (float64; dropout masks
+    reproduced per rank), parameters and BatchNorm running statistics alike."""
+    done = mpirun([WORKER, "train", str(tmp_path)])
+    assert done.returncode == 0, done.stderr
+    for kind in ("mlp", "cnn"):
+        got = np.load(tmp_path / f"{kind}.npz")
+        assert int(got["buckets"]) > 1          # several buckets were averaged
+        expected = worker.reference(kind, 2)
+        for name, value in expected.items():
+            for rank in (0, 1):
+                np.testing.assert_allclose(got[f"{rank}/{name}"], value, rtol=1e-10,
+                                           atol=1e-12, err_msg=f"{kind} {name} rank {rank}")
+        # Training moved the weights (the equality is not that of untouched weights).
+        first = worker.initial(kind)
+        assert all(np.abs(expected[k] - first[k]).max() > 1e-3 for k in first
+                   if k.endswith("weight"))
+
+
+def test_local_batchnorm_differs_from_the_global_batch(mpirun, tmp_path):
+    """Without SyncBatchNorm each rank normalises with its own B samples (DDP's default):
+    the result is NOT the one-process result, and the ranks' parameters still agree (the
+    running statistics are each rank's own until the next forward copies rank 0's)."""
+    done = mpirun([WORKER, "train-local-bn", str(tmp_path)])
+    assert done.returncode == 0, done.stderr
+    got = np.load(tmp_path / "cnn.npz")
+    expected = worker.reference("cnn", 2)
+    for name in expected:
+        if name.endswith(("weight", "bias")):
+            np.testing.assert_array_equal(got[f"0/{name}"], got[f"1/{name}"])
+    assert np.abs(got["0/0.weight"] - expected["0.weight"]).max() > 1e-6
+
+
+def _check_stopped(done, seconds, bound, *texts):
+    assert done.returncode != 0
+    assert seconds < bound, f"the job took {seconds:.0f} s to stop"
+    output = done.stdout + done.stderr
+    for text in texts:
+        assert text in output, output[-3000:]
+    assert "the loop ended normally" not in output
+
+
+def test_a_rank_that_raises_stops_every_rank_naming_it(mpirun, tmp_path):
+    start = time.monotonic()
+    done = mpirun([WORKER, "raise", str(tmp_path)])
+    _check_stopped(done, time.monotonic() - start, 120,
+                   "rank 1 of 2 failed (RuntimeError: the data file went missing)")
+
+
+def test_a_hung_rank_makes_the_other_stop_after_the_timeout(mpirun, tmp_path):
+    """Rank 1 sleeps for an hour; rank 0's next collective gives up after 5 s."""
+    start = time.monotonic()
+    done = mpirun([WORKER, "hang", str(tmp_path)])
+    _check_stopped(done, time.monotonic() - start, 120, "rank 0 of 2:", "did not complete "
+                   "within 5 s; rank(s) 1 did not take part")
+
+
+def test_a_killed_rank_ends_the_job_at_once(mpirun, tmp_path):
+    """SIGKILL leaves rank 1 no time to speak; MPICH's launcher then ends every rank and
+    names the killed process, whose rank the worker printed at start (pid -> rank)."""
+    start = time.monotonic()
+    done = mpirun([WORKER, "kill", str(tmp_path)])
+    output = done.stdout + done.stderr
+    pid = next(line.split()[-1] for line in output.splitlines()
+               if line.startswith("rank 1 pid"))
+    _check_stopped(done, time.monotonic() - start, 120, f"PID {pid}")
+
+
+def test_different_models_on_the_ranks_are_refused_at_start(mpirun, tmp_path):
+    done = mpirun([WORKER, "mismatch", str(tmp_path)])
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert ("rank(s) 1 built a different model than rank 0 (first difference: ('param', "
+            "'0.weight', (16, 5), 'float32') on rank 0, ('param', '0.weight', (17, 5), "
+            "'float32') on rank 1)") in output, output[-3000:]

@@ -1,0 +1,171 @@
+"""Scenarios run under ``mpiexec -n W python tests/distributed/worker.py SCENARIO OUT``
+(and, for the one-process reference, imported by the tests).
+
+The equivalence check (scenario "train"): W ranks, each with B samples a step, train an MLP
+and a CNN (Conv2d -> SyncBatchNorm -> ReLU -> Dropout -> Linear) in float64 for K steps;
+rank 0 saves the parameters and buffers. The test computes the same K steps in one process
+with batches of W*B and compares.
+
+Dropout: each rank seeds its generators with ``seed + rank`` (``dist.manual_seed``), so each
+rank draws its own masks. The reference reproduces them exactly: its ``RankDropout`` cuts the
+global batch into the W ranks' parts and draws part r's mask from a generator in rank r's
+state, so the masks (not only their distribution) are the same and the parameters must agree
+to float64 rounding.
+"""
+import os
+import sys
+import time
+
+import numpy as np
+
+import scratchnet as sn
+from scratchnet import backend, nn
+from scratchnet.data import DistributedSampler
+
+B, K, SEED, DROP_SEED = 4, 3, 100, 7
+N = 2 * B * K + 3            # not a multiple of 2B: the sampler pads
+
+
+def data(kind):
+    rng = np.random.default_rng(0)
+    shape = (N, 5) if kind == "mlp" else (N, 2, 5, 5)
+    x = rng.standard_normal(shape)
+    y = rng.integers(0, 3, N)
+    return x, y
+
+
+def build(kind, dropout):
+    if kind == "mlp":
+        return nn.Sequential(nn.Linear(5, 16), nn.ReLU(), dropout, nn.Linear(16, 3))
+    return nn.Sequential(nn.Conv2d(2, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), dropout,
+                         nn.Flatten(), nn.Linear(4 * 3 * 3, 3))
+
+
+class RankDropout(nn.Module):
+    """Dropout whose batch is W ranks' parts, part r masked from rank r's generator."""
+
+    def __init__(self, p, world):
+        super().__init__()
+        self.p, self.world = p, world
+        self.states = []
+        for r in range(world):
+            backend.manual_seed(DROP_SEED + r)
+            backend.generator()              # created now, so that its state exists
+            self.states.append(backend.get_rng_state())
+
+    def forward(self, x):
+        parts = []
+        size = x.shape[0] // self.world
+        for r in range(self.world):
+            backend.set_rng_state(self.states[r])
+            parts.append(nn.functional.dropout(x[r * size:(r + 1) * size], self.p, True))
+            self.states[r] = backend.get_rng_state()
+        return sn.cat(parts, 0)
+
+
+def batches(world, rank, epoch_steps):
+    """Rank ``rank``'s index batches for the K steps (one epoch of DistributedSampler)."""
+    sampler = DistributedSampler(range(N), num_replicas=world, rank=rank, shuffle=True,
+                                 seed=3)
+    sampler.set_epoch(1)
+    idx = np.array(list(sampler))
+    return [idx[t * B:(t + 1) * B] for t in range(epoch_steps)]
+
+
+def train_steps(model, x, y, index_batches):
+    opt = sn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    for idx in index_batches:
+        opt.zero_grad()
+        loss = loss_fn(model(sn.tensor(x[idx])), sn.tensor(y[idx]))
+        loss.backward()
+        opt.step()
+
+
+def state(model):
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
+
+
+def initial(kind):
+    sn.set_default_dtype("float64")
+    sn.manual_seed(SEED)
+    return state(build(kind, nn.Dropout(0.3)))
+
+
+def reference(kind, world):
+    """One process, batches of world * B: rank 0's rows, then rank 1's..."""
+    sn.set_default_dtype("float64")
+    x, y = data(kind)
+    sn.manual_seed(SEED)                 # rank 0's initial weights (DDP broadcasts them)
+    model = build(kind, nn.Dropout(0.3))
+    # Replaced after the layers are built: its seeding must not change their weights.
+    position = 2 if kind == "mlp" else 3
+    model = nn.Sequential(*[RankDropout(0.3, world) if i == position else m
+                            for i, m in enumerate(model)])
+    per_rank = [batches(world, r, K) for r in range(world)]
+    train_steps(model, x, y, [np.concatenate([p[t] for p in per_rank]) for t in range(K)])
+    return state(model)
+
+
+def scenario_train(out, sync=True):
+    import scratchnet.distributed as dist
+    sn.set_default_dtype("float64")
+    dist.init(timeout=60)
+    r, w = dist.rank(), dist.world_size()
+    for kind in ("mlp", "cnn") if sync else ("cnn",):
+        x, y = data(kind)
+        sn.manual_seed(SEED + r)          # ranks start different: DDP must broadcast rank 0's
+        model = build(kind, nn.Dropout(0.3))
+        if sync:
+            model = dist.SyncBatchNorm.convert_sync_batchnorm(model)
+        ddp = dist.DistributedDataParallel(model, bucket_cap_mb=0.0005)   # several buckets
+        dist.manual_seed(DROP_SEED)
+        train_steps(ddp, x, y, batches(w, r, K))
+        every = dist.all_gather_object(state(model))
+        if r == 0:
+            np.savez(os.path.join(out, f"{kind}.npz"), buckets=len(ddp._buckets),
+                     **{f"{rank}/{k}": v for rank, s in enumerate(every) for k, v in s.items()})
+
+
+def scenario_die(out, how):
+    """Rank 1 fails (raises, is killed, or hangs) in the middle of training."""
+    import signal
+    import scratchnet.distributed as dist
+    dist.init(timeout=5)
+    r = dist.rank()
+    print(f"rank {r} pid {os.getpid()}", flush=True)
+    x, y = data("mlp")
+    model = dist.DistributedDataParallel(build("mlp", nn.Identity()))
+    opt = sn.optim.SGD(model.parameters(), lr=0.1)
+    for step in range(1000):
+        if step == 2 and r == 1:
+            if how == "raise":
+                raise RuntimeError("the data file went missing")
+            if how == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            if how == "hang":
+                time.sleep(3600)
+        opt.zero_grad()
+        nn.CrossEntropyLoss()(model(sn.tensor(x[:B], dtype="float32")), sn.tensor(y[:B])
+                              ).backward()
+        opt.step()
+    print("the loop ended normally", flush=True)
+
+
+def scenario_mismatch(out):
+    import scratchnet.distributed as dist
+    dist.init(timeout=30)
+    hidden = 16 if dist.rank() == 0 else 17
+    dist.DistributedDataParallel(nn.Sequential(nn.Linear(5, hidden), nn.Linear(hidden, 3)))
+
+
+if __name__ == "__main__":
+    name, out = sys.argv[1], sys.argv[2]
+    if name == "train":
+        scenario_train(out)
+    elif name == "train-local-bn":
+        scenario_train(out, sync=False)
+    elif name == "mismatch":
+        scenario_mismatch(out)
+    else:
+        scenario_die(out, name)
