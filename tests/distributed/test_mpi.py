@@ -86,3 +86,35 @@ def test_different_models_on_the_ranks_are_refused_at_start(mpirun, tmp_path):
     assert ("rank(s) 1 built a different model than rank 0 (first difference: ('param', "
             "'0.weight', (16, 5), 'float32') on rank 0, ('param', '0.weight', (17, 5), "
             "'float32') on rank 1)") in output, output[-3000:]
+
+
+def test_cli_trains_on_two_processes_and_resumes(mpirun, tmp_path):
+    """`mpiexec -n 2 scratchnet train --distributed`: one run, rank 0 prints and writes the
+    files once, and --resume continues from its last.npz."""
+    args = ["-m", "scratchnet", "train", "--distributed", "--quiet", "--out", "run",
+            "--batch-size", "64"]
+    done = mpirun(args + ["--epochs", "1"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("training mlp") == 1           # rank 0 alone prints
+    assert "on 2 processes of batch 32 each" in done.stdout
+    run = tmp_path / "run"
+    for name in ("last.npz", "best.npz", "history.json", "history.csv", "report.txt",
+                 "curves.png"):
+        assert (run / name).exists(), name
+    done = mpirun(args + ["--epochs", "2", "--resume"])
+    assert done.returncode == 0, done.stderr
+    assert "resuming from run/last.npz after epoch 1" in done.stdout
+    import json
+    history = json.loads((run / "history.json").read_text())
+    assert history["epoch"] == [1, 2]
+    assert all(np.isfinite(history["history"]["loss"]))
+    # No stray folder from rank 1 (it would have picked runs/... or run-2).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_cli_global_batch_must_divide(mpirun, tmp_path):
+    done = mpirun(["-m", "scratchnet", "train", "--distributed", "--quiet", "--epochs", "1",
+                   "--batch-size", "33"])
+    assert done.returncode != 0
+    assert ("--batch-size 33 is the global batch: it must be a multiple of the 2 processes"
+            in done.stderr)
