@@ -17,6 +17,7 @@ An exception that nobody catches in a process of a group larger than one ends th
 import os
 import socket
 import sys
+import threading
 import time
 
 import numpy
@@ -75,8 +76,9 @@ class Work:
     did not take part (a dead one by its process id when it ran on this host).
     """
 
-    def __init__(self, group, what, test, finish=None):
+    def __init__(self, group, what, test, finish=None, block=None):
         self._group, self._what, self._test, self._finish = group, what, test, finish
+        self._block = block           # MPI's blocking wait for this request, if any
         self._done = False
 
     def is_completed(self):
@@ -94,14 +96,27 @@ class Work:
         if self._done:
             return True
         group = self._group
-        deadline = time.monotonic() + group.timeout
-        spins, pause = 0, 0.0
+        start = time.monotonic()
+        deadline = start + group.timeout
+        spin_until = start + 0.01
+        pause = 0.0
         while not group._call(self._what, self._test):
-            # Spin a little (a small message lands in microseconds), then sleep between
-            # polls so that a rank waiting for a slow one leaves the CPU to it.
-            spins += 1
-            if spins > 200:
-                if time.monotonic() > deadline:
+            if self._block is not None and time.monotonic() > spin_until:
+                # The other ranks are late: MPI's own blocking wait (as fast as a blocking
+                # collective), watched by a thread that ends the job at the deadline.
+                group.watchdog.arm(deadline, self._what)
+                try:
+                    group._call(self._what, self._block)
+                finally:
+                    group.watchdog.disarm()
+                break
+            # Poll without pause for 10 ms: MPI advances a non-blocking collective only
+            # inside MPI calls, and a pause between them would stretch every round of a
+            # large all-reduce (blocking MPI calls spin the same way). Past that, the other
+            # rank is late: sleep between polls, so that it gets the CPU.
+            now = time.monotonic()
+            if now > spin_until:
+                if now > deadline:
                     abort = getattr(self, "_abort", None)
                     if abort is not None:
                         abort()
@@ -126,6 +141,7 @@ class ProcessGroup:
         self.timeout = float(timeout)
         self.where = self.comm.allgather((socket.gethostname(), os.getpid()))
         self.collectives = 0
+        self.watchdog = _Watchdog(self)
         self.nccl = None
         if backend_name == "nccl":
             self.nccl = _NCCL(self)
@@ -186,7 +202,7 @@ class ProcessGroup:
                 host[...] = host / host.dtype.type(self.size) if host.dtype.kind == "f" \
                     else host // self.size
             back()
-        return Work(self, what, req.Test, finish)
+        return Work(self, what, req.Test, finish, req.Wait)
 
     def ibroadcast(self, array, src=0):
         what = self._name(f"broadcast from rank {src}")
@@ -194,7 +210,7 @@ class ProcessGroup:
             return self.nccl.ibroadcast(array, src, what)
         host, back = _on_host(array)
         req = self._call(what, lambda: self.comm.Ibcast(host, root=src))
-        return Work(self, what, req.Test, back)
+        return Work(self, what, req.Test, back, req.Wait)
 
     def iallgather(self, array):
         """Start gathering ``array`` from every rank into a new (size, *shape) array."""
@@ -205,14 +221,14 @@ class ProcessGroup:
         host = numpy.ascontiguousarray(host)
         out = numpy.empty((self.size,) + host.shape, dtype=host.dtype)
         req = self._call(what, lambda: self.comm.Iallgather(host, out))
-        work = Work(self, what, req.Test)
+        work = Work(self, what, req.Test, block=req.Wait)
         work.result = out
         return work
 
     def barrier(self):
         what = self._name("barrier")
         req = self._call(what, self.comm.Ibarrier)
-        Work(self, what, req.Test).wait()
+        Work(self, what, req.Test, block=req.Wait).wait()
 
     def allgather_object(self, obj):
         """Every rank's picklable ``obj``, as a list indexed by rank (small objects)."""
@@ -227,8 +243,48 @@ class ProcessGroup:
         displs = [int(d) for d in numpy.concatenate([[0], numpy.cumsum(sizes)[:-1]])]
         req = self._call(what, lambda: self.comm.Iallgatherv(
             data, [out, counts, displs, self.MPI.BYTE]))
-        Work(self, what, req.Test).wait()
+        Work(self, what, req.Test, block=req.Wait).wait()
         return [pickle.loads(out[d:d + c].tobytes()) for d, c in zip(displs, counts)]
+
+
+class _Watchdog:
+    """A daemon thread that ends the whole job (MPI Abort) when a blocking wait passes its
+    deadline, after printing which collective and which ranks (``describe_timeout``):
+    inside MPI's wait, no exception can be raised. mpi4py releases the GIL during the wait
+    and asks MPI for full thread support, so the thread runs and may call Abort."""
+
+    def __init__(self, group):
+        self.group = group
+        self.deadline = None
+        self.what = None
+        self.thread = None
+        self.lock = threading.Lock()
+
+    def arm(self, deadline, what):
+        with self.lock:
+            self.deadline, self.what = deadline, what
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._watch, daemon=True,
+                                               name="scratchnet.distributed watchdog")
+                self.thread.start()
+
+    def disarm(self):
+        with self.lock:
+            self.deadline = None
+
+    def _watch(self):
+        while True:
+            time.sleep(0.05)
+            with self.lock:
+                late = self.deadline is not None and time.monotonic() > self.deadline
+                what = self.what
+            if late:
+                message = self.group.describe_timeout(what)
+                sys.stderr.write(f"scratchnet.distributed: {message}; stopping every rank "
+                                 "(MPI Abort)\n")
+                sys.stderr.flush()
+                self.group.comm.Abort(1)
+                return
 
 
 def _on_host(array):

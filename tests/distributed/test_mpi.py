@@ -118,3 +118,19 @@ def test_cli_global_batch_must_divide(mpirun, tmp_path):
     assert done.returncode != 0
     assert ("--batch-size 33 is the global batch: it must be a multiple of the 2 processes"
             in done.stderr)
+
+
+def _gpus():
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount()
+    except Exception:      # no CuPy, no driver, no device: all mean "no GPU here"
+        return 0
+
+
+@pytest.mark.skipif(_gpus() < 2, reason="the NCCL backend needs CuPy and 2 GPUs (NCCL "
+                                        "refuses two ranks on one GPU)")
+def test_nccl_backend_on_two_gpus(mpirun, tmp_path):
+    done = mpirun([WORKER, "nccl", str(tmp_path)])
+    assert done.returncode == 0, done.stderr
+    assert "nccl ok" in done.stdout

@@ -133,7 +133,9 @@ def scenario_die(out, how):
     import scratchnet.distributed as dist
     dist.init(timeout=5)
     r = dist.rank()
-    print(f"rank {r} pid {os.getpid()}", flush=True)
+    if r == 0:
+        for rank, (_, pid) in enumerate(dist.group().where):
+            print(f"rank {rank} pid {pid}", flush=True)
     x, y = data("mlp")
     model = dist.DistributedDataParallel(build("mlp", nn.Identity()))
     opt = sn.optim.SGD(model.parameters(), lr=0.1)
@@ -142,6 +144,7 @@ def scenario_die(out, how):
             if how == "raise":
                 raise RuntimeError("the data file went missing")
             if how == "kill":
+                time.sleep(0.5)          # let mpiexec forward rank 0's lines first
                 os.kill(os.getpid(), signal.SIGKILL)
             if how == "hang":
                 time.sleep(3600)
@@ -159,12 +162,43 @@ def scenario_mismatch(out):
     dist.DistributedDataParallel(nn.Sequential(nn.Linear(5, hidden), nn.Linear(hidden, 3)))
 
 
+def scenario_nccl(out):
+    """NCCL on GPUs: the collectives on CuPy arrays, and DDP keeping the ranks equal."""
+    import scratchnet.distributed as dist
+    dist.init(backend="nccl", timeout=120)
+    r, w = dist.rank(), dist.world_size()
+    t = sn.tensor([float(r + 1)] * 3, device="cuda")
+    dist.all_reduce(t)
+    assert t.tolist() == [w * (w + 1) / 2] * 3, t.tolist()
+    parts = [None] * w
+    dist.all_gather(parts, sn.tensor([float(r)], device="cuda"))
+    assert [p.item() for p in parts] == list(range(w))
+    x, y = data("cnn")
+    sn.manual_seed(SEED + r)
+    model = dist.SyncBatchNorm.convert_sync_batchnorm(build("cnn", nn.Dropout(0.3))).to("cuda")
+    ddp = dist.DistributedDataParallel(model, bucket_cap_mb=0.0005)
+    opt = sn.optim.SGD(ddp.parameters(), lr=0.1)
+    for idx in batches(w, r, K):
+        opt.zero_grad()
+        nn.CrossEntropyLoss()(ddp(sn.tensor(x[idx], dtype="float32", device="cuda")),
+                              sn.tensor(y[idx], device="cuda")).backward()
+        opt.step()
+    every = dist.all_gather_object({k: v.numpy() for k, v in model.state_dict().items()
+                                    if k.endswith(("weight", "bias"))})
+    for k in every[0]:
+        assert np.array_equal(every[0][k], every[-1][k]), k
+    if r == 0:
+        print("nccl ok", flush=True)
+
+
 if __name__ == "__main__":
     name, out = sys.argv[1], sys.argv[2]
     if name == "train":
         scenario_train(out)
     elif name == "train-local-bn":
         scenario_train(out, sync=False)
+    elif name == "nccl":
+        scenario_nccl(out)
     elif name == "mismatch":
         scenario_mismatch(out)
     else:
