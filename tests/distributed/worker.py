@@ -86,15 +86,27 @@ def state(model):
     return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
+def float64(fn):
+    """Run ``fn`` with float64 as the default dtype, restoring the caller's after."""
+    def run(*args):
+        before = sn.get_default_dtype()
+        sn.set_default_dtype("float64")
+        try:
+            return fn(*args)
+        finally:
+            sn.set_default_dtype(before)
+    return run
+
+
+@float64
 def initial(kind):
-    sn.set_default_dtype("float64")
     sn.manual_seed(SEED)
     return state(build(kind, nn.Dropout(0.3)))
 
 
+@float64
 def reference(kind, world):
     """One process, batches of world * B: rank 0's rows, then rank 1's..."""
-    sn.set_default_dtype("float64")
     x, y = data(kind)
     sn.manual_seed(SEED)                 # rank 0's initial weights (DDP broadcasts them)
     model = build(kind, nn.Dropout(0.3))
