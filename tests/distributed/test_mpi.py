@@ -30,6 +30,21 @@ def test_two_processes_train_as_one_with_the_global_batch(mpirun, tmp_path):
                    if k.endswith("weight"))
 
 
+def test_shared_and_unused_parameters_are_averaged_right(mpirun, tmp_path):
+    """A layer used twice gets its gradient in two parts, after its bucket may have been
+    sent: it is sent again at the end. A layer never used gets a zero gradient on every
+    rank. Both ranks equal the one-process run."""
+    done = mpirun([WORKER, "shared", str(tmp_path)])
+    assert done.returncode == 0, done.stderr
+    got = np.load(tmp_path / "shared.npz")
+    assert int(got["buckets"]) == 6 and bool(got["unused_zero"])
+    expected = worker.reference_shared(2)
+    for name, value in expected.items():
+        for rank in (0, 1):
+            np.testing.assert_allclose(got[f"{rank}/{name}"], value, rtol=1e-10, atol=1e-12,
+                                       err_msg=f"{name} rank {rank}")
+
+
 def test_local_batchnorm_differs_from_the_global_batch(mpirun, tmp_path):
     """Without SyncBatchNorm each rank normalises with its own B samples (DDP's default):
     the result is NOT the one-process result, and the ranks' parameters still agree (the
@@ -88,6 +103,7 @@ def test_different_models_on_the_ranks_are_refused_at_start(mpirun, tmp_path):
             "'float32') on rank 1)") in output, output[-3000:]
 
 
+@pytest.mark.slow
 def test_cli_trains_on_two_processes_and_resumes(mpirun, tmp_path):
     """`mpiexec -n 2 scratchnet train --distributed`: one run, rank 0 prints and writes the
     files once, and --resume continues from its last.npz."""

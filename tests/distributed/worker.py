@@ -139,6 +139,52 @@ def scenario_train(out, sync=True):
                      **{f"{rank}/{k}": v for rank, s in enumerate(every) for k, v in s.items()})
 
 
+class Shared(nn.Module):
+    """A layer used twice (its gradient arrives in two parts, the first possibly after its
+    bucket was sent) and one never used (no gradient on any rank)."""
+
+    def __init__(self):
+        super().__init__()
+        # Buckets go from the last parameter to the first and start in that order, so the
+        # unused layer comes first: it must not hold back the buckets of 'twice'.
+        self.unused = nn.Linear(5, 5)
+        self.twice = nn.Linear(5, 5)
+        self.out = nn.Linear(5, 3)
+
+    def forward(self, x):
+        return self.out(self.twice(self.twice(x).tanh()))
+
+
+@float64
+def reference_shared(world):
+    x, y = data("mlp")
+    sn.manual_seed(SEED)
+    model = Shared()
+    per_rank = [batches(world, r, K) for r in range(world)]
+    train_steps(model, x, y, [np.concatenate([p[t] for p in per_rank]) for t in range(K)])
+    return state(model)
+
+
+def scenario_shared(out):
+    import scratchnet.distributed as dist
+    sn.set_default_dtype("float64")
+    dist.init(timeout=60)
+    r, w = dist.rank(), dist.world_size()
+    x, y = data("mlp")
+    sn.manual_seed(SEED + r)
+    model = Shared()
+    # One parameter per bucket: 'twice' fills its buckets at its first use, then gets more.
+    ddp = dist.DistributedDataParallel(model, bucket_cap_mb=1e-6)
+    train_steps(ddp, x, y, batches(w, r, K))
+    grads_unused = [p.grad is not None and not p.grad.numpy().any()
+                    for p in model.unused.parameters()]
+    every = dist.all_gather_object(state(model))
+    if r == 0:
+        np.savez(os.path.join(out, "shared.npz"), buckets=len(ddp._buckets),
+                 unused_zero=all(grads_unused),
+                 **{f"{rank}/{k}": v for rank, s in enumerate(every) for k, v in s.items()})
+
+
 def scenario_die(out, how):
     """Rank 1 fails (raises, is killed, or hangs) in the middle of training."""
     import signal
@@ -209,6 +255,8 @@ if __name__ == "__main__":
         scenario_train(out)
     elif name == "train-local-bn":
         scenario_train(out, sync=False)
+    elif name == "shared":
+        scenario_shared(out)
     elif name == "nccl":
         scenario_nccl(out)
     elif name == "mismatch":
