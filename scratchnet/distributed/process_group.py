@@ -164,7 +164,8 @@ class ProcessGroup:
                 continue
             state = _process_state(pid) if h == host else None
             if state in ("gone", "dead", "stopped"):
-                bad.append(f"rank {r} (pid {pid}) has {'stopped' if state == 'stopped' else 'died'}")
+                verb = "stopped" if state == "stopped" else "died"
+                bad.append(f"rank {r} (pid {pid}) has {verb}")
             elif state is None:
                 unknown.append(f"rank {r} (on {h})")
         if bad:
@@ -370,12 +371,10 @@ class _NCCL:
         with self.cupy.cuda.Device(self.device):
             self.comm.allReduce(array.data.ptr, array.data.ptr, array.size,
                                 self._type(array, what), self.ops[op], self.stream.ptr)
-        finish = None
-        if op == ReduceOp.AVG:
-            def finish():
-                self.stream.synchronize()
-                array[...] = array / array.dtype.type(self.group.size)
-        return self._work(what, finish)
+        def average():
+            self.stream.synchronize()
+            array[...] = array / array.dtype.type(self.group.size)
+        return self._work(what, average if op == ReduceOp.AVG else None)
 
     def ibroadcast(self, array, src, what):
         self._ready(array)

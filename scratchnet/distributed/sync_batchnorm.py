@@ -15,8 +15,6 @@ Together with DDP's averaging this gives exactly one process' gradient of the me
 The running statistics are updated with the global mean and the unbiased global variance
 (N / (N - 1)), the same on every rank.
 """
-import numpy
-
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
@@ -52,7 +50,8 @@ def all_reduce_sum(x):
 class SyncBatchNorm(_BatchNorm):
     """BatchNorm over (N, C, ...) input whose training statistics span every rank's batch
     (PyTorch's ``nn.SyncBatchNorm``). Same arguments as ``BatchNorm2d``; input of 2 to 5
-    dimensions. Before ``init()``, or in eval mode, it is plain batch norm. Raises ValueError for input of the wrong shape, or when the global batch
+    dimensions. Before ``init()``, or in eval mode, it is plain batch norm. Raises
+    ValueError for input of the wrong shape, or when the global batch
     has one value per channel.
 
     ``SyncBatchNorm.convert_sync_batchnorm(model)`` replaces every BatchNorm layer of a model

@@ -31,7 +31,7 @@ def find_mpiexec():
 
 def mpi_skip_reason():
     try:
-        import mpi4py  # noqa: F401
+        import mpi4py  # noqa: F401  (only whether it is there)
     except ImportError:
         return "mpi4py is not installed (pip install -e '.[dev]' installs mpi4py and mpich)"
     return None
