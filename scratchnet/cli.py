@@ -345,6 +345,9 @@ def train(args):
     import scratchnet as sn
     from .train import CSVLogger, JSONLogger, ModelCheckpoint, Trainer
     device = _device(args.device)
+    dist = _start_distributed(args, device)
+    rank = 0 if dist is None else dist.rank()
+    say = print if rank == 0 else (lambda *a, **k: None)    # rank 0 speaks for the group
     out = args.out or _default_out(args.dataset or TRAIN_DEFAULTS["dataset"],
                                    args.model or TRAIN_DEFAULTS["model"])
     resume_path = state = old = None
@@ -375,15 +378,29 @@ def train(args):
         elif not args.overwrite:
             raise UsageError(f"--out {out} already holds a run (last.npz): pass --resume to "
                              "continue it, --overwrite to replace it, or another --out")
-    data = _load_data(args, batch_size=args.batch_size, val_split=args.val_split,
+    batch_size = args.batch_size
+    if dist is not None:
+        out = dist.all_gather_object(out)[0]     # the folder rank 0 chose
+        if args.batch_size % dist.world_size():
+            raise UsageError(f"--batch-size {args.batch_size} is the global batch: it must "
+                             f"be a multiple of the {dist.world_size()} processes")
+        batch_size = args.batch_size // dist.world_size()
+    data = _load_data(args, batch_size=batch_size, val_split=args.val_split,
                       augment=args.augment, seed=args.seed,
                       device=device if device != "cpu" else None, num_workers=args.workers)
+    if dist is not None:
+        data.train_loader = _shard_loader(data.train_loader, args.seed, dist)
     from . import models
     try:
         model = models.build_for(args.model, data.input_shape, data.num_classes)
     except ValueError as exc:
         raise UsageError(f"--model {args.model} cannot take {args.dataset}'s "
                          f"{data.input_shape} images: {exc}") from None
+    if dist is not None:
+        if args.sync_bn:
+            model = dist.SyncBatchNorm.convert_sync_batchnorm(model)
+        model = dist.DistributedDataParallel(model)
+        dist.manual_seed(args.seed)     # each rank its own dropout masks: seed + rank
     optimizer = _make_optimizer(args.optimizer, model.parameters(), args.lr, args.momentum,
                                 args.weight_decay)
     scheduler = _make_scheduler(args.scheduler, optimizer, args.epochs)
@@ -407,19 +424,23 @@ def train(args):
             trainer.load_checkpoint(state)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise _checkpoint_problem(resume_path, exc) from None
-        print(f"resuming from {resume_path} after epoch {trainer.epoch}")
+        if dist is not None:
+            # The checkpoint holds rank 0's generators: each rank restarts its own stream.
+            dist.manual_seed(args.seed + 1000 * trainer.epoch)
+        say(f"resuming from {resume_path} after epoch {trainer.epoch}")
         if "lr" in given and old.get("lr") is not None and args.lr != old["lr"]:
             before = optimizer.param_groups[0]["lr"]
             _apply_new_lr(trainer, args.lr)
-            print(f"--lr {args.lr:g} replaces the checkpoint's {before:g} from epoch "
+            say(f"--lr {args.lr:g} replaces the checkpoint's {before:g} from epoch "
                   f"{trainer.epoch + 1}")
-    _make_out(out)
+    if rank == 0:
+        _make_out(out)
     lr_now = optimizer.param_groups[0]["lr"]
-    print(f"training {args.model} ({model.num_parameters():,} parameters) on {args.dataset}: "
+    say(f"training {args.model} ({model.num_parameters():,} parameters) on {args.dataset}: "
           f"{len(data.train_loader.dataset):,} training images"
           + (f", {len(data.val_loader.dataset):,} for validation" if data.val_loader else "")
           + f", {args.epochs} epochs, {args.optimizer} lr {lr_now:g}, batch "
-            f"{args.batch_size}, {device}", flush=True)
+            f"{args.batch_size}, {device}" + _processes(dist, batch_size), flush=True)
     start = time.perf_counter()
     try:
         # Overflow on the way to a NaN loss would print NumPy's warnings, pointing into
@@ -433,6 +454,8 @@ def train(args):
                   file=sys.stderr)
             return 1
         seconds = time.perf_counter() - start
+        if rank != 0:
+            return 0        # rank 0 evaluates and writes the report
         test_logs = trainer.evaluate(data.test_loader)
         logits = trainer.predict(data.test_loader)
         targets = data.test_set.targets
@@ -451,6 +474,37 @@ def train(args):
           f"{trainer.epoch} epochs in {seconds:.1f} s ({per_epoch:.2f} s per epoch); "
           f"results in {out}/")
     return 0
+
+
+def _start_distributed(args, device):
+    """``--distributed``: join the processes started by mpiexec (None without the flag)."""
+    if not args.distributed:
+        if args.sync_bn:
+            raise UsageError("--sync-bn needs --distributed")
+        return None
+    from . import distributed
+    try:
+        distributed.init(backend="nccl" if device.startswith("cuda") else "mpi")
+    except ImportError as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
+    return distributed
+
+
+def _shard_loader(loader, seed, dist):
+    """The training loader, each rank taking its share of every epoch's shuffle."""
+    from .data import DataLoader, DistributedSampler
+    return DataLoader(loader.dataset, batch_size=loader.batch_size,
+                      sampler=DistributedSampler(loader.dataset, shuffle=True, seed=seed),
+                      batch_transform=loader.batch_transform, device=loader.device,
+                      num_workers=loader.num_workers, seed=seed + dist.rank())
+
+
+def _processes(dist, batch_size):
+    if dist is None:
+        return ""
+    pids = [str(pid) for _, pid in dist.group().where]
+    return (f", on {len(pids)} processes of batch {batch_size} each (ranks 0.."
+            f"{len(pids) - 1}: pids {', '.join(pids)})")
 
 
 def _saved_epoch(path):
@@ -658,6 +712,11 @@ def build_parser():
     p.add_argument("--workers", type=_integer("--workers", 0, MAX_WORKERS), default=0,
                    help="data loading processes")
     p.add_argument("--quiet", action="store_true", help="no progress output per epoch")
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel training on the processes started by mpiexec (see "
+                        "docs/distributed.md); --batch-size is the global batch")
+    p.add_argument("--sync-bn", action="store_true",
+                   help="with --distributed: BatchNorm statistics over the global batch")
     p.set_defaults(func=train)
 
     p = sub.add_parser("evaluate", help="test accuracy and per-class report of a checkpoint")
@@ -696,6 +755,7 @@ def main(argv=None):
         return args.func(args)
     except UsageError as exc:
         print(f"scratchnet {args.command}: error: {exc}", file=sys.stderr)
+        _abort_other_ranks(2)
         return 2
     except MemoryError:
         print(f"scratchnet {args.command}: error: out of memory; try a smaller --batch-size "
@@ -704,6 +764,15 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"\nscratchnet {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _abort_other_ranks(code):
+    """Under --distributed a rank that stops on an error stops the others (they would wait
+    for it in their next collective)."""
+    from . import distributed
+    if distributed.is_initialized() and distributed.world_size() > 1:
+        sys.stderr.flush()
+        distributed.group().comm.Abort(code)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,10 @@ import itertools
 from .anomaly_mode import describe_frame, state as _anomaly_state
 from .grad_mode import set_grad_enabled
 
-__all__ = ["backward", "grad"]
+__all__ = ["backward", "grad", "queue_callback"]
+
+# Functions to call once the backward() now running has finished (queue_callback).
+_callbacks = []
 
 
 def backward(output, grad=None, retain_graph=False, create_graph=False):
@@ -39,7 +42,21 @@ def backward(output, grad=None, retain_graph=False, create_graph=False):
             "had requires_grad=True, or it ran under no_grad()"
         )
     seed = _seed_gradient(output, grad)
-    _run([output], [seed], retain_graph or create_graph, create_graph, capture=None)
+    try:
+        _run([output], [seed], retain_graph or create_graph, create_graph, capture=None)
+    finally:
+        queued = _callbacks[:]
+        del _callbacks[:]
+    for fn in queued:        # not reached when the walk raised: nothing to finish then
+        fn()
+
+
+def queue_callback(fn):
+    """Call ``fn()`` once, when the ``backward()`` now running has finished walking the graph
+    (PyTorch's ``Variable._execution_engine.queue_callback``); a gradient hook uses it to
+    finish work it started (``scratchnet.distributed`` waits there for the gradient
+    averages). Dropped if that backward raises."""
+    _callbacks.append(fn)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -213,3 +230,7 @@ def _accumulate_leaf(x, g, capture, add):
     if g._node is None and not g.array.flags.c_contiguous:
         g = type(g)._make(g.xp.ascontiguousarray(g.array))
     x.grad = g if x.grad is None else add(x.grad, g)
+    hooks = getattr(x, "_grad_hooks", None)     # register_post_accumulate_grad_hook
+    if hooks:
+        for hook in tuple(hooks.values()):
+            hook(x)

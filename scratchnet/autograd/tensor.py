@@ -32,6 +32,7 @@ integer tensor combined with a floating one is cast to the floating dtype, as in
 >>> x.grad
 tensor([2., 4., 6.])
 """
+import itertools
 import math
 import numbers
 
@@ -49,9 +50,22 @@ _CPU = _device("cpu")
 __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "to_tensor_pair", "constant_like"]
 
 
+class _HookHandle:
+    """What ``register_post_accumulate_grad_hook`` returns: ``remove()`` unregisters."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks, hook):
+        self._hooks, self.id = hooks, next(self._ids)
+        hooks[self.id] = hook
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+
 class Tensor:
     __slots__ = ("array", "grad", "requires_grad", "_node", "_index", "_retain", "_vc",
-                 "__weakref__")
+                 "_grad_hooks", "__weakref__")   # _grad_hooks: set only by a hook's owner
 
     # Let ``ndarray * tensor`` reach Tensor.__rmul__ instead of NumPy broadcasting over it.
     __array_priority__ = 1000
@@ -348,6 +362,38 @@ class Tensor:
             raise RuntimeError("requires_grad_(False) on a non-leaf tensor; use .detach()")
         self.requires_grad = bool(requires_grad)
         return self
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` each time ``backward()`` has added a gradient into this
+        leaf's ``.grad`` (PyTorch's ``Tensor.register_post_accumulate_grad_hook``).
+
+        Data-parallel training (``scratchnet.distributed``) uses it to start averaging a
+        parameter's gradient while the rest of the backward pass runs. The hook sees the
+        tensor with its updated ``.grad`` and returns None. A leaf used k times in a graph
+        receives its gradient in k parts here, so the hook runs k times (PyTorch sums them
+        first and calls it once). ``autograd.grad()`` never calls it. Raises RuntimeError on
+        a tensor that does not require grad or is not a leaf. Returns a handle whose
+        ``remove()`` unregisters the hook.
+
+        >>> import scratchnet as sn
+        >>> w = sn.tensor([1.0, 2.0], requires_grad=True)
+        >>> seen = []
+        >>> handle = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+        >>> (w * 3).sum().backward()
+        >>> seen
+        [[3.0, 3.0]]
+        >>> handle.remove()
+        """
+        if not self.requires_grad or self._node is not None:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: only a leaf tensor that requires grad "
+                f"accumulates a gradient (got a tensor of shape {tuple(self.shape)} with "
+                f"requires_grad={self.requires_grad}, "
+                f"{'not ' if self._node is not None else ''}a leaf)")
+        hooks = getattr(self, "_grad_hooks", None)
+        if hooks is None:
+            hooks = self._grad_hooks = {}
+        return _HookHandle(hooks, hook)
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward (for inspecting a graph)."""

@@ -37,7 +37,7 @@ from .preprocessing import (
 )
 from .sampler import (
     BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
-    WeightedRandomSampler,
+    WeightedRandomSampler, DistributedSampler,
 )
 from .splits import (
     CrossValidationResult, KFold, RepeatedKFold, RepeatedStratifiedKFold, StratifiedKFold,
@@ -48,7 +48,7 @@ __all__ = [
     "Dataset", "IterableDataset", "ArrayDataset", "TensorDataset", "Subset", "ConcatDataset",
     "DataLoader", "default_collate", "collate_arrays", "to_tensors", "get_worker_info",
     "WorkerInfo", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-    "WeightedRandomSampler", "BatchSampler", "random_split", "train_test_split",
+    "WeightedRandomSampler", "BatchSampler", "DistributedSampler", "random_split", "train_test_split",
     "holdout_split", "KFold", "StratifiedKFold", "RepeatedKFold", "RepeatedStratifiedKFold",
     "cross_validate", "CrossValidationResult", "one_hot", "StandardScaler", "MinMaxScaler",
     "Imputer", "impute_missing", "vectorize_sequences", "class_weights", "transforms",

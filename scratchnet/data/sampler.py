@@ -8,6 +8,7 @@
   ``weights[i]``; with ``weights = class_weights(labels)[labels]`` every class comes up
   equally often, which rebalances an imbalanced data set.
 * ``BatchSampler``: groups another sampler's indices into lists of ``batch_size``.
+* ``DistributedSampler``: rank r's share of each epoch in data-parallel training.
 
 Random samplers take ``seed=`` or ``generator=`` (a ``numpy.random.Generator``). Each
 ``iter()`` draws a new order from it, so the epochs of one run differ and two runs with the
@@ -27,7 +28,7 @@ from ._random import fresh_seed, make_generator
 
 __all__ = [
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-    "WeightedRandomSampler", "BatchSampler",
+    "WeightedRandomSampler", "BatchSampler", "DistributedSampler",
 ]
 
 
@@ -230,3 +231,77 @@ class BatchSampler(Sampler):
                 batch = []
         if batch and not self.drop_last:
             yield batch
+
+
+class DistributedSampler(Sampler):
+    """The share of the data set that rank ``rank`` of ``num_replicas`` visits in an epoch
+    (PyTorch's ``torch.utils.data.distributed.DistributedSampler``, same semantics).
+
+    Each epoch one order of all indices is drawn (a permutation seeded by ``seed + epoch``
+    when ``shuffle``, the same on every rank, else 0, 1, 2...), made a multiple of
+    ``num_replicas`` long, and dealt round-robin: rank r takes positions r, r + R, r + 2R...
+    So the shares never overlap and together cover the data set. To make the length a
+    multiple, ``drop_last=False`` repeats indices from the start of the order (each rank
+    gets ceil(N / R) indices; up to R - 1 samples are seen twice per epoch), and
+    ``drop_last=True`` drops the tail (floor(N / R) each). Call ``set_epoch(epoch)`` before
+    each epoch, on every rank, for a new shuffle (``fit`` does it).
+
+    ``num_replicas`` and ``rank`` default to ``scratchnet.distributed``'s world size and
+    rank (after ``init()``). Raises ValueError for a rank outside 0..num_replicas-1.
+
+    >>> from scratchnet.data import DistributedSampler
+    >>> [list(DistributedSampler(range(5), num_replicas=2, rank=r, shuffle=False))
+    ...  for r in (0, 1)]
+    [[0, 2, 4], [1, 3, 0]]
+    >>> len(DistributedSampler(range(5), num_replicas=2, rank=0, drop_last=True))
+    2
+    """
+
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
+                 drop_last=False):
+        if num_replicas is None or rank is None:
+            from .. import distributed
+            if not distributed.is_initialized():
+                raise RuntimeError("DistributedSampler: pass num_replicas= and rank=, or call "
+                                   "scratchnet.distributed.init() first")
+            num_replicas = distributed.world_size() if num_replicas is None else num_replicas
+            rank = distributed.rank() if rank is None else rank
+        if isinstance(num_replicas, bool) or not isinstance(num_replicas, (int, numpy.integer)) \
+                or num_replicas < 1:
+            raise ValueError(f"DistributedSampler: num_replicas must be an integer >= 1, "
+                             f"got {num_replicas!r}")
+        if isinstance(rank, bool) or not isinstance(rank, (int, numpy.integer)) \
+                or not 0 <= rank < num_replicas:
+            raise ValueError(f"DistributedSampler: rank must be in 0..{num_replicas - 1}, "
+                             f"got {rank!r}")
+        self.dataset = dataset
+        self.num_replicas, self.rank = int(num_replicas), int(rank)
+        self.shuffle, self.seed, self.drop_last = bool(shuffle), int(seed), bool(drop_last)
+        self.epoch = 0
+        n = len(dataset)
+        if self.drop_last and n % self.num_replicas:
+            self.num_samples = (n - self.num_replicas) // self.num_replicas + 1 \
+                if n >= self.num_replicas else 0
+        else:
+            self.num_samples = -(-n // self.num_replicas)
+        self.total_size = self.num_samples * self.num_replicas
+
+    def set_epoch(self, epoch):
+        """Use the order of epoch ``epoch`` (seeded by ``seed + epoch``) from now on."""
+        self.epoch = int(epoch)
+
+    def __len__(self):
+        return self.num_samples
+
+    def _epoch_indices(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            order = numpy.random.default_rng(self.seed + self.epoch).permutation(n)
+        else:
+            order = numpy.arange(n)
+        order = order.astype(numpy.int64)
+        if self.total_size > n:
+            # Pad by repeating the order from its start, as often as needed.
+            order = numpy.concatenate([order] * (-(-self.total_size // max(n, 1))))
+        order = order[:self.total_size]
+        return order[self.rank:self.total_size:self.num_replicas]

@@ -271,7 +271,7 @@ class ModelCheckpoint(Callback):
 
     def _write_pending(self):
         path, self._pending = self._pending, None
-        if path is not None:
+        if path is not None and _writes(self):
             self.trainer.save_checkpoint(path)
             self.last_saved = path
 
@@ -333,14 +333,22 @@ class CSVLogger(Callback):
         self.filename = os.fspath(filename)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.trainer.history.to_csv(self.filename)
+        if _writes(self):
+            self.trainer.history.to_csv(self.filename)
 
 
 class JSONLogger(CSVLogger):
     """Write the whole history to a JSON file after every epoch (atomically)."""
 
     def on_epoch_end(self, epoch, logs=None):
-        self.trainer.history.to_json(self.filename)
+        if _writes(self):
+            self.trainer.history.to_json(self.filename)
+
+
+def _writes(callback):
+    """False on the ranks other than 0 of data-parallel training: one process writes the
+    files (the others track the same values, so their state stays the same)."""
+    return getattr(getattr(callback, "trainer", None), "rank", 0) == 0
 
 
 class LambdaCallback(Callback):

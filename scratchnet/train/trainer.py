@@ -135,6 +135,12 @@ class Trainer:
         callbacks = list(callbacks)
         if terminate_on_nan and not any(isinstance(c, TerminateOnNaN) for c in callbacks):
             callbacks.append(TerminateOnNaN())
+        # Data-parallel training (a DistributedDataParallel model): the training loss and
+        # metrics cover every rank's batches, and only rank 0 prints and writes files.
+        self._world = _process_group(model)
+        self.rank = 0 if self._world is None else self._world.rank
+        if self.rank != 0:
+            verbose = 0
         self.callbacks = CallbackList(callbacks)
         self.callbacks.set_trainer(self)
         self.device = None if device is None else backend.normalize_device(device)
@@ -177,6 +183,10 @@ class Trainer:
                 loss = compute_loss(out)
             n = _batch_size(x)
             value = float(loss.item())
+            if train and self._world is not None:
+                # Every rank sees the mean over the global batch, so that all take the same
+                # decisions (TerminateOnNaN, the logs that checkpoints and schedules read).
+                value, n = _global_mean(self._world, value, n)
             total_loss += value * n
             count += n
             if keep:
@@ -224,6 +234,9 @@ class Trainer:
             self.callbacks.on_batch_end(step, {"loss": running_loss, "batch_loss": batch_loss})
 
         loss, outputs, targets = self._run(loader, train=True, on_batch=on_batch)
+        if self._world is not None and self.metrics:
+            outputs = _gather(self._world, outputs)
+            targets = _gather(self._world, targets)
         logs = {"loss": loss}
         logs.update(self._metric_logs(outputs, targets, loss=loss))
         return logs
@@ -264,6 +277,9 @@ class Trainer:
             steps = None
         while self.epoch < epochs and not self.stop_training:
             epoch = self.epoch + 1
+            sampler = getattr(train_loader, "sampler", None)
+            if hasattr(sampler, "set_epoch"):
+                sampler.set_epoch(epoch)    # DistributedSampler: this epoch's shared shuffle
             self.callbacks.on_epoch_begin(epoch)
             self.progress.begin_epoch(epoch, epochs, steps)
             start = time.perf_counter()
@@ -341,6 +357,28 @@ def check_checkpoint(state, where):
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{where} is not a scratchnet training checkpoint (it has no "
                          f"'format': '{CHECKPOINT_FORMAT}' entry)")
+
+
+def _process_group(model):
+    """The process group of a DistributedDataParallel model with more than one rank."""
+    group = getattr(model, "_group", None)
+    from ..distributed import DistributedDataParallel
+    if isinstance(model, DistributedDataParallel) and group.size > 1:
+        return group
+    return None
+
+
+def _global_mean(group, value, n):
+    """(mean of ``value`` over all ranks' samples weighted by ``n``, total sample count)."""
+    both = np.array([value * n, n], dtype=np.float64)
+    group.iallreduce(both).wait()
+    return float(both[0] / both[1]), int(both[1])
+
+
+def _gather(group, parts):
+    """Every rank's list of output (or target) batches, as one list in rank order."""
+    mine = _concatenate(parts) if parts else None
+    return [p for p in group.allgather_object(mine) if p is not None]
 
 
 def _concatenate(tensors):
