@@ -46,7 +46,8 @@ def _count(kind):
     counts[kind] += 1
     if crossing_log is not None:
         import traceback
-        crossing_log.append((kind, traceback.format_stack(limit=8)[:-2]))
+        frames = [f for f in traceback.format_stack(limit=12) if __file__ not in f]
+        crossing_log.append((kind, frames))
 
 
 def reset_counts():
@@ -399,6 +400,12 @@ class ndarray:
         locals()[_name] = _method(_name)
     del _name
 
+    def argsort(self, axis=-1, kind=None):
+        return _out(self._a.argsort(axis=axis, kind="stable"))
+
+    def sort(self, axis=-1, kind=None):
+        self._a.sort(axis=axis, kind="stable")
+
 
 _export(ndarray)
 
@@ -517,6 +524,18 @@ for _name in ("zeros", "ones", "empty", "full", "eye", "identity", "arange", "li
               "result_type", "can_cast", "shape", "ndim", "size", "isscalar",
               "unravel_index", "ravel_multi_index", "min_scalar_type", "common_type"):
     globals()[_name] = _function(_name, first_is_data=False)
+
+
+def _stable(name, np_func):
+    """CuPy sorts stably (a radix sort), NumPy's default quicksort does not: ties keep their
+    order on a GPU, so the double's sort does too."""
+    def function(a, axis=-1, kind=None):
+        return _out(np_func(_in(a, f"cupy.{name}"), axis=axis, kind="stable"))
+    function.__name__ = function.__qualname__ = name
+    return function
+
+
+sort, argsort = _stable("sort", numpy.sort), _stable("argsort", numpy.argsort)
 
 
 @_export
