@@ -58,3 +58,52 @@ def test_a_training_step_crosses_only_for_the_batch_and_the_loss(name, make_opti
     assert all(np.isfinite(losses))
     assert all(p.device == "cuda:0" for p in model.parameters())
 
+
+
+def _step_crossings(model, shape):
+    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x_host = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    with cupy_double.counting() as crossed:
+        x, y = sn.tensor(x_host).to("cuda"), sn.tensor(np.arange(shape[0]) % 10).to("cuda")
+        loss = nn.CrossEntropyLoss()(model(x), y)
+        loss.backward()
+        opt.step()
+        loss.item()
+    return crossed
+
+
+def test_mutation_a_host_read_planted_in_a_backward_is_caught(monkeypatch):
+    # The count above is not vacuous: a float() planted in ReLU's backward changes it.
+    from scratchnet.ops.activation import ReLU
+    model = MLP((784, 64, 32, 10)).to("cuda")
+    assert _step_crossings(model, (16, 784))["sync"] == 2
+    real_backward = ReLU.backward
+
+    def planted(self, gy):
+        float(gy.array.sum())
+        return real_backward(self, gy)
+    monkeypatch.setattr(ReLU, "backward", planted)
+    assert _step_crossings(model, (16, 784))["sync"] == 2 + 2     # one per ReLU
+
+
+def test_mutation_a_numpy_call_planted_in_an_op_is_caught(monkeypatch):
+    from scratchnet.ops.elementwise import Exp
+
+    def planted(self, x):
+        self.y = np.exp(x)
+        return self.y
+    monkeypatch.setattr(Exp, "forward", planted)
+    with pytest.raises(TypeError, match="does not support ufuncs"):
+        sn.exp(sn.ones(3, device="cuda"))
+
+
+def test_mutation_a_host_array_planted_in_optimizer_state_is_caught():
+    model = MLP((784, 64, 32, 10)).to("cuda")
+    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x = sn.randn(4, 784, device="cuda")
+    nn.CrossEntropyLoss()(model(x), sn.tensor([0, 1, 2, 3], device="cuda")).backward()
+    opt.step()                                 # creates the state, on the device
+    state = opt.state[min(opt.state)]        # the first parameter's (keyed by position)
+    state["momentum_buffer"] = np.zeros(state["momentum_buffer"].shape, np.float32)  # host
+    with pytest.raises(TypeError):          # host buffer op device gradient
+        opt.step()
