@@ -111,8 +111,8 @@ def _cupy_normal(gen, loc=0.0, scale=1.0, size=None):
 
 
 def _cupy_permutation(gen, n):
-    # Sorting n uniform draws gives each ordering the same chance (ties have probability 0
-    # in float64 for any n a GPU holds).
+    # The argsort of n uniform draws is always a permutation, each ordering equally likely
+    # but for ties (about n^2 / 2^54 of them in float64), which keep their index order.
     return gen.random(int(n)).argsort()
 
 
