@@ -23,6 +23,7 @@ Every public name here exists in real CuPy with the same kind (function, ufunc, 
 module): ``tests/test_cupy_double.py`` checks that against ``import cupy`` where CuPy is
 installed (it imports without a GPU).
 """
+import builtins
 import contextlib
 import numbers
 import sys
@@ -385,7 +386,7 @@ class ndarray:
         return _wrap(+self._a)
 
     def __abs__(self):
-        return _wrap(abs(self._a))
+        return _wrap(numpy.abs(self._a))
 
     def __invert__(self):
         return _wrap(~self._a)
@@ -725,12 +726,12 @@ class MemoryPool:
             while isinstance(root.base, numpy.ndarray):
                 root = root.base
             roots[id(root)] = root.nbytes
-        used = sum(roots.values())
-        self._peak = max(self._peak, used)
+        used = builtins.sum(roots.values())
+        self._peak = builtins.max(self._peak, used)
         return used
 
     def total_bytes(self):
-        return max(self._peak, self.used_bytes())
+        return builtins.max(self._peak, self.used_bytes())
 
     def free_all_blocks(self, stream=None):
         self._peak = 0

@@ -168,3 +168,12 @@ def test_installed_cupy_without_a_gpu_is_no_cuda(monkeypatch):
     assert not sn.cuda_is_available() and sn.cuda.device_count() == 0
     with pytest.raises(sn.DeviceError, match="no CUDA GPU was found"):
         sn.zeros(2, device="cuda")
+
+
+def test_builtins_on_device_arrays_and_the_memory_pool():
+    # The double's module defines max, sum, abs... as CuPy does: its own code must not
+    # pick those up in place of Python's.
+    d = cp.asarray(np.array([-1.5, 2.0], np.float32))
+    np.testing.assert_array_equal(abs(d).get(), [1.5, 2.0])
+    pool = cp.get_default_memory_pool()
+    assert pool.used_bytes() >= d.nbytes and pool.total_bytes() >= pool.used_bytes()
