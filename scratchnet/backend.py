@@ -67,6 +67,22 @@ def _load_cupy():
     return cupy
 
 
+# The device name under which scratchnet's own test suite runs its CUDA cases on a CuPy test
+# double (tests/cupy_double.py, NumPy underneath). It is not a device users can ask for:
+# normalize_device refuses it, and only _use_cupy_double (called by tests/conftest.py when
+# SCRATCHNET_TEST_DEVICES names it) puts the double in CuPy's place.
+TEST_DOUBLE_DEVICE = "cuda-double"
+
+
+def _use_cupy_double(module):
+    """Test suite only: make ``module`` stand for CuPy ("cuda:0" then lives in it), or undo
+    that with None. The double is not part of the package, so users cannot reach it."""
+    global _cupy, _cupy_error
+    for xp in [xp for xp in _generators if xp is not numpy]:
+        del _generators[xp]
+    _cupy, _cupy_error = module, None
+
+
 def cuda_is_available():
     """True when CuPy imports and sees at least one GPU (like ``torch.cuda.is_available``)."""
     try:
@@ -119,6 +135,9 @@ def normalize_device(device):
         if int(index) >= count:
             raise DeviceError(f"device {device!r} asked for, but only {count} GPU(s) are visible")
         return f"cuda:{int(index)}"
+    if name == TEST_DOUBLE_DEVICE:
+        raise DeviceError(f"device {device!r} is reserved for scratchnet's test suite "
+                          "(SCRATCHNET_TEST_DEVICES=cpu,cuda-double); use 'cpu' or 'cuda'")
     raise DeviceError(f"bad device name {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
 
 

@@ -106,10 +106,28 @@ def numpy_generator(generator, where="random"):
                     f"numpy.random.Generator), got {type(generator).__name__}")
 
 
+def _cupy_normal(gen, loc=0.0, scale=1.0, size=None):
+    return loc + scale * gen.standard_normal(size)
+
+
+def _cupy_permutation(gen, n):
+    # The argsort of n uniform draws is always a permutation, each ordering equally likely
+    # but for ties (about n^2 / 2^54 of them in float64), which keep their index order.
+    return gen.random(int(n)).argsort()
+
+
+# CuPy's Generator lacks these NumPy Generator methods (found by the CuPy test double):
+# on a GPU, nn.init.normal_, Tensor.normal_ and randperm made an AttributeError.
+_CUPY_MISSING = {"normal": _cupy_normal, "permutation": _cupy_permutation}
+
+
 def draw(generator, xp, method, *args, **kwargs):
     """Call ``method`` of ``generator`` (or of the global generator of ``xp`` when None) and
     return an array of module ``xp``."""
     if generator is None:
-        return getattr(backend.generator(xp), method)(*args, **kwargs)
+        gen = backend.generator(xp)
+        if xp is not numpy and method in _CUPY_MISSING:
+            return _CUPY_MISSING[method](gen, *args, **kwargs)
+        return getattr(gen, method)(*args, **kwargs)
     values = getattr(numpy_generator(generator), method)(*args, **kwargs)
     return xp.asarray(values)

@@ -1,9 +1,12 @@
 """Shared fixtures: the ``device`` fixture that runs a test on every available backend,
 and where the real data sets are.
 
-``device`` is "cpu" (NumPy) and "cuda" (CuPy); the CUDA case is skipped, with the reason
-shown by ``pytest -ra``, when CuPy or a GPU is missing. ``SCRATCHNET_TEST_DEVICES=cuda``
-runs the whole suite on the GPU only (``cpu`` on the CPU only).
+``device`` is "cpu" (NumPy) and a CUDA device. Where a GPU is visible, the CUDA cases run on
+real CuPy; elsewhere (CI) they run on the CuPy test double (tests/cupy_double.py), which
+keeps CuPy's host/device rules on NumPy, so every CUDA case runs on every CI run (see
+docs/gpu.md). ``SCRATCHNET_TEST_DEVICES`` chooses: ``cpu,cuda`` (real CuPy; the CUDA cases
+skip, with the reason shown by ``pytest -ra``, without a GPU), ``cpu,cuda-double`` (the
+double), ``cuda`` (the GPU only), ``cpu`` (the CPU only).
 """
 import os
 import pathlib
@@ -29,11 +32,25 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def _selected_devices():
-    chosen = os.environ.get("SCRATCHNET_TEST_DEVICES", "cpu,cuda")
+    chosen = os.environ.get("SCRATCHNET_TEST_DEVICES")
+    if chosen is None:
+        chosen = "cpu,cuda" if sn.cuda_is_available() else f"cpu,{DOUBLE}"
     return [d.strip() for d in chosen.split(",") if d.strip()]
 
 
+DOUBLE = sn.backend.TEST_DOUBLE_DEVICE
+DEVICES = _selected_devices()
+if DOUBLE in DEVICES:
+    if "cuda" in DEVICES:
+        raise pytest.UsageError("SCRATCHNET_TEST_DEVICES: 'cuda' (real CuPy) and "
+                                f"'{DOUBLE}' cannot run in one session")
+    from tests import cupy_double
+    sn.backend._use_cupy_double(cupy_double)
+
+
 def _cuda_skip_reason():
+    if DOUBLE in DEVICES and sn.backend._cupy is not None:
+        return None
     try:
         import cupy  # noqa: F401
     except ImportError:
@@ -43,13 +60,16 @@ def _cuda_skip_reason():
     return None
 
 
-@pytest.fixture(params=_selected_devices())
+@pytest.fixture(params=DEVICES)
 def device(request):
-    """Each test using this fixture runs once per backend: "cpu" and "cuda"."""
+    """Each test using this fixture runs once per backend: "cpu" and "cuda" (on the CuPy
+    test double when the parameter is "cuda-double")."""
     if request.param.startswith("cuda"):
         reason = _cuda_skip_reason()
         if reason:
             pytest.skip(f"CUDA backend: {reason}")
+        # "cuda:0" (not "cuda"), the name tensors report, so `t.device == device` holds
+        return sn.backend.normalize_device("cuda" if request.param == DOUBLE else request.param)
     return request.param
 
 

@@ -77,9 +77,12 @@ def im2col(x, kernel, stride, padding, dilation, out_hw=None):
     else:
         oh, ow = out_hw
     sB, sC, sH, sW = x.strides
+    # CuPy's as_strided has no writeable= (found by the CuPy test double); the view is
+    # only read, and NumPy's is made read-only so that a stray write cannot alias pixels.
+    readonly = {} if backend.is_cuda_module(xp) else {"writeable": False}
     windows = xp.lib.stride_tricks.as_strided(
         x, shape=(C, kh, kw, B, oh, ow),
-        strides=(sC, sH * dh, sW * dw, sB, sH * sh, sW * sw), writeable=False)
+        strides=(sC, sH * dh, sW * dw, sB, sH * sh, sW * sw), **readonly)
     cols = xp.ascontiguousarray(windows).reshape(C * kh * kw, B * oh * ow)
     return cols, (oh, ow)
 

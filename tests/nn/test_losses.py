@@ -779,19 +779,20 @@ def test_modules_match_the_functions(device):
     y = sn.tensor([0, 3, 1], device=device)
     w = [1.0, 2.0, 3.0, 4.0]
     w_dev = const(w, device, "float32")
+    # The modules' weights are buffers: moved with the module, as in PyTorch.
     pairs = [
         (nn_loss.MSELoss(reduction="sum")(x, t), F.mse_loss(x, t, reduction="sum")),
         (nn_loss.L1Loss()(x, t), F.l1_loss(x, t)),
         (nn_loss.HuberLoss("none", 0.2)(x, t), F.huber_loss(x, t, "none", 0.2)),
         (nn_loss.SmoothL1Loss(beta=0.2)(x, t), F.smooth_l1_loss(x, t, beta=0.2)),
-        (nn_loss.BCELoss(w)(x, t), F.binary_cross_entropy(x, t, w_dev)),
-        (nn_loss.BCEWithLogitsLoss(pos_weight=w)(x, t),
+        (nn_loss.BCELoss(w).to(device)(x, t), F.binary_cross_entropy(x, t, w_dev)),
+        (nn_loss.BCEWithLogitsLoss(pos_weight=w).to(device)(x, t),
          F.binary_cross_entropy_with_logits(x, t, pos_weight=w_dev)),
-        (nn_loss.CrossEntropyLoss(w, ignore_index=3, label_smoothing=0.1)(x, y),
+        (nn_loss.CrossEntropyLoss(w, ignore_index=3, label_smoothing=0.1).to(device)(x, y),
          F.cross_entropy(x, y, w_dev, ignore_index=3, label_smoothing=0.1)),
-        (nn_loss.NLLLoss(w, reduction="sum")(x, y), F.nll_loss(x, y, w_dev, reduction="sum")),
+        (nn_loss.NLLLoss(w, reduction="sum").to(device)(x, y), F.nll_loss(x, y, w_dev, reduction="sum")),
         (nn_loss.HingeLoss(0.5)(x, pm), F.hinge_loss(x, pm, 0.5)),
-        (nn_loss.MultiMarginLoss(2, 0.5, w)(x, y), F.multi_margin_loss(x, y, 2, 0.5, w_dev)),
+        (nn_loss.MultiMarginLoss(2, 0.5, w).to(device)(x, y), F.multi_margin_loss(x, y, 2, 0.5, w_dev)),
         (nn_loss.KLDivLoss(reduction="batchmean", log_target=True)(x, t),
          F.kl_div(x, t, reduction="batchmean", log_target=True)),
         (nn_loss.TripletMarginLoss(0.5, 1, swap=True)(x, t, pm),

@@ -87,6 +87,6 @@ def test_mnist_example_trains(tmp_path):
     assert optimizer.param_groups[0]["lr"] == 1.0 * 0.7 ** 2
     assert accuracy > 0.65, accuracy
     torch.save(model.state_dict(), tmp_path / "mnist_cnn.pt")
-    again = Net()
+    again = Net().to(device)   # the data goes to `device` in test()
     again.load_state_dict(torch.load(tmp_path / "mnist_cnn.pt", weights_only=True))
     assert test(again, device, test_loader)[1] == accuracy
