@@ -29,6 +29,7 @@ written with the other two.
 """
 from .. import _buffers, _threads, backend
 from ..autograd.function import Function
+from ..autograd.tensor import Tensor
 
 __all__ = ["conv2d", "conv_transpose2d", "conv_output_size", "im2col", "col2im"]
 
@@ -191,7 +192,6 @@ class Conv2dFunction(Function):
     def backward(self, gy):
         x, weight = self.inputs[0], self.inputs[1]
         if self.relu:
-            from ..autograd.tensor import Tensor
             gy = gy * Tensor._make(self.y > 0)
         needs = self.needs_input_grad
         gx = gw = gb = None
@@ -223,7 +223,8 @@ class Conv2dGradInput(Function):
         _threads.gemm(weight.size * rows.shape[1] // g)
         if g == 1:
             # The (C*kh*kw, B*OH*OW) product is as large as im2col's matrix: a pooled buffer.
-            dcols = _buffers.empty(xp, (weight.size // O, rows.shape[1]), rows.dtype)
+            dcols = _buffers.empty(xp, (weight.size // O, rows.shape[1]),
+                                   xp.result_type(weight.dtype, rows.dtype))
             xp.matmul(weight.reshape(O, -1).T, rows, out=dcols)
         else:
             w = weight.reshape(g, O // g, -1).transpose(0, 2, 1)
