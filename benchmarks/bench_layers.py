@@ -19,6 +19,11 @@ The NumPy references are what one writes by hand: im2col through ``as_strided`` 
 (N*OH*OW, C*kh*kw) matrix and one GEMM, col2im by kernel-position slice adds (the CS231n
 "fast layers" recipe), reshape-max pooling with an argmax mask, batch norm from its formula.
 
+``--changes`` adds a table of what each memory-saving change of docs/performance.md gives,
+each against its own "before" in the same run: batch norm against the older six-pass op
+(still used by layer norm), the im2col buffer pool on and off, and LeNet-5/SimpleCNN training
+steps through ``nn.conv.run_fused`` against the plain ``Sequential``.
+
 Run: ``python benchmarks/bench_layers.py`` (``--torch-threads N`` to match PyTorch's threads;
 ``--quick`` for a short run that writes nothing).
 """
@@ -234,6 +239,64 @@ def run(all_cases, torch, rounds, min_time):
     return out
 
 
+def changes_table(rounds, min_time):
+    """Each memory-saving change against its "before", interleaved rounds in this run."""
+    from scratchnet import _buffers
+    from scratchnet.ops.norm import Normalize
+    rows = []
+
+    def ab(name, new, old):
+        (t_new, t_old), (_, ratio) = measure([new, old], rounds, min_time)
+        rows.append([name, _timing.format_seconds(t_new), _timing.format_seconds(t_old),
+                     f"{1 / ratio:.2f}"])
+
+    x = sn.tensor(_randn(128, 32, 28, 28), requires_grad=True)
+    w, b = sn.ones(32, requires_grad=True), sn.zeros(32, requires_grad=True)
+    g = sn.ones(x.shape)
+
+    def bn(op):
+        def step():
+            x.grad = w.grad = b.grad = None
+            op()(x, w, b).backward(g)
+        return step
+    ab("BatchNorm2d 32 ch 28x28 fwd+bwd: few-pass op / six-pass Normalize",
+       bn(lambda: lambda *a: sn.batch_norm(a[0], None, None, a[1], a[2], training=True)),
+       bn(lambda: Normalize((0, 2, 3), (1, 32, 1, 1), (0, 2, 3), 1e-5)))
+    for C, H, O, k in ((32, 26, 64, 3), (6, 14, 16, 5)):
+        conv = nn.Conv2d(C, O, k)
+        xc = sn.tensor(_randn(128, C, H, H), requires_grad=True)
+
+        def step(min_bytes, conv=conv, xc=xc):
+            def run():
+                _buffers.MIN_BYTES = min_bytes
+                conv.zero_grad()
+                xc.grad = None
+                y = conv(xc)
+                y.backward(sn.ones(y.shape))
+            return run
+        default = _buffers.MIN_BYTES
+        ab(f"Conv2d {C}->{O} {k}x{k} {H}x{H} fwd+bwd: buffer pool on / off",
+           step(default), step(1 << 62))
+        _buffers.MIN_BYTES = default
+    for name in ("lenet", "cnn"):
+        sn.manual_seed(0)
+        model = sn.models.build_for(name, (1, 28, 28), 10)
+        model.eval()    # no dropout: both paths compute the same thing
+        opt = sn.optim.Adam(model.parameters(), lr=1e-3)
+        xm, ym = sn.tensor(_randn(128, 1, 28, 28)), sn.tensor(RNG.integers(0, 10, 128))
+        loss = sn.nn.CrossEntropyLoss()
+
+        def train(forward, opt=opt, xm=xm, ym=ym, loss=loss):
+            def run():
+                opt.zero_grad()
+                loss(forward(xm), ym).backward()
+                opt.step()
+            return run
+        ab(f"{name} train step, batch 128: run_fused / plain Sequential", train(model),
+           train(lambda t, m=model: m.classifier(m.features(t))))
+    return _timing.table(["change", "with it", "before", "with / before"], rows)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -243,6 +306,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="3 short rounds, no busy columns, nothing written")
     parser.add_argument("--no-write", action="store_true", help="do not update results.md")
+    parser.add_argument("--changes", action="store_true",
+                        help="also measure each memory-saving change against its before")
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.load, args.no_write = 3, "none", True
@@ -290,6 +355,9 @@ def main(argv=None):
         "them).")
     if note:
         print("\n" + note)
+    changes = changes_table(args.rounds, min_time) if args.changes else None
+    if changes:
+        print("\n" + changes)
     if not args.no_write:
         _timing.write_section("Layers (CPU)", (
             f"Command: `python benchmarks/bench_layers.py`\n\nMachine: "
@@ -299,7 +367,9 @@ def main(argv=None):
             f"per-round ratios, scratchnet's time over the other's. \"3 GEMMs alone\": the "
             f"conv layer's matrix products only, the floor of an im2col design. Busy: the "
             f"same rounds beside a competing {load} training loop "
-            f"(`benchmarks/_load.py`).\n\n{table}\n" + (f"\n{note}\n" if note else "")))
+            f"(`benchmarks/_load.py`).\n\n{table}\n" + (f"\n{note}\n" if note else "")
+            + (f"\nEach memory-saving change against its before, same rounds "
+               f"(`--changes`):\n\n{changes}\n" if changes else "")))
 
 
 if __name__ == "__main__":
