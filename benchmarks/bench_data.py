@@ -2,6 +2,7 @@
 
     python benchmarks/bench_data.py            # prints a table, updates docs/results.md
     python benchmarks/bench_data.py --quick    # fewer repeats, no file written
+    python benchmarks/bench_data.py --load torch   # busy columns beside a PyTorch loop
 
 Every row is the median of several epochs, and is compared with a reference measured in the
 same run on the same arrays: a bare NumPy loop ``x[perm[i:i + 128]]`` that gathers each
@@ -17,6 +18,11 @@ shuffled batch and does nothing else (the floor for any in-memory loader).
   4 and horizontal flip, batched (``BatchRandomCrop`` + ``BatchRandomHorizontalFlip``) and per
   sample (``RandomCrop`` + ``RandomHorizontalFlip`` on every image; timed on 5,000 images and
   scaled to 50,000, as marked).
+
+The "busy" columns run every row again beside a competing training loop in another process
+(``benchmarks/_load.py``; a NumPy one by default), the reference gather loop included, so
+that each busy ratio is still a same-load ratio. (No PyTorch row: the reference here is the
+bare NumPy loop, which any loader, PyTorch's included, can only add to.)
 """
 import argparse
 import os
@@ -30,6 +36,8 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import _load  # noqa: E402
 
 from scratchnet.data import ArrayDataset, DataLoader, transforms as T  # noqa: E402
 from scratchnet.data.datasets import FashionMNIST  # noqa: E402
@@ -174,12 +182,20 @@ def run(repeats):
     return rows
 
 
-def table(rows):
-    lines = ["| data | path | samples | epoch (s) | samples/s | x reference |",
-             "| --- | --- | ---: | ---: | ---: | ---: |"]
-    for what, path, n, seconds, ref in rows:
-        lines.append(f"| {what} | {path} | {n:,} | {seconds:.4f} | {n / seconds:,.0f} | "
-                     f"{seconds / ref:.2f} |")
+def table(rows, busy=None, load=None):
+    head = "| data | path | samples | epoch (s) | samples/s | x reference |"
+    rule = "| --- | --- | ---: | ---: | ---: | ---: |"
+    if busy is not None:
+        head += f" busy ({load} loop): epoch (s) | busy: x reference |"
+        rule += " ---: | ---: |"
+    lines = [head, rule]
+    for i, (what, path, n, seconds, ref) in enumerate(rows):
+        line = (f"| {what} | {path} | {n:,} | {seconds:.4f} | {n / seconds:,.0f} | "
+                f"{seconds / ref:.2f} |")
+        if busy is not None:
+            _, _, _, b_seconds, b_ref = busy[i]
+            line += f" {b_seconds:.4f} | {b_seconds / b_ref:.2f} |"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -192,7 +208,8 @@ def write_results(text, command, capacity):
                f"when this is near 2); Python {platform.python_version()}, NumPy "
                f"{np.__version__}. Each epoch time is the median of several epochs; "
                "\"x reference\" divides by the bare NumPy gather loop timed in the same run on "
-               "the same arrays.\n\n" + text + "\n")
+               "the same arrays; the busy columns repeat every row, reference included, beside "
+               "a competing training loop (`benchmarks/_load.py`).\n\n" + text + "\n")
     old = path.read_text() if path.exists() else "# Benchmark results\n"
     start = old.find("## Data pipeline")
     if start == -1:
@@ -208,10 +225,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 repeats, do not write docs")
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--load", default="numpy",
+                        help="competing process for the busy columns: numpy, torch or none")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
+    load = None if args.load == "none" else args.load
     capacity = parallel_capacity()
-    text = table(run(repeats))
+    idle = run(repeats)
+    busy = None
+    if load is not None:
+        with _load.competing_load(load):
+            busy = run(repeats)
+    text = table(idle, busy, load)
     print(f"parallel capacity for 2 processes: {capacity:.2f} CPUs\n")
     print(text)
     if not args.quick:

@@ -4,7 +4,8 @@ BLAS's default count, idle and beside a competing training loop (``_load.py``).
 The ratio column is (time with N threads) / (time with 1 thread), measured in the same run:
 below 1, the threads help. The smallest m*n*k where they help on the idle machine, and do not
 hurt much beside the competitor, sets ``scratchnet._threads.SMALL_GEMM_FLOPS``.
-Run: ``python benchmarks/bench_threads.py``.
+Run: ``python benchmarks/bench_threads.py`` (``--quick``: every other shape, 3 runs each,
+nothing written; ``--load none`` for the idle column alone).
 """
 import argparse
 import os
@@ -43,26 +44,38 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-write", action="store_true", help="do not update results.md")
+    parser.add_argument("--load", default="numpy",
+                        help="competing process for the busy columns: numpy, torch or none")
+    parser.add_argument("--quick", action="store_true",
+                        help="every other shape, 3 runs each, nothing written")
     args = parser.parse_args(argv)
+    shapes = SHAPES[::2] if args.quick else SHAPES
+    if args.quick:
+        args.repeat, args.no_write = 3, True
+    load = None if args.load == "none" else args.load
     results = {}
-    for load in (None, "numpy"):
-        with _load.competing_load(load):
-            n_default, results[load] = measure(args.repeat)
+    for kind in ([None, load] if load else [None]):
+        with _load.competing_load(kind):
+            n_default, results[kind] = measure(args.repeat, shapes)
     rows = []
-    for (shape, t1i, tni), (_, t1b, tnb) in zip(results[None], results["numpy"]):
-        rows.append([" x ".join(map(str, shape)), f"{np.prod(shape) / 1e6:.2f}",
-                     _timing.format_seconds(t1i), f"{tni / t1i:.2f}",
-                     _timing.format_seconds(t1b), f"{tnb / t1b:.2f}"])
-    table = _timing.table(["m x k x n", "m*k*n (M)", "idle, 1 thread",
-                           f"idle, {n_default} / 1 thread", "busy, 1 thread",
-                           f"busy, {n_default} / 1 thread"], rows)
+    for i, (shape, t1i, tni) in enumerate(results[None]):
+        row = [" x ".join(map(str, shape)), f"{np.prod(shape) / 1e6:.2f}",
+               _timing.format_seconds(t1i), f"{tni / t1i:.2f}"]
+        if load:
+            _, t1b, tnb = results[load][i]
+            row += [_timing.format_seconds(t1b), f"{tnb / t1b:.2f}"]
+        rows.append(row)
+    headers = ["m x k x n", "m*k*n (M)", "idle, 1 thread", f"idle, {n_default} / 1 thread"]
+    if load:
+        headers += [f"busy ({load} loop), 1 thread", f"busy, {n_default} / 1 thread"]
+    table = _timing.table(headers, rows)
     print(_timing.machine_line())
     print(table)
     if not args.no_write:
         _timing.write_section("BLAS threads: where more than one pays", (
             f"Command: `python benchmarks/bench_threads.py`\n\nMachine: "
             f"{_timing.machine_line()}. float32 `a @ b`, median of {args.repeat} runs; "
-            f"\"busy\": beside a NumPy training loop with its own {n_default} BLAS threads "
+            f"\"busy\": beside a {load} training loop with its own threads "
             f"(`benchmarks/_load.py`). A ratio below 1: {n_default} threads are faster.\n\n"
             f"{table}\n"))
 

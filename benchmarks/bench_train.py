@@ -12,8 +12,14 @@ cosine schedule, inputs standardised with the training set's mean and std):
 
 Plus the README's main job: ``scratchnet train`` on the UCI digits shipped in the package.
 
-Run: ``python benchmarks/bench_train.py`` (about 25 minutes on a 2-core CPU; ``--models mlp``
-for a quick one). Results go to docs/results.md, section "Training (CPU)".
+Epoch speed is then measured again in interleaved rounds (one scratchnet epoch, one PyTorch
+epoch, in turn; the ratio is the median of the per-round ratios), idle and beside a
+competing training loop (``benchmarks/_load.py``, the "busy" columns; PyTorch under the same
+load).
+
+Run: ``python benchmarks/bench_train.py`` (about 40 minutes on a 2-core CPU; ``--models mlp``
+for a shorter one; ``--quick`` times only the speed rounds, on 10,240 images, and writes
+nothing). Results go to docs/results.md, section "Training (CPU)".
 """
 import argparse
 import os
@@ -25,6 +31,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _load  # noqa: E402
 import _timing  # noqa: E402
 
 import scratchnet as sn  # noqa: E402
@@ -37,7 +44,14 @@ BATCH = 128
 
 
 def load_fashion(root=None):
-    """Standardised float32 images (N, 1, 28, 28) and int64 labels, train and test."""
+    """Standardised float32 images (N, 1, 28, 28) and int64 labels, train and test.
+
+    Without ``root`` or $SCRATCHNET_DATA, the project's ../shared/datasets copy is used when
+    there is one (as bench_data.py does), else the usual search and download."""
+    shared = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "shared", "datasets", "fashion-mnist")
+    if root is None and not os.environ.get("SCRATCHNET_DATA") and os.path.isdir(shared):
+        root = shared
     train, test = FashionMNIST(root=root, train=True), FashionMNIST(root=root, train=False)
     x_train = train.data.astype(np.float32) / 255
     mean, std = float(x_train.mean()), float(x_train.std())
@@ -97,24 +111,94 @@ def torch_twin(name, torch):
 
 def torch_epochs(name, data, initial, epochs, torch):
     """Seconds per epoch of PyTorch eager on the same model, data, optimizer and batch."""
-    x_train, y_train = torch.from_numpy(data[0]), torch.from_numpy(data[1])
+    epoch = torch_epoch_fn(name, data, initial, torch)
+    seconds = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        epoch()
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def torch_epoch_fn(name, data, initial, torch):
+    """One PyTorch training epoch per call (same model, weights, optimizer, batch)."""
+    x_train, y_train = torch.from_numpy(data[0]), torch.from_numpy(np.asarray(data[1]))
     model = torch_twin(name, torch)
     model.load_state_dict({k: torch.from_numpy(v) for k, v in initial.items()})
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
     rng = np.random.default_rng(0)
-    seconds = []
     model.train()
-    for _ in range(epochs):
+
+    def epoch():
         order = torch.from_numpy(rng.permutation(len(x_train)))
-        start = time.perf_counter()
         for i in range(0, len(order), BATCH):
             idx = order[i:i + BATCH]
             opt.zero_grad()
             loss_fn(model(x_train[idx]), y_train[idx]).backward()
             opt.step()
-        seconds.append(time.perf_counter() - start)
-    return seconds
+    return epoch
+
+
+def scratchnet_epoch_fn(name, data, seed=0):
+    """One scratchnet training epoch per call, as ``scratchnet_run`` trains; also returns the
+    initial weights (for PyTorch's twin)."""
+    sn.manual_seed(seed)
+    model = sn.models.build_for(name, (1, 28, 28), 10)
+    initial = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    opt = sn.optim.Adam(model.parameters(), lr=1e-3)
+    train = DataLoader(ArrayDataset(data[0], data[1]), batch_size=BATCH, shuffle=True,
+                       seed=seed)
+    trainer = sn.train.Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0)
+    return (lambda: trainer.train_epoch(train)), initial
+
+
+def speed_rounds(name, data, rounds, torch):
+    """Interleaved epochs: [(scratchnet seconds, PyTorch seconds or None)] per round."""
+    ours, initial = scratchnet_epoch_fn(name, data)
+    theirs = torch_epoch_fn(name, data, initial, torch) if torch is not None else None
+    out = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        ours()
+        t_ours = time.perf_counter() - start
+        t_theirs = None
+        if theirs is not None:
+            start = time.perf_counter()
+            theirs()
+            t_theirs = time.perf_counter() - start
+        out.append((t_ours, t_theirs))
+        print(f"    scratchnet {t_ours:.2f} s, PyTorch "
+              f"{'-' if t_theirs is None else f'{t_theirs:.2f} s'}", flush=True)
+    return out
+
+
+def speed_table(names, data, rounds, torch, load):
+    """Markdown table of epoch times, idle and beside ``load`` (None: idle only)."""
+    results = {None: {}, load: {}}
+    for kind in ([None, load] if load else [None]):
+        with _load.competing_load(kind):
+            for name in names:
+                print(f"  speed rounds: {name}, {'idle' if kind is None else kind + ' load'}",
+                      flush=True)
+                results[kind][name] = speed_rounds(name, data, rounds, torch)
+    headers = ["model", "s/epoch scratchnet", "s/epoch PyTorch", "vs PyTorch"]
+    if load:
+        headers += [f"busy ({load} loop): scratchnet", "busy: PyTorch", "busy: vs PyTorch"]
+    rows = []
+    for name in names:
+        row = [TITLES[name]]
+        for kind in ([None, load] if load else [None]):
+            r = results[kind][name]
+            ours = statistics.median(a for a, _ in r)
+            if torch is None:
+                row += [f"{ours:.2f}", "-", "-"]
+            else:
+                theirs = statistics.median(b for _, b in r)
+                ratio = statistics.median(a / b for a, b in r)
+                row += [f"{ours:.2f}", f"{theirs:.2f}", f"{ratio:.2f}x"]
+        rows.append(row)
+    return _timing.table(headers, rows)
 
 
 # ------------------------------------------------------------------------------- NumPy by hand
@@ -191,7 +275,30 @@ def main(argv=None):
                         help="PyTorch threads (default: all cores, as NumPy's BLAS uses)")
     parser.add_argument("--root", default=None, help="where Fashion-MNIST is")
     parser.add_argument("--no-write", action="store_true", help="do not update results.md")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved scratchnet/PyTorch epochs per model, idle and busy")
+    parser.add_argument("--load", default="numpy",
+                        help="competing process for the busy columns: numpy, torch or none")
+    parser.add_argument("--quick", action="store_true",
+                        help="speed rounds only (LeNet-5 and SimpleCNN, --images images, 2 "
+                             "rounds), nothing written")
+    parser.add_argument("--images", type=int, default=10240,
+                        help="training images per speed round with --quick")
     args = parser.parse_args(argv)
+    load = None if args.load == "none" else args.load
+    if args.quick:
+        torch = _timing.optional_torch()
+        if torch is not None:
+            torch.set_num_threads(args.threads)
+        names = [n for n in args.models.split(",") if n] if args.models != "mlp,lenet,cnn" \
+            else ["lenet", "cnn"]
+        x_train, y_train, _, _ = load_fashion(args.root)
+        n = args.images
+        table = speed_table(names, (x_train[:n], y_train[:n]), 2, torch, load)
+        print(_timing.machine_line() + f"; PyTorch {getattr(torch, '__version__', 'absent')}"
+              f" with {args.threads} threads; {n:,} images a round")
+        print(table)
+        return
     names = [n for n in args.models.split(",") if n]
     epochs = dict(zip(names, map(int, args.epochs.split(",")))) if args.epochs else {}
     torch = _timing.optional_torch()
@@ -230,6 +337,8 @@ def main(argv=None):
     if torch is None:
         notes.append("PyTorch is not installed, so its columns are empty "
                      "(pip install torch==2.13.0 adds them).")
+    speed = speed_table(names, data[:2], args.rounds, torch, load)
+    print(speed)
     if not args.no_write:
         command = " ".join(["python benchmarks/bench_train.py", *(argv or sys.argv[1:])])
         body = (f"Command: `{command}`"
@@ -240,7 +349,11 @@ def main(argv=None):
                 "epoch is shown too, but no choice was made on the test set). Seconds per "
                 "epoch are training only, median over epochs; PyTorch and NumPy run the same "
                 "model from the same initial weights in the same process.\n\n"
-                + table + ("\n\n" + " ".join(notes) if notes else "") + "\n")
+                + table + ("\n\n" + " ".join(notes) if notes else "")
+                + f"\n\nEpoch speed in {args.rounds} interleaved rounds (one scratchnet epoch, "
+                "one PyTorch epoch, in turn; the ratio is the median of the per-round ratios), "
+                f"idle and beside a competing {load} training loop (`benchmarks/_load.py`):"
+                f"\n\n{speed}\n")
         _timing.write_section("Training (CPU)", body)
 
 

@@ -1,5 +1,6 @@
 """``LeNet5``: LeCun et al.'s convolutional network for digits (1998)."""
 from .. import nn
+from ..nn.conv import run_fused
 from ._utils import check_image_input, conv_output_size, image_size, make_activation
 
 __all__ = ["LeNet5", "lenet5"]
@@ -88,7 +89,8 @@ class LeNet5(nn.Module):
     def forward(self, x):
         check_image_input(x, f"LeNet5(in_channels={self.in_channels}, "
                              f"input_size={self.input_size})", self.in_channels, self.input_size)
-        return self.classifier(self.features(x))
+        # run_fused: the same result as self.features(x), with fewer passes over memory.
+        return self.classifier(run_fused(self.features, x))
 
 
 def lenet5(weights=None, pretrained=False, **kwargs):

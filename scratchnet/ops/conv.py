@@ -27,8 +27,9 @@ Three differentiable Functions make convolution differentiable to any order:
 transposed convolution) and ``Conv2dGradWeight`` (x, dy -> dW); each one's backward is
 written with the other two.
 """
-from .. import _threads, backend
+from .. import _buffers, _threads, backend
 from ..autograd.function import Function
+from ..autograd.tensor import Tensor
 
 __all__ = ["conv2d", "conv_transpose2d", "conv_output_size", "im2col", "col2im"]
 
@@ -47,7 +48,7 @@ def _pad_hw(x, padding, value=0):
     B, C, H, W = x.shape
     # Allocate in the same (C, B, H, W) memory order that our conv outputs use, so that the
     # copy below and the window reads of im2col walk memory forwards.
-    out = xp.empty((C, B, H + top + bottom, W + left + right), dtype=x.dtype).transpose(
+    out = _buffers.empty(xp, (C, B, H + top + bottom, W + left + right), x.dtype).transpose(
         1, 0, 2, 3)
     if value == 0:
         out[...] = 0
@@ -63,7 +64,8 @@ def im2col(x, kernel, stride, padding, dilation, out_hw=None):
     ``out_hw`` limits the windows to the first (OH, OW) (see ``_ConvParams``).
 
     Built from a strided *view* of the padded input of shape (C, kh, kw, B, OH, OW) (no
-    copy: each axis is a stride into the same memory), copied once into a contiguous matrix.
+    copy: each axis is a stride into the same memory), copied once into a contiguous matrix
+    (a pooled one, reused across steps: ``scratchnet._buffers``).
     """
     xp = backend.get_array_module(x)
     kh, kw = kernel
@@ -83,8 +85,9 @@ def im2col(x, kernel, stride, padding, dilation, out_hw=None):
     windows = xp.lib.stride_tricks.as_strided(
         x, shape=(C, kh, kw, B, oh, ow),
         strides=(sC, sH * dh, sW * dw, sB, sH * sh, sW * sw), **readonly)
-    cols = xp.ascontiguousarray(windows).reshape(C * kh * kw, B * oh * ow)
-    return cols, (oh, ow)
+    cols = _buffers.empty(xp, windows.shape, x.dtype)
+    cols[...] = windows
+    return cols.reshape(C * kh * kw, B * oh * ow), (oh, ow)
 
 
 def col2im(cols, x_shape, out_hw, kernel, stride, padding, dilation):
@@ -106,7 +109,7 @@ def col2im(cols, x_shape, out_hw, kernel, stride, padding, dilation):
     Hp, Wp = H + top + bottom, W + left + right
     oh, ow = out_hw
     cols = cols.reshape(C, kh, kw, B, oh, ow)
-    out = xp.zeros((C, B, Hp, Wp), dtype=cols.dtype)
+    out = _buffers.zeros(xp, (C, B, Hp, Wp), cols.dtype)
     for i in range(kh):
         rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
         for j in range(kw):
@@ -168,10 +171,15 @@ class Conv2dFunction(Function):
     """y = conv2d(x, W) + b  as  Y = W @ im2col(x) (+ b per output channel);
 
     gx = conv_transpose(gy, W) = col2im(W^T @ gY),   gW = gY @ im2col(x)^T,   gb = sum gy
+
+    With ``relu=True``, y = max(conv2d(x, W) + b, 0), applied in place on the product: no
+    gradient needs the pre-activation (ReLU's derivative is read from y > 0, as
+    PyTorch's ``threshold_backward`` does), so it is never kept; gy is masked first.
     """
 
-    def __init__(self, params):
+    def __init__(self, params, relu=False):
         self.p = params
+        self.relu = relu
 
     def forward(self, x, weight, bias=None):
         y, cols = _conv_forward_arrays(x, weight, self.p)
@@ -179,10 +187,15 @@ class Conv2dFunction(Function):
         self.x_shape = x.shape
         if bias is not None:
             y += bias.reshape(1, -1, 1, 1)
+        if self.relu:
+            backend.get_array_module(y).maximum(y, 0, out=y)
+            self.y = y    # an output kept for backward: in-place changes to it are refused
         return y
 
     def backward(self, gy):
         x, weight = self.inputs[0], self.inputs[1]
+        if self.relu:
+            gy = gy * Tensor._make(self.y > 0)
         needs = self.needs_input_grad
         gx = gw = gb = None
         if needs[0]:
@@ -212,7 +225,10 @@ class Conv2dGradInput(Function):
         rows = _as_rows(dy)
         _threads.gemm(weight.size * rows.shape[1] // g)
         if g == 1:
-            dcols = weight.reshape(O, -1).T @ rows
+            # The (C*kh*kw, B*OH*OW) product is as large as im2col's matrix: a pooled buffer.
+            dcols = _buffers.empty(xp, (weight.size // O, rows.shape[1]),
+                                   xp.result_type(weight.dtype, rows.dtype))
+            xp.matmul(weight.reshape(O, -1).T, rows, out=dcols)
         else:
             w = weight.reshape(g, O // g, -1).transpose(0, 2, 1)
             dcols = xp.matmul(w, rows.reshape(g, O // g, -1)).reshape(-1, rows.shape[1])
@@ -294,9 +310,14 @@ def _padding_pairs(padding, kernel, stride, dilation):
     return ((ph, ph), (pw, pw))
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
+           _relu=False):
     """2-D convolution of NCHW ``input`` with ``weight`` (O, C/groups, kh, kw) (PyTorch's
-    ``F.conv2d``); ``padding`` may be an int, a pair, "valid" or "same"."""
+    ``F.conv2d``); ``padding`` may be an int, a pair, "valid" or "same".
+
+    ``_relu=True`` (internal, used by ``nn.conv.run_fused``) returns relu(conv2d(...)) from
+    one graph node, the ReLU applied in place on the product.
+    """
     from ._util import as_tensor
     input = as_tensor(input)
     if input.ndim != 4 or weight.ndim != 4:
@@ -316,7 +337,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                          f"kernel {kernel} with padding {pads}, dilation {dilation}")
     if input.dtype != weight.dtype:
         input = input.to(dtype=weight.dtype)
-    fn = Conv2dFunction(params)
+    fn = Conv2dFunction(params, relu=_relu)
     return fn(input, weight) if bias is None else fn(input, weight, bias)
 
 
