@@ -92,9 +92,12 @@ class Linear(Function):
         graph nodes per layer, which at batch 1 costs more than the arithmetic."""
         x, W = self.inputs[0].array, self.inputs[1].array
         needs = self.needs_input_grad
-        # the backward products have the forward's size m * n * k: same thread choice
-        _threads.gemm((x.shape[-2] if x.ndim > 1 else 1) * W.size)
-        gx = _constant(gy @ W) if needs[0] else None
+        # each backward product has the forward's size m * n * k (see _threads.gemm)
+        flops = (x.shape[-2] if x.ndim > 1 else 1) * W.size
+        gx = None
+        if needs[0]:
+            _threads.gemm(flops)
+            gx = _constant(gy @ W)
         gW = gb = None
         has_b = len(needs) > 2
         if needs[1] or (has_b and needs[2]):
@@ -108,6 +111,7 @@ class Linear(Function):
                     # values are the same, one product each.
                     gW = _constant(gy2.T * x2)
                 else:
+                    _threads.gemm(flops)
                     gW = _constant(gy2.T @ x2)
             if has_b and needs[2]:
                 gb = _constant(gy2.sum(axis=0))
