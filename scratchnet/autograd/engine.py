@@ -92,14 +92,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def _seed_gradient(output, grad):
-    from .tensor import Tensor, tensor
     if grad is None:
-        if output.array.size != 1:
+        a = output.array
+        if a.size != 1:
             raise RuntimeError(
                 f"backward() without a gradient needs a one-element output, got shape "
                 f"{output.shape}; pass grad= (d(loss)/d(output), same shape as the output)"
             )
-        return Tensor._make(output.xp.ones_like(output.array))
+        return _ops()[3]._make(output.xp.ones_like(a))
+    from .tensor import Tensor, tensor
     if not isinstance(grad, Tensor):
         grad = tensor(grad, dtype=output.dtype, device=output.device)
     if grad.shape != output.shape:
@@ -115,8 +116,12 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, targets=()):
 
     ``capture`` is None for ``backward`` (gradients go to ``leaf.grad``), or a dict
     ``id(tensor) -> gradient`` to fill for the ``targets`` of ``grad``.
+
+    This loop runs once per node of every training step, so it is written for speed:
+    dicts that are usually empty are tested before they are searched, and a leaf's
+    gradient is accumulated in line (the common case of ``backward``).
     """
-    from ..ops import add, astype, sum_to
+    add, astype, sum_to, _ = _ops()
     # Targets of grad() that are not leaves: their gradient is what their node receives.
     node_targets = {}
     for x in targets:
@@ -127,17 +132,24 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, targets=()):
     retained = {}       # node -> its output tensors that called retain_grad()
     heap = []
     tie = itertools.count()  # equal generations pop in insertion order, never compare nodes
+    push = heapq.heappush
 
     def send(x, g):
         """Add gradient ``g`` to input tensor ``x``: to its node, or to the leaf itself."""
-        if g.array.shape != x.array.shape:
-            g = sum_to(g, x.array.shape)
-        if g.array.dtype != x.array.dtype:
+        a, xa = g.array, x.array
+        if a.shape != xa.shape:
+            g = sum_to(g, xa.shape)
+        if a.dtype != xa.dtype:
             # A float32 tensor used with a float64 one gets its gradient in float32 again.
-            g = astype(g, x.array.dtype)
+            g = astype(g, xa.dtype)
         node = x._node
         if node is None:
-            _accumulate_leaf(x, g, capture, add)
+            if capture is None:
+                if x.requires_grad:
+                    _accumulate_leaf(x, g, add)
+            elif id(x) in capture:
+                key = id(x)
+                capture[key] = g if capture[key] is None else add(capture[key], g)
             return
         if x._retain:
             retained.setdefault(node, []).append(x)
@@ -150,24 +162,27 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, targets=()):
             slots[i] = g if slots[i] is None else add(slots[i], g)
             grads[node] = slots
         if first:
-            heapq.heappush(heap, (-node.generation, next(tie), node))
+            push(heap, (-node.generation, next(tie), node))
 
     def output_grad(gy, t):
         return gy if t._node.n_outputs is None else gy[t._index]
 
     check_nan = _anomaly_state.enabled and _anomaly_state.check_nan
+    pop = heapq.heappop
 
     with set_grad_enabled(create_graph):
         for y, g in zip(outputs, seeds):
             if y.requires_grad:
                 send(y, g)
         while heap:
-            node = heapq.heappop(heap)[2]
+            node = pop(heap)[2]
             gy = grads.pop(node)
-            for t in node_targets.get(node, ()):
-                capture[id(t)] = output_grad(gy, t)
-            for t in retained.pop(node, ()):
-                t.grad = output_grad(gy, t)
+            if node_targets:
+                for t in node_targets.get(node, ()):
+                    capture[id(t)] = output_grad(gy, t)
+            if retained:
+                for t in retained.pop(node, ()):
+                    t.grad = output_grad(gy, t)
             if node.released:
                 raise RuntimeError(
                     f"backward through {node.name} a second time: its saved values were freed "
@@ -191,6 +206,20 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, targets=()):
                     send(x, gx)
             if not retain_graph:
                 node.release()
+
+
+_OPS = None
+
+
+def _ops():
+    """The three ops the walk itself uses, and Tensor, imported once on first use (``ops``
+    and ``tensor`` import this module)."""
+    global _OPS
+    if _OPS is None:
+        from ..ops import add, astype, sum_to
+        from .tensor import Tensor
+        _OPS = add, astype, sum_to, Tensor
+    return _OPS
 
 
 def _check_finite(node, gxs, needs):
@@ -218,14 +247,9 @@ def _ordinal(i):
     return f"{i}" + {1: "st", 2: "nd", 3: "rd"}.get(i % 10, "th")
 
 
-def _accumulate_leaf(x, g, capture, add):
-    if capture is not None:
-        key = id(x)
-        if key in capture:
-            capture[key] = g if capture[key] is None else add(capture[key], g)
-        return
-    if x._node is None and not x.requires_grad:
-        return
+def _accumulate_leaf(x, g, add):
+    """``x.grad += g`` for a leaf ``x`` that requires grad (``g`` becomes ``x.grad`` when it
+    had none)."""
     # A broadcast view would make .grad read-only and strided; give leaves a plain array.
     if g._node is None and not g.array.flags.c_contiguous:
         g = type(g)._make(g.xp.ascontiguousarray(g.array))

@@ -106,7 +106,7 @@ class Function:
         y = self.forward(*arrays)
         if type(y) is tuple:
             return self._record_outputs(inputs, y)
-        if isinstance(y, numpy.generic):
+        if type(y) is not numpy.ndarray and isinstance(y, numpy.generic):
             # NumPy returns scalars from some ops on 0-d arrays; a Tensor always holds an array.
             y = numpy.asarray(y)
         out = _make_tensor(y)
@@ -121,20 +121,24 @@ class Function:
         """Become a graph node if recording is on and an input needs a gradient.
 
         ``outs`` is the output Tensor, or a tuple of them for a multi-output op."""
-        needs = tuple([x.requires_grad for x in inputs])
-        if True not in needs:
-            return False
-        if self.__dict__:
-            # Only what forward (or __init__) stored is here yet: arrays among it may be
-            # an output's memory, whose later in-place change backward must refuse.
-            self._note_saved_outputs(outs)
+        # One plain loop gathers what the node notes per input (a comprehension would cost
+        # a frame each, and this runs for every op of every step).
+        needs = []
+        versions = []
         generation = 0
-        versions = []         # filled in this loop: a comprehension costs a frame per op
         for x in inputs:
+            needs.append(x.requires_grad)
             versions.append(x._vc[0])
             node = x._node
             if node is not None and node.generation > generation:
                 generation = node.generation
+        if True not in needs:
+            return False
+        needs = tuple(needs)
+        if self.__dict__:
+            # Only what forward (or __init__) stored is here yet: arrays among it may be
+            # an output's memory, whose later in-place change backward must refuse.
+            self._note_saved_outputs(outs)
         self.generation = generation + 1
         self.inputs = inputs
         self.needs_input_grad = needs
@@ -152,7 +156,9 @@ class Function:
         for i, out in enumerate(outs):
             y = out.array
             kind, owner = type(y), y.base
-            if owner is None or type(owner) is not kind:
+            if owner is None:
+                owner = y
+            elif type(owner) is not kind:
                 owner = _memory_owner(y)
             for v in values:
                 # Arrays on y's device have y's type; NumPy and CuPy point views at the owner.

@@ -11,6 +11,7 @@ import math
 
 from .. import backend
 from ..autograd.function import Function
+from ..autograd.grad_mode import state as _grad_state
 from ..autograd.tensor import Tensor
 from .._dims import accepts_dim
 from ._util import as_tensor
@@ -39,7 +40,10 @@ class ReLU(Function):
         return _xp(x).maximum(x, 0, dtype=x.dtype)
 
     def backward(self, gy):
-        return gy * _constant(self.mask)
+        if _grad_state.enabled:    # create_graph=True: a differentiable product
+            return gy * _constant(self.mask)
+        # The usual case: one array product, no Mul node to build and release.
+        return _constant(gy.array * self.mask)
 
 
 class LeakyReLU(Function):

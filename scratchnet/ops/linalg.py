@@ -12,10 +12,13 @@ extra axis is removed again from its gradient.
 """
 from .. import _threads, backend
 from ..autograd.function import Function
+from ..autograd.grad_mode import state as _grad_state
 from ..autograd.tensor import Tensor, constant_like, to_tensor_pair
 from .shape import squeeze, transpose, unsqueeze
 
 __all__ = ["matmul", "linear"]
+
+_constant = Tensor._make   # an array that is already right, as a Tensor without history
 
 
 class MatMul(Function):
@@ -67,6 +70,9 @@ class Linear(Function):
         return y
 
     def backward(self, gy):
+        if not _grad_state.enabled:
+            return self._backward_arrays(gy.array)
+        # create_graph=True: the same formulas in Tensor ops, so they are differentiable.
         x, W = self.inputs[0], self.inputs[1]
         needs = self.needs_input_grad
         gx = matmul(gy, W) if needs[0] else None
@@ -79,6 +85,37 @@ class Linear(Function):
             if len(needs) > 2 and needs[2]:
                 gb = gy2.sum(axis=0)
         return (gx, gW) if len(needs) == 2 else (gx, gW, gb)
+
+    def _backward_arrays(self, gy):
+        """The usual case (no graph of the gradient): the three formulas straight on the
+        arrays. Going through ``matmul``/``transpose``/``sum`` would build and drop five
+        graph nodes per layer, which at batch 1 costs more than the arithmetic."""
+        x, W = self.inputs[0].array, self.inputs[1].array
+        needs = self.needs_input_grad
+        # each backward product has the forward's size m * n * k (see _threads.gemm)
+        flops = (x.shape[-2] if x.ndim > 1 else 1) * W.size
+        gx = None
+        if needs[0]:
+            _threads.gemm(flops)
+            gx = _constant(gy @ W)
+        gW = gb = None
+        has_b = len(needs) > 2
+        if needs[1] or (has_b and needs[2]):
+            gy2 = gy if gy.ndim == 2 else gy.reshape(-1, gy.shape[-1])
+            if needs[1]:
+                x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+                if gy2.shape[0] == 1:
+                    # A batch of one row: gW is an outer product. NumPy's matmul runs a
+                    # summed dimension of length 1 through a slow loop, not the BLAS (30 us
+                    # here for 32 x 784, against 8 us for the broadcast product); the
+                    # values are the same, one product each.
+                    gW = _constant(gy2.T * x2)
+                else:
+                    _threads.gemm(flops)
+                    gW = _constant(gy2.T @ x2)
+            if has_b and needs[2]:
+                gb = _constant(gy2.sum(axis=0))
+        return (gx, gW, gb) if has_b else (gx, gW)
 
 
 def matmul(a, b):

@@ -489,6 +489,15 @@ def _index_weights(name, labels, n_classes, class_w, ignore_index, dtype):
     return safe, sample_w, valid
 
 
+def _all_classes(labels, n_classes, ignore_index):
+    """True when every label is a class, 0 <= label < C, and ``ignore_index`` is not one
+    (so no label is ignored). Two reductions decide it; ``_index_weights`` handles the rest
+    (and names an out-of-range label)."""
+    if labels.size == 0 or (ignore_index is not None and 0 <= ignore_index < n_classes):
+        return False
+    return int(labels.min()) >= 0 and int(labels.max()) < n_classes
+
+
 def _one_hot(safe, values, n_classes, dtype):
     """(M, C) zeros with ``values[i]`` at column ``safe[i]`` of row i."""
     xp = _xp(safe)
@@ -509,6 +518,8 @@ def _class_target(target, input):
     that requires grad is left for the ops to reject if it lives elsewhere."""
     if not isinstance(target, Tensor):
         return _new_tensor(target, device=input.device)
+    if type(target.array) is numpy.ndarray and type(input.array) is numpy.ndarray:
+        return target      # both in host memory: nothing to move (the common case on a CPU)
     if not target.requires_grad and target.device != input.device:
         return Tensor._make(backend.to_device(target.array, input.device))
     return target
@@ -534,7 +545,8 @@ class SoftmaxCrossEntropy(Function):
         self.reduction, self.denominator = reduction, denominator
         self.q = q                      # dense (M, C) targets, or None for class indices
         self.labels = labels            # (M,) class indices (ignored ones replaced by 0)
-        self.sample_w = sample_w        # (M,) (1 - eps) w_(y_i), 0 when ignored
+        self.sample_w = sample_w        # (M,) (1 - eps) w_(y_i), 0 when ignored; None when
+                                        # every sample weighs 1 (the common case)
         self.smooth_w = smooth_w        # (M,) eps / C for counted samples, or None
         self.class_w = class_w          # (C,) class weights, or None for all ones
 
@@ -549,7 +561,9 @@ class SoftmaxCrossEntropy(Function):
             # predicted probability is 0 too (a logit of -inf), where q * log p is NaN.
             losses = -(self.q * xp.where(self.q != 0, self.y, 0)).sum(axis=1)
         else:
-            losses = -self.y[xp.arange(z.shape[0]), self.labels] * self.sample_w
+            losses = -self.y[xp.arange(z.shape[0]), self.labels]
+            if self.sample_w is not None:
+                losses *= self.sample_w
             if self.smooth_w is not None:
                 losses -= self.smooth_w * self._sum_over_classes(self.y)
         if self.reduction == "none":
@@ -571,17 +585,23 @@ class SoftmaxCrossEntropy(Function):
         """sum_c q_ic for each row, as an (M, 1) array."""
         if self.q is not None:
             return self.q.sum(axis=1, keepdims=True)
-        row_weight = self.sample_w
+        row_weight = self._sample_weights()
         if self.smooth_w is not None:
             n_classes = self.y.shape[1]
             total_w = n_classes if self.class_w is None else self.class_w.sum()
             row_weight = row_weight + self.smooth_w * total_w
         return row_weight.reshape(-1, 1)
 
+    def _sample_weights(self):
+        """The (M,) weight of each sample (ones when ``sample_w`` is None)."""
+        if self.sample_w is not None:
+            return self.sample_w
+        return _xp(self.y).ones(self.y.shape[0], dtype=self.y.dtype)
+
     def _dense_q(self):
         if self.q is not None:
             return self.q
-        q = _one_hot(self.labels, self.sample_w, self.y.shape[1], self.y.dtype)
+        q = _one_hot(self.labels, self._sample_weights(), self.y.shape[1], self.y.dtype)
         if self.smooth_w is not None:
             q += self.smooth_w[:, None] * (1 if self.class_w is None else self.class_w)
         return q
@@ -609,12 +629,17 @@ class SoftmaxCrossEntropy(Function):
         xp = _xp(self.y)
         scale = self._scale(gy.array)
         g = xp.exp(self.y)
-        g *= self._row_weight() * scale
+        plain = self.q is None and self.sample_w is None and self.smooth_w is None
+        # every row's target weighs 1 in the plain case: softmax * scale - onehot * scale
+        g *= scale if plain else self._row_weight() * scale
         if self.q is not None:
             g -= self.q * scale
         else:
             rows = xp.arange(g.shape[0])
-            g[rows, self.labels] -= self.sample_w * scale.reshape(-1)
+            picked = scale.reshape(-1)
+            if self.sample_w is not None:
+                picked = self.sample_w * picked
+            g[rows, self.labels] -= picked
             if self.smooth_w is not None:
                 smooth = (self.smooth_w[:, None] * scale)
                 g -= smooth if self.class_w is None else smooth * self.class_w
@@ -648,7 +673,9 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     """
     name = "cross_entropy"
     check_reduction(name, reduction)
-    label_smoothing = check_probability(name, "label_smoothing", label_smoothing)
+    if type(label_smoothing) is not float or label_smoothing != 0.0:
+        # (the default 0.0, which nn.CrossEntropyLoss passes on every step, needs no check)
+        label_smoothing = check_probability(name, "label_smoothing", label_smoothing)
     input = _float_input(name, input)
     target = _class_target(target, input)
     probabilities = target.dtype.kind == "f"
@@ -669,6 +696,11 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
         if class_w is not None:
             q = q * class_w
         fn = SoftmaxCrossEntropy(reduction, n_rows, q=q)
+    elif class_w is None and not label_smoothing and _all_classes(target, n_classes,
+                                                                  ignore_index):
+        # The common case: every target a class, none ignored, weighted or smoothed. Each
+        # sample weighs 1 and "mean" divides by M: no per-sample arrays to build.
+        fn = SoftmaxCrossEntropy(reduction, n_rows, labels=target)
     else:
         safe, sample_w, valid = _index_weights(name, target, n_classes, class_w,
                                                ignore_index, input.dtype)
