@@ -69,6 +69,8 @@ def counting():
 
 # Live device arrays, for the memory pool's used_bytes.
 _live = weakref.WeakValueDictionary()
+# The first live wrapper of each NumPy array (by id), so that ``base`` can answer with it.
+_wrapper_of = weakref.WeakValueDictionary()
 
 _HOST_MSG = ("{where}: got a NumPy array (host memory) where a device array was expected; "
              "move it with cupy.asarray(...) first (cupy test double)")
@@ -120,6 +122,7 @@ def _wrap(a):
     d = object.__new__(ndarray)
     d._a = a
     _live[id(d)] = d
+    _wrapper_of.setdefault(id(a), d)
     return d
 
 
@@ -206,13 +209,14 @@ def _method(name):
 class ndarray:
     """``cupy.ndarray``: a NumPy array standing for device memory."""
 
-    __slots__ = ("_a", "__weakref__")
+    __slots__ = ("_a", "_base", "__weakref__")
     __array_ufunc__ = None     # NumPy ufuncs refuse; NumPy's operators defer to ours
     __array_priority__ = 100
 
     def __init__(self, shape, dtype=float, memptr=None, strides=None, order="C"):
         self._a = numpy.empty(shape, dtype=dtype, order=order)
         _live[id(self)] = self
+        _wrapper_of.setdefault(id(self._a), self)
 
     # -- the boundary
     def __array__(self, *args, **kwargs):
@@ -311,7 +315,24 @@ class ndarray:
     device = property(lambda self: _DEVICE0)
     T = property(lambda self: _wrap(self._a.T))
     mT = property(lambda self: _wrap(numpy.swapaxes(self._a, -1, -2)))
-    base = property(lambda self: None if self._a.base is None else _wrap(self._a.base))
+
+    @property
+    def base(self):
+        # CuPy's view keeps its base ndarray object, so ``v.base is v.base`` and a view's
+        # base is the array it was made from while that lives (the autograd engine relies
+        # on this identity to find outputs a node kept). The double keeps the wrapper it
+        # hands out, and reuses the live wrapper of the owning NumPy array when there is one.
+        owner = self._a.base
+        if owner is None:
+            return None
+        cached = getattr(self, "_base", None)
+        if cached is not None and cached._a is owner:
+            return cached
+        found = _wrapper_of.get(id(owner))
+        if found is None or found._a is not owner:
+            found = _wrap(owner)
+        self._base = found
+        return found
 
     @property
     def real(self):
