@@ -495,7 +495,8 @@ def _all_classes(labels, n_classes, ignore_index):
     (and names an out-of-range label)."""
     if labels.size == 0 or (ignore_index is not None and 0 <= ignore_index < n_classes):
         return False
-    return int(labels.min()) >= 0 and int(labels.max()) < n_classes
+    # One read back to the host for both bounds: on a GPU each read is a synchronisation.
+    return bool((labels.min() >= 0) & (labels.max() < n_classes))
 
 
 def _one_hot(safe, values, n_classes, dtype):
