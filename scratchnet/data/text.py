@@ -44,16 +44,18 @@ __all__ = ["get_tokenizer", "Vocab", "build_vocab_from_iterator", "Tokenizer",
 # ------------------------------------------------------------------------------- tokenizers
 # torchtext's "basic_english" rules: these marks become tokens of their own ...
 _OWN_TOKEN = re.compile(r"([.,()!?'])")
-# ... these are dropped (HTML line breaks of the IMDB reviews, quotes, ; and :).
-_DROPPED = re.compile(r"<br\s*/?>|[\";:]")
+# ... these become a space: the exact "<br />" of the IMDB reviews (torchtext matches no
+# other spelling of the tag), ";" and ":" ...
+_TO_SPACE = re.compile(r"<br />|[;:]")
+# ... and the double quote is deleted, not spaced: torchtext turns 'he"llo' into "hello".
 
 
 def _basic_english(line):
-    """Lower-case, drop ``"``, ``;``, ``:`` and ``<br />``, make ``. , ( ) ! ? '`` tokens of
-    their own, split on white space."""
+    """Lower-case, delete ``"``, replace ``;``, ``:`` and ``<br />`` by a space, make
+    ``. , ( ) ! ? '`` tokens of their own, split on white space."""
     if not isinstance(line, str):
         raise TypeError(f"basic_english tokenizer: expected a str, got {type(line).__name__}")
-    line = _DROPPED.sub(" ", line.lower())
+    line = _TO_SPACE.sub(" ", line.lower().replace('"', ""))
     return _OWN_TOKEN.sub(r" \1 ", line).split()
 
 
@@ -67,8 +69,9 @@ def get_tokenizer(tokenizer="basic_english"):
     """A function from a string to its list of tokens (torchtext's ``get_tokenizer``).
 
     * ``"basic_english"``: lower-cases; ``. , ( ) ! ? '`` become tokens of their own;
-      ``"``, ``;``, ``:`` and HTML ``<br />`` are dropped; split on white space
-      (torchtext's rules for that name);
+      ``"`` is deleted (``he"llo`` -> ``hello``), ``;``, ``:`` and HTML ``<br />`` (that
+      exact spelling) become spaces; split on white space (torchtext's rules for that
+      name);
     * ``None``: ``str.split`` (white space only, case kept), as in torchtext;
     * a callable is returned as it is.
 

@@ -30,6 +30,16 @@ def test_basic_english_rules():
     assert tok("") == []
 
 
+def test_basic_english_deletes_the_double_quote_and_matches_only_the_exact_br_tag():
+    # torchtext's patterns: '"' -> '' (deleted, so a quote inside a word joins its halves),
+    # '<br />' -> ' ' (that spelling only: '<br>' and '<br/>' stay as text).
+    tok = get_tokenizer("basic_english")
+    assert tok('he"llo "world"') == ["hello", "world"]
+    assert tok("a<br>b") == ["a<br>b"]
+    assert tok("a<br/>b") == ["a<br/>b"]
+    assert tok("a<BR />b") == ["a", "b"]
+
+
 def test_get_tokenizer_none_and_callable_and_unknown():
     assert get_tokenizer(None)("Hello,  World") == ["Hello,", "World"]
     f = str.split
