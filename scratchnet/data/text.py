@@ -415,9 +415,10 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
                          f"{sorted(steps)}")
     step = steps.pop() if steps else ()
     dtype = numpy.dtype(dtype)
-    out = numpy.full((len(arrays), maxlen) + step, value, dtype=dtype)
+    # Checked before numpy.full, which would raise a bare OverflowError for 300 in uint8.
     if not _fits(numpy.asarray(value), dtype):
         raise ValueError(f"pad_sequences: value {value!r} does not fit dtype {dtype} exactly")
+    out = numpy.full((len(arrays), maxlen) + step, value, dtype=dtype)
     for i, a in enumerate(arrays):
         if not len(a) or not maxlen:
             continue

@@ -177,6 +177,16 @@ def test_pad_sequences_keras_defaults_pre_pre():
                                             [0, 0, 0, 7]]
 
 
+def test_pad_sequences_a_value_out_of_the_dtypes_range_is_a_value_error():
+    # The docstring's promise for value=300 in uint8: the named ValueError, not NumPy's bare
+    # OverflowError from building the padded array first.
+    with pytest.raises(ValueError, match="value 300 does not fit dtype uint8"):
+        pad_sequences([[1, 2], [3]], value=300, dtype="uint8")
+    with pytest.raises(ValueError, match="value -1 does not fit dtype uint8"):
+        pad_sequences([[1, 2], [3]], value=-1, dtype="uint8")
+    assert pad_sequences([[1, 2], [3]], value=255, dtype="uint8").tolist() == [[1, 2], [255, 3]]
+
+
 def test_pad_sequences_post_and_value_and_float():
     seqs = [[1, 2, 3, 4], [5, 6]]
     assert pad_sequences(seqs, maxlen=3, padding="post", truncating="post",
