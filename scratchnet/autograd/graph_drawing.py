@@ -397,6 +397,11 @@ def _title(graph, n_ops, n_tensors):
     if graph.whole_released:
         return ("This graph was freed by backward():\nonly its last op is still known.\n"
                 "Draw before backward, or call\nbackward(retain_graph=True).")
+    if n_ops == 0 and len(graph.vertices) == 1:
+        # One box and nothing above it: a student drawing a model's output computed under
+        # no_grad (or a leaf) should learn why, not wonder where the graph went.
+        return ("No graph: this tensor was not made by\nrecorded ops (a leaf, or computed under\n"
+                "no_grad() / inference_mode()).")
     if graph.released:
         # An earlier backward freed the part this result was built on (y = f(x) after
         # x.backward()): the ops above the red ones are unknown, the rest is drawn.

@@ -219,7 +219,12 @@ def test_a_leaf_alone_and_a_tensor_without_graph():
     assert len(parts["tensor"]) == 1 and parts["op"] == [] and parts["edge"] == []
     with sn.no_grad():
         y = a * 2
-    assert len(drawn(draw_graph(y))["op"]) == 0
+    fig = draw_graph(y)
+    assert len(drawn(fig)["op"]) == 0
+    # the title says why there is nothing to see
+    assert "No graph" in fig.get_suptitle() and "no_grad()" in fig.get_suptitle()
+    assert "No graph" in draw_graph(a).get_suptitle()
+    assert "No graph" not in draw_graph(a * 2).get_suptitle()
 
 
 def test_a_deep_graph_is_walked_without_recursion():
