@@ -477,14 +477,12 @@ TEXT = [
 
     sn.manual_seed(0)
     rnn = ReviewRNN(len(vocab))
-    curve = []
-    for round_ in range(3):
+    for round_ in range(3):                     # 3 x 2 epochs, each with a fresh Adam
         train(rnn, X[train_idx], labels[train_idx], epochs=2)
-        pred = predict(rnn, X[test_idx])
-        curve.append(((pred == labels[test_idx]).mean(), (pred == labels[test_idx])[hard].mean()))
-        print(f"after {2 * (round_ + 1)} epochs: test accuracy {curve[-1][0]:.1%}, "
-              f"order-dependent reviews {curve[-1][1]:.1%}")
-    rnn_acc, rnn_hard = curve[-1]
+    pred = predict(rnn, X[test_idx])                # the test set, once, after training
+    rnn_acc, rnn_hard = (pred == labels[test_idx]).mean(), (pred == labels[test_idx])[hard].mean()
+    print(f"GRU after 6 epochs: test accuracy {rnn_acc:.1%}, order-dependent reviews "
+          f"{rnn_hard:.1%}")
 
     fig, ax = plt.subplots(figsize=(5, 3))
     ax.bar(["multi-hot\\nall", "multi-hot\\norder-dependent", "GRU\\nall", "GRU\\norder-dependent"],

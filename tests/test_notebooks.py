@@ -101,6 +101,11 @@ def test_fit_in_a_kernel_uses_the_notebook_bar_then_prints_the_summary(tmp_path,
     stdout = "".join(o.get("text", "") for o in notebook.cells[0].outputs
                      if o.get("name") == "stdout")
     assert "in notebook: True True" in stdout
+    # Nothing in red under the cell: without ipywidgets tqdm.auto would warn "IProgress
+    # not found. Please update jupyter and ipywidgets", which looks like a failure.
+    stderr = "".join(o.get("text", "") for o in notebook.cells[0].outputs
+                     if o.get("name") == "stderr")
+    assert stderr == ""
     # What the notebook shows: a carriage return rewrites its line (the live bar).
     shown = [line.split("\r")[-1] for line in stdout.split("\n")]
     lines = [line for line in shown if line.startswith("epoch ")]

@@ -15,6 +15,9 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "reference.md"
+# The page describes this checkout's ops, not those of another scratchnet installed in
+# the environment (an editable install of a second worktree would otherwise win).
+sys.path.insert(0, str(ROOT))
 
 HEADER = """\
 # Reference: the backward of every op

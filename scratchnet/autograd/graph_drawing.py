@@ -70,6 +70,7 @@ class _Graph:
         self.vertices = {}
         self.edges = []
         self.released = False
+        self.whole_released = False   # the result's own op was freed: nothing else is known
 
     def add(self, key, kind, label):
         if key not in self.vertices:
@@ -132,6 +133,10 @@ def _tensor_label(t, kind, name, max_values):
         title = f"{name} ({title})" if title else name
     if title:
         lines.append(title)
+    n_outputs = (getattr(t._node, "n_outputs", None) or 1) if t._node is not None else 1
+    if n_outputs > 1:
+        # The arrows out of a Split all look alike: say which piece this one is.
+        lines.append(f"output {t._index} of {n_outputs}")
     lines.append(_describe(t.array))
     values = _values(t.array, max_values)
     if values is not None:
@@ -205,6 +210,7 @@ def _build(tensor, show_saved, params, max_values):
         seen_ops.add(op_key)
         if node.released or node.inputs is None:
             graph.released = True
+            graph.whole_released |= output_key == out.key
             graph.add(op_key, "released", f"{node.name}\nreleased by backward:\n"
                                           "its inputs are forgotten")
             continue
@@ -261,7 +267,7 @@ def _layers(graph):
 
 
 def draw_graph(tensor, show_saved=False, params=None, max_values=4, rankdir="TB",
-               path=None):
+               path=None, max_nodes=200):
     """Draw the computational graph that produced ``tensor`` as a matplotlib Figure.
 
     Tensors are rounded boxes (blue: a leaf or parameter that needs a gradient; grey: a
@@ -278,6 +284,9 @@ def draw_graph(tensor, show_saved=False, params=None, max_values=4, rankdir="TB"
             ``.grad`` once set); 0 shows none.
         rankdir: "TB" (inputs at the top) or "LR" (inputs on the left), as in graphviz.
         path: also save the picture there (PNG, SVG or PDF by the file's extension).
+        max_nodes: the most boxes (tensors, ops, saved) drawn; a larger graph raises
+            instead of making a picture hundreds of inches tall that takes minutes to
+            render. ``None``: no limit. For big graphs, ``to_dot`` and graphviz.
 
     Returns:
         A ``matplotlib.figure.Figure`` (shown inline by Jupyter). Its boxes and arrows carry
@@ -285,7 +294,8 @@ def draw_graph(tensor, show_saved=False, params=None, max_values=4, rankdir="TB"
 
     Raises:
         TypeError: ``tensor`` is not a Tensor, or ``params`` maps to non-tensors.
-        ValueError: ``rankdir`` is neither "TB" nor "LR".
+        ValueError: ``rankdir`` is neither "TB" nor "LR", or the graph has more than
+            ``max_nodes`` boxes.
 
     After ``backward()`` the graph is freed: the drawing shows the last op in red and says
     so; call ``backward(retain_graph=True)`` or draw before backward.
@@ -303,6 +313,12 @@ def draw_graph(tensor, show_saved=False, params=None, max_values=4, rankdir="TB"
     if rankdir not in ("TB", "LR"):
         raise ValueError(f"draw_graph: rankdir must be 'TB' or 'LR', got {rankdir!r}")
     graph = _build(tensor, show_saved, params, max_values)
+    if max_nodes is not None and len(graph.vertices) > max_nodes:
+        n_ops = sum(v.shape == "op" for v in graph.vertices.values())
+        raise ValueError(
+            f"draw_graph: this graph has {len(graph.vertices)} boxes ({n_ops} ops), more than "
+            f"max_nodes={max_nodes} can be drawn readably; draw a smaller piece, pass "
+            "max_nodes=None to draw it anyway, or use to_dot(tensor) with graphviz")
     layers = _layers(graph)
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -378,9 +394,19 @@ def draw_graph(tensor, show_saved=False, params=None, max_values=4, rankdir="TB"
 
 
 def _title(graph, n_ops, n_tensors):
-    if graph.released:
+    if graph.whole_released:
         return ("This graph was freed by backward():\nonly its last op is still known.\n"
                 "Draw before backward, or call\nbackward(retain_graph=True).")
+    if n_ops == 0 and len(graph.vertices) == 1:
+        # One box and nothing above it: a student drawing a model's output computed under
+        # no_grad (or a leaf) should learn why, not wonder where the graph went.
+        return ("No graph: this tensor was not made by\nrecorded ops (a leaf, or computed under\n"
+                "no_grad() / inference_mode()).")
+    if graph.released:
+        # An earlier backward freed the part this result was built on (y = f(x) after
+        # x.backward()): the ops above the red ones are unknown, the rest is drawn.
+        return ("Part of this graph was freed by an\nearlier backward(): the red ops forgot\n"
+                "their inputs. Draw before backward, or\ncall backward(retain_graph=True).")
     return (f"{n_ops} op{'s' * (n_ops != 1)}, {n_tensors} tensor{'s' * (n_tensors != 1)}\n"
             "blue: needs a gradient, grey: constant\n"
             "forward follows the arrows, backward()\n"
@@ -424,7 +450,8 @@ def to_dot(tensor, show_saved=False, params=None, max_values=4, rankdir="TB"):
         extra = ' [style=dashed, color="#d9730d"]' if kind == "saved" else ""
         lines.append(f"  {ids[source]} -> {ids[target]}{extra};")
     if graph.released:
-        lines.append('  label="freed by backward(): draw before backward or pass '
+        part = "" if graph.whole_released else "partly "
+        lines.append(f'  label="{part}freed by backward(): draw before backward or pass '
                      'retain_graph=True"; labelloc=t; fontcolor="#c62828";')
     lines.append("}")
     return "\n".join(lines)

@@ -293,6 +293,19 @@ def impute_missing(X, strategy="mean", add_indicator=True):
     return Imputer(strategy, add_indicator).fit_transform(X)
 
 
+def _word_indices(sequence, i):
+    """Sequence ``i`` as int64 indices; a fractional index raises instead of being cut
+    (int64 casting would turn 2.7 into word 2; the listing's NumPy indexing refuses floats)."""
+    a = numpy.asarray(sequence).reshape(-1)
+    if a.size and a.dtype.kind not in "iuf":
+        raise TypeError(f"vectorize_sequences: sequence {i} holds {a.dtype}, not word indices")
+    if a.dtype.kind == "f" and not numpy.array_equal(a, numpy.round(a)):
+        bad = a[a != numpy.round(a)][0]
+        raise ValueError(f"vectorize_sequences: sequence {i} holds the index {bad}, which is "
+                         "not a whole number")
+    return a.astype(numpy.int64)
+
+
 def vectorize_sequences(sequences, dimension=10000, dtype=numpy.float32):
     """Multi-hot encode integer sequences: row ``i`` has 1 at every index in sequence ``i``
     (the listing of the IMDB chapter of Chollet's *Deep Learning with Python*, whose
@@ -307,7 +320,7 @@ def vectorize_sequences(sequences, dimension=10000, dtype=numpy.float32):
     dimension = check_int("vectorize_sequences", "dimension", dimension, low=1)
     if isinstance(sequences, Tensor):
         sequences = sequences.numpy()
-    sequences = [numpy.asarray(s, dtype=numpy.int64).reshape(-1) for s in sequences]
+    sequences = [_word_indices(s, i) for i, s in enumerate(sequences)]
     lengths = numpy.array([len(s) for s in sequences], dtype=numpy.int64)
     out = numpy.zeros((len(sequences), int(dimension)), dtype=dtype)
     if lengths.sum() == 0:

@@ -5,8 +5,8 @@ The names are the field's own, so that a course listing runs as written:
 * ``get_tokenizer("basic_english")`` (torchtext): lower-case and split off punctuation;
 * ``build_vocab_from_iterator(..., specials=["<pad>", "<unk>"])`` and ``Vocab`` with
   ``set_default_index``, ``lookup_indices``, ``lookup_tokens``, ``len`` (torchtext);
-* ``Tokenizer(num_words, oov_token)`` with ``fit_on_texts`` / ``texts_to_sequences`` and
-  ``text_to_word_sequence`` (Keras' ``keras.preprocessing.text``);
+* ``Tokenizer(num_words, oov_token)`` with ``fit_on_texts`` / ``texts_to_sequences`` /
+  ``texts_to_matrix`` and ``text_to_word_sequence`` (Keras' ``keras.preprocessing.text``);
 * ``pad_sequences`` (Keras: ``padding="pre"``, ``truncating="pre"``, ``maxlen``, ``value``);
 * ``vectorize_sequences(sequences, dimension=10000)``: the multi-hot listing of the IMDB
   chapter (defined in ``scratchnet.data.preprocessing``, re-exported here);
@@ -44,16 +44,18 @@ __all__ = ["get_tokenizer", "Vocab", "build_vocab_from_iterator", "Tokenizer",
 # ------------------------------------------------------------------------------- tokenizers
 # torchtext's "basic_english" rules: these marks become tokens of their own ...
 _OWN_TOKEN = re.compile(r"([.,()!?'])")
-# ... these are dropped (HTML line breaks of the IMDB reviews, quotes, ; and :).
-_DROPPED = re.compile(r"<br\s*/?>|[\";:]")
+# ... these become a space: the exact "<br />" of the IMDB reviews (torchtext matches no
+# other spelling of the tag), ";" and ":" ...
+_TO_SPACE = re.compile(r"<br />|[;:]")
+# ... and the double quote is deleted, not spaced: torchtext turns 'he"llo' into "hello".
 
 
 def _basic_english(line):
-    """Lower-case, drop ``"``, ``;``, ``:`` and ``<br />``, make ``. , ( ) ! ? '`` tokens of
-    their own, split on white space."""
+    """Lower-case, delete ``"``, replace ``;``, ``:`` and ``<br />`` by a space, make
+    ``. , ( ) ! ? '`` tokens of their own, split on white space."""
     if not isinstance(line, str):
         raise TypeError(f"basic_english tokenizer: expected a str, got {type(line).__name__}")
-    line = _DROPPED.sub(" ", line.lower())
+    line = _TO_SPACE.sub(" ", line.lower().replace('"', ""))
     return _OWN_TOKEN.sub(r" \1 ", line).split()
 
 
@@ -67,8 +69,9 @@ def get_tokenizer(tokenizer="basic_english"):
     """A function from a string to its list of tokens (torchtext's ``get_tokenizer``).
 
     * ``"basic_english"``: lower-cases; ``. , ( ) ! ? '`` become tokens of their own;
-      ``"``, ``;``, ``:`` and HTML ``<br />`` are dropped; split on white space
-      (torchtext's rules for that name);
+      ``"`` is deleted (``he"llo`` -> ``hello``), ``;``, ``:`` and HTML ``<br />`` (that
+      exact spelling) become spaces; split on white space (torchtext's rules for that
+      name);
     * ``None``: ``str.split`` (white space only, case kept), as in torchtext;
     * a callable is returned as it is.
 
@@ -144,6 +147,7 @@ class Tokenizer:
         self.filters, self.lower, self.split = filters, lower, split
         self.char_level, self.oov_token = bool(char_level), oov_token
         self.word_counts = {}
+        self.word_docs, self.index_docs = {}, {}     # in how many texts each word occurs
         self.word_index, self.index_word = {}, {}
         self.document_count = 0
 
@@ -161,9 +165,12 @@ class Tokenizer:
             raise TypeError("Tokenizer.fit_on_texts: expected a list of texts, got one str "
                             "(wrap it in a list)")
         counts = collections.Counter(self.word_counts)
+        docs = collections.Counter(self.word_docs)
         for text in texts:
             self.document_count += 1
-            counts.update(self._words(text, "fit_on_texts"))
+            words = self._words(text, "fit_on_texts")
+            counts.update(words)
+            docs.update(set(words))
         # Counter keeps first-insertion order, and sorted() is stable: ties stay in the
         # order the words were first seen (Keras' rule).
         self.word_counts = dict(counts)
@@ -172,6 +179,8 @@ class Tokenizer:
             ranked = [self.oov_token] + [w for w in ranked if w != self.oov_token]
         self.word_index = {w: i for i, w in enumerate(ranked, start=1)}
         self.index_word = {i: w for w, i in self.word_index.items()}
+        self.word_docs = dict(docs)
+        self.index_docs = {self.word_index[w]: n for w, n in docs.items()}
 
     def texts_to_sequences(self, texts):
         """One list of word indices per text (see the class docstring for unknown words)."""
@@ -194,6 +203,76 @@ class Tokenizer:
                     seq.append(i)
             out.append(seq)
         return out
+
+    def texts_to_matrix(self, texts, mode="binary"):
+        """``sequences_to_matrix(texts_to_sequences(texts), mode)``: one row per text."""
+        return self.sequences_to_matrix(self.texts_to_sequences(texts), mode=mode)
+
+    def sequences_to_matrix(self, sequences, mode="binary"):
+        """A (len(sequences), num_words) float32 matrix, Keras' rules: only indices below
+        ``num_words`` count (``len(word_index) + 1`` columns without ``num_words``; column
+        0, the padding index, stays 0 unless a sequence holds 0). Cell (i, j) for a word j
+        that occurs c > 0 times in sequence i of length n:
+
+        * ``"binary"``: 1 (the multi-hot vector of ``vectorize_sequences``);
+        * ``"count"``: c;  ``"freq"``: c / n (n counts indices beyond ``num_words`` too;
+          ``texts_to_matrix`` has already dropped those words unless ``oov_token`` is set);
+        * ``"tfidf"``: (1 + ln c) * ln(1 + D / (1 + d_j)), D the number of texts fitted
+          on and d_j the number of those that contain word j.
+
+        Raises ``ValueError`` for another mode, for tfidf before fitting, without
+        ``num_words`` before fitting, and for a negative index.
+
+        >>> from scratchnet.data.text import Tokenizer
+        >>> tok = Tokenizer()
+        >>> tok.fit_on_texts(["the cat sat", "the cat ran", "the end"])
+        >>> tok.texts_to_matrix(["the cat the end"], mode="count").tolist()
+        [[0.0, 2.0, 1.0, 0.0, 0.0, 1.0]]
+        """
+        if mode not in ("binary", "count", "freq", "tfidf"):
+            raise ValueError(f"Tokenizer.sequences_to_matrix: mode must be 'binary', 'count', "
+                             f"'freq' or 'tfidf', got {mode!r}")
+        if self.num_words is not None:
+            width = self.num_words
+        elif self.word_index:
+            width = len(self.word_index) + 1
+        else:
+            raise ValueError("Tokenizer.sequences_to_matrix: give num_words, or call "
+                             "fit_on_texts first, to fix the number of columns")
+        if mode == "tfidf" and not self.document_count:
+            raise ValueError("Tokenizer.sequences_to_matrix: tfidf needs fit_on_texts first "
+                             "(the document frequencies)")
+        if isinstance(sequences, str):
+            raise TypeError("Tokenizer.sequences_to_matrix: expected a list of sequences, "
+                            "got a str (use texts_to_matrix for texts)")
+        sequences = [numpy.asarray(seq, dtype=numpy.int64).reshape(-1) for seq in sequences]
+        lengths = numpy.array([len(seq) for seq in sequences], dtype=numpy.int64)
+        counts = numpy.zeros((len(sequences), width), dtype=numpy.float64)
+        if lengths.sum():
+            rows = numpy.repeat(numpy.arange(len(sequences)), lengths)
+            cols = numpy.concatenate(sequences)
+            if cols.min() < 0:
+                raise ValueError(f"Tokenizer.sequences_to_matrix: negative word index "
+                                 f"{cols.min()}")
+            kept = cols < width
+            # One scatter-add for all sequences: a word repeated in a text adds up.
+            numpy.add.at(counts, (rows[kept], cols[kept]), 1.0)
+        if mode == "binary":
+            out = (counts > 0).astype(numpy.float64)
+        elif mode == "count":
+            out = counts
+        elif mode == "freq":
+            out = counts / numpy.maximum(lengths, 1)[:, None]
+        else:
+            docs = numpy.zeros(width)
+            for j, n in self.index_docs.items():
+                if j < width:
+                    docs[j] = n
+            idf = numpy.log(1.0 + self.document_count / (1.0 + docs))
+            tf = numpy.zeros_like(counts)
+            numpy.log(counts, out=tf, where=counts > 0)
+            out = numpy.where(counts > 0, (1.0 + tf) * idf, 0.0)
+        return out.astype(numpy.float32)
 
     def sequences_to_texts(self, sequences):
         """The words of each sequence joined by spaces; an index that is unknown or beyond
@@ -412,9 +491,10 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
                          f"{sorted(steps)}")
     step = steps.pop() if steps else ()
     dtype = numpy.dtype(dtype)
-    out = numpy.full((len(arrays), maxlen) + step, value, dtype=dtype)
+    # Checked before numpy.full, which would raise a bare OverflowError for 300 in uint8.
     if not _fits(numpy.asarray(value), dtype):
         raise ValueError(f"pad_sequences: value {value!r} does not fit dtype {dtype} exactly")
+    out = numpy.full((len(arrays), maxlen) + step, value, dtype=dtype)
     for i, a in enumerate(arrays):
         if not len(a) or not maxlen:
             continue

@@ -5,7 +5,7 @@
   printed on its own line, so the validation metrics are never cut at the terminal's width
   (tqdm trims a bar, and whatever follows it, to the width);
 * in a Jupyter kernel: the same, with ``tqdm.auto``'s bar (a widget when ipywidgets is
-  installed, a text bar otherwise);
+  installed, a text bar otherwise, without tqdm's warning that ipywidgets is missing);
 * elsewhere (logs, CI, output sent to a file): one summary line per epoch;
 * nothing with ``verbose=0``.
 """
@@ -59,7 +59,15 @@ class Progress:
         if self.use_bar:
             # Imported here: `import scratchnet` stays light.
             if self.notebook:
-                from tqdm.auto import tqdm
+                import warnings
+
+                from tqdm import TqdmWarning
+                # Without ipywidgets, tqdm.auto draws a text bar (fine) but first warns
+                # "IProgress not found. Please update jupyter and ipywidgets" in red under
+                # the cell, which reads to a learner as if something were broken.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", TqdmWarning)
+                    from tqdm.auto import tqdm
             else:
                 from tqdm import tqdm
             # leave=False: the bar goes when the epoch ends and the summary line takes its

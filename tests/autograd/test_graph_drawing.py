@@ -133,6 +133,45 @@ def test_after_backward_the_freed_graph_says_so():
     assert len(drawn(fig)["op"]) == 3 and "freed" not in fig.get_suptitle()
 
 
+def test_a_graph_freed_only_in_part_does_not_claim_only_its_last_op_is_known():
+    # x.backward() freed w's Mul; u = w * 2 is built on it afterwards. The drawing knows
+    # u's Mul and Sum and w; only the red Mul forgot its inputs, not "all but the last op".
+    x = sn.tensor([1.0, 2.0], requires_grad=True)
+    w = x * 3
+    w.sum().backward()
+    u = (w * 2).sum()
+    fig = draw_graph(u)
+    parts = drawn(fig)
+    assert len(parts["op"]) == 3
+    assert sum("released by backward" in label for label in parts["op"]) == 1
+    title = fig.get_suptitle()
+    assert "Part of this graph was freed" in title and "only its last op" not in title
+    assert "partly freed by backward()" in to_dot(u)
+
+
+def test_the_pieces_of_a_multi_output_op_say_which_output_they_are():
+    x = sn.arange(6.0).requires_grad_()
+    first, second = x.split(3)
+    labels = drawn(draw_graph((first * second).sum()))["tensor"]
+    assert sum("output 0 of 2" in label for label in labels) == 1
+    assert sum("output 1 of 2" in label for label in labels) == 1
+    assert not any("of 2" in label for label in drawn(draw_graph((x * 2).sum()))["tensor"])
+
+
+def test_a_graph_too_large_to_read_raises_and_names_the_way_out():
+    x = sn.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(150):                 # 150 Adds: 150 ops and more than 300 tensors
+        y = y + 1.0
+    with pytest.raises(ValueError, match=r"boxes \(150 ops\), more than max_nodes=200.*to_dot"):
+        draw_graph(y)
+    small = x + 1.0                      # x, the constant 1, Add, the result: 4 boxes
+    assert len(drawn(draw_graph(small, max_nodes=4))["op"]) == 1
+    with pytest.raises(ValueError, match="4 boxes .*max_nodes=3"):
+        draw_graph(small, max_nodes=3)
+    assert draw_graph(y, max_nodes=None) is not None
+
+
 def test_show_saved_draws_what_backward_keeps():
     a = sn.tensor([1.0, 2.0], requires_grad=True)
     y = a.exp().sum()
@@ -180,7 +219,12 @@ def test_a_leaf_alone_and_a_tensor_without_graph():
     assert len(parts["tensor"]) == 1 and parts["op"] == [] and parts["edge"] == []
     with sn.no_grad():
         y = a * 2
-    assert len(drawn(draw_graph(y))["op"]) == 0
+    fig = draw_graph(y)
+    assert len(drawn(fig)["op"]) == 0
+    # the title says why there is nothing to see
+    assert "No graph" in fig.get_suptitle() and "no_grad()" in fig.get_suptitle()
+    assert "No graph" in draw_graph(a).get_suptitle()
+    assert "No graph" not in draw_graph(a * 2).get_suptitle()
 
 
 def test_a_deep_graph_is_walked_without_recursion():

@@ -91,6 +91,18 @@ def test_imputer_fills_test_data_with_training_means():
         Imputer("median")
 
 
+def test_vectorize_sequences_refuses_a_fractional_index_instead_of_cutting_it():
+    # Casting to int64 would make 2.7 word 2: a silently wrong bag of words.
+    with pytest.raises(ValueError, match="sequence 1 holds the index 2.7"):
+        vectorize_sequences([[1.0], [2.7]], dimension=5)
+    with pytest.raises(ValueError, match="not a whole number"):
+        vectorize_sequences([[float("nan")]], dimension=5)
+    with pytest.raises(TypeError, match="sequence 0 holds <U"):
+        vectorize_sequences([["a"]], dimension=5)
+    # whole-number floats (a padded float array, say) are still indices
+    assert vectorize_sequences(np.array([[1.0, 3.0]]), dimension=4).tolist() == [[0, 1, 0, 1]]
+
+
 def test_vectorize_sequences():
     out = vectorize_sequences([[1, 3, 3], [], [0]], dimension=5)
     assert out.tolist() == [[0, 1, 0, 1, 0], [0, 0, 0, 0, 0], [1, 0, 0, 0, 0]]

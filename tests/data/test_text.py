@@ -30,6 +30,16 @@ def test_basic_english_rules():
     assert tok("") == []
 
 
+def test_basic_english_deletes_the_double_quote_and_matches_only_the_exact_br_tag():
+    # torchtext's patterns: '"' -> '' (deleted, so a quote inside a word joins its halves),
+    # '<br />' -> ' ' (that spelling only: '<br>' and '<br/>' stay as text).
+    tok = get_tokenizer("basic_english")
+    assert tok('he"llo "world"') == ["hello", "world"]
+    assert tok("a<br>b") == ["a<br>b"]
+    assert tok("a<br/>b") == ["a<br/>b"]
+    assert tok("a<BR />b") == ["a", "b"]
+
+
 def test_get_tokenizer_none_and_callable_and_unknown():
     assert get_tokenizer(None)("Hello,  World") == ["Hello,", "World"]
     f = str.split
@@ -165,6 +175,16 @@ def test_pad_sequences_keras_defaults_pre_pre():
     assert out.tolist() == [[2, 3, 4], [0, 5, 6], [0, 0, 0], [0, 0, 7]]
     assert pad_sequences(seqs).tolist() == [[1, 2, 3, 4], [0, 0, 5, 6], [0, 0, 0, 0],
                                             [0, 0, 0, 7]]
+
+
+def test_pad_sequences_a_value_out_of_the_dtypes_range_is_a_value_error():
+    # The docstring's promise for value=300 in uint8: the named ValueError, not NumPy's bare
+    # OverflowError from building the padded array first.
+    with pytest.raises(ValueError, match="value 300 does not fit dtype uint8"):
+        pad_sequences([[1, 2], [3]], value=300, dtype="uint8")
+    with pytest.raises(ValueError, match="value -1 does not fit dtype uint8"):
+        pad_sequences([[1, 2], [3]], value=-1, dtype="uint8")
+    assert pad_sequences([[1, 2], [3]], value=255, dtype="uint8").tolist() == [[1, 2], [255, 3]]
 
 
 def test_pad_sequences_post_and_value_and_float():
@@ -339,3 +359,57 @@ def test_exports():
                  "text_to_word_sequence"]:
         assert getattr(data, name) is getattr(data.text, name)
         assert name in data.__all__
+
+
+# ----------------------------------------------------------------------- Tokenizer matrices
+def test_tokenizer_texts_to_matrix_follows_keras_modes():
+    # Keras' rules: a, b, c, d number 1..4 (counts 2, 2, 2, 1; ties by first appearance);
+    # num_words=3 keeps indices 1 and 2.
+    tok = Tokenizer(num_words=3)
+    tok.fit_on_texts(["a a b c", "b c d"])
+    assert tok.word_index == {"a": 1, "b": 2, "c": 3, "d": 4}
+    assert tok.texts_to_matrix(["a a b d"], mode="count").tolist() == [[0.0, 2.0, 1.0]]
+    assert tok.texts_to_matrix(["a a b d"], mode="binary").tolist() == [[0.0, 1.0, 1.0]]
+    # texts_to_sequences already dropped d (index 4), so the text's length is 3 ...
+    np.testing.assert_allclose(tok.texts_to_matrix(["a a b d"], mode="freq"),
+                               [[0.0, 2 / 3, 1 / 3]])
+    # ... while a sequence given directly keeps its 4 for the length
+    np.testing.assert_allclose(tok.sequences_to_matrix([[1, 1, 2, 4]], mode="freq"),
+                               [[0.0, 2 / 4, 1 / 4]])
+    assert tok.texts_to_matrix([""]).tolist() == [[0.0, 0.0, 0.0]]
+    assert tok.texts_to_matrix(["a"]).dtype == np.float32
+
+
+def test_tokenizer_tfidf_is_keras_formula():
+    # tfidf(i, j) = (1 + ln c) * ln(1 + D / (1 + d_j)): D = 2 texts; a is in 1, b in 2.
+    tok = Tokenizer()
+    tok.fit_on_texts(["a a b c", "b c d"])
+    assert tok.word_docs == {"a": 1, "b": 2, "c": 2, "d": 1}
+    row = tok.texts_to_matrix(["a a b"], mode="tfidf")[0]
+    assert row.shape == (5,)                       # len(word_index) + 1 columns
+    np.testing.assert_allclose(row, [0, (1 + np.log(2)) * np.log(2), np.log(1 + 2 / 3), 0, 0],
+                               rtol=1e-6)
+
+
+def test_tokenizer_binary_matrix_is_the_multi_hot_of_vectorize_sequences():
+    tok = Tokenizer(num_words=6)
+    texts = ["the cat sat", "the cat ran", "the end of the cat"]
+    tok.fit_on_texts(texts)
+    sequences = tok.texts_to_sequences(texts)
+    np.testing.assert_array_equal(tok.sequences_to_matrix(sequences),
+                                  vectorize_sequences(sequences, dimension=6))
+
+
+def test_tokenizer_matrix_errors():
+    with pytest.raises(ValueError, match="give num_words, or call fit_on_texts"):
+        Tokenizer().sequences_to_matrix([[1]])
+    with pytest.raises(ValueError, match="tfidf needs fit_on_texts"):
+        Tokenizer(num_words=3).sequences_to_matrix([[1]], mode="tfidf")
+    tok = Tokenizer(num_words=3)
+    tok.fit_on_texts(["a b"])
+    with pytest.raises(ValueError, match="mode must be"):
+        tok.texts_to_matrix(["a"], mode="onehot")
+    with pytest.raises(ValueError, match="negative word index -1"):
+        tok.sequences_to_matrix([[-1]])
+    with pytest.raises(TypeError, match="use texts_to_matrix"):
+        tok.sequences_to_matrix("a b")
