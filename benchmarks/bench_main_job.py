@@ -39,7 +39,9 @@ def run_once(extra_env, out):
     env = _load.clean_env(**extra_env)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "scratchnet", "train", "--quiet", "--out", out],
+    # --overwrite: every repetition trains into the same temporary folder.
+    subprocess.run([sys.executable, "-m", "scratchnet", "train", "--quiet", "--overwrite",
+                    "--out", out],
                    check=True, env=env, stdout=subprocess.DEVNULL, cwd=ROOT)
     return time.perf_counter() - start
 
