@@ -1,10 +1,13 @@
 """Keras' metrics by name, computed in NumPy on a whole epoch's outputs.
 
-``"accuracy"`` (or ``"acc"``) means what Keras makes of it from the loss: binary accuracy
-(probability > 0.5, element by element) with ``binary_crossentropy``, categorical accuracy
-(argmax of output and of the one-hot target) with ``categorical_crossentropy``, sparse
-categorical accuracy (argmax against class indices) with ``sparse_categorical_crossentropy``,
-and exact equality otherwise. Metrics always see probabilities, Keras' ``y_pred``, even when
+``"accuracy"`` (or ``"acc"``) means what Keras (2 and 3, ``compile_utils``) makes of it from
+the *shapes* of targets and outputs, whatever the loss: binary accuracy (probability > 0.5,
+element by element) when the output has one column, sparse categorical accuracy (argmax
+against class indices) when the targets have one axis fewer than the outputs or one column
+against several, categorical accuracy (argmax of output and of the one-hot target) otherwise.
+So ``mse`` on a sigmoid output still reports binary accuracy, and a multi-label sigmoid output
+with ``binary_crossentropy`` reports *categorical* accuracy, as in Keras (ask for
+``"binary_accuracy"`` there). Metrics always see probabilities, Keras' ``y_pred``, even when
 the model hands its loss logits (see ``losses``). The key in the history is the name given.
 
 >>> import numpy as np
@@ -65,6 +68,22 @@ def accuracy(y_true, y_pred):
     return float(numpy.mean(y_true == y_pred))
 
 
+def keras_accuracy(y_true, y_pred):
+    """Keras' ``"accuracy"``: binary, sparse categorical or categorical accuracy chosen from
+    the shapes (Keras' ``is_binary_or_sparse_categorical`` rule): one output column is binary;
+    targets of lower rank than the outputs, or one target column against several output
+    columns, are class indices; otherwise one-hot rows."""
+    y_true, y_pred = _host(y_true), _host(y_pred)
+    if y_pred.ndim == 0 or y_true.ndim == 0:
+        raise ValueError(f"accuracy: needs batched targets and outputs, got shapes "
+                         f"{y_true.shape} and {y_pred.shape}")
+    if y_pred.shape[-1] == 1:
+        return binary_accuracy(y_true, y_pred)
+    if y_true.ndim < y_pred.ndim or y_true.shape[-1] == 1:
+        return sparse_categorical_accuracy(y_true, y_pred)
+    return categorical_accuracy(y_true, y_pred)
+
+
 def mean_squared_error(y_true, y_pred):
     y_true, y_pred = _same_shape(y_true, y_pred)
     return float(numpy.mean((y_true - y_pred) ** 2))
@@ -78,7 +97,7 @@ def mean_absolute_error(y_true, y_pred):
 mse, mae = mean_squared_error, mean_absolute_error
 
 for _fn, _better in ((binary_accuracy, True), (categorical_accuracy, True),
-                     (sparse_categorical_accuracy, True), (accuracy, True),
+                     (sparse_categorical_accuracy, True), (accuracy, True), (keras_accuracy, True),
                      (mean_squared_error, False), (mean_absolute_error, False)):
     _fn.higher_is_better = _better
 
@@ -90,15 +109,12 @@ _BY_NAME = {"binary_accuracy": binary_accuracy, "categorical_accuracy": categori
 
 def get(identifier, loss_name=None):
     """(name, fn(y_true, y_pred) -> float) for a Keras metric name or function; "accuracy"
-    and "acc" are resolved from the loss's name, as Keras does."""
+    and "acc" are resolved from the shapes at each evaluation, as Keras does (``loss_name`` is
+    accepted and ignored: Keras does not look at the loss)."""
     if isinstance(identifier, str):
         key = identifier.lower()
         if key in ("accuracy", "acc"):
-            fn = {"binary_crossentropy": binary_accuracy,
-                  "categorical_crossentropy": categorical_accuracy,
-                  "sparse_categorical_crossentropy": sparse_categorical_accuracy,
-                  }.get(loss_name, accuracy)
-            return identifier, fn
+            return identifier, keras_accuracy
         if key not in _BY_NAME:
             raise ValueError(f"unknown metric {identifier!r}; known: accuracy, acc, "
                              f"{', '.join(sorted(_BY_NAME))}")

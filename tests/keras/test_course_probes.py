@@ -1,0 +1,69 @@
+"""Faults found by running the course's Keras listings as a new user would; each test states
+Keras' documented behaviour and checks the value."""
+import numpy as np
+import pytest
+
+from scratchnet.keras import Input, layers, losses, metrics, models, utils
+
+
+def _softmax_model(classes=3, n_in=4):
+    model = models.Sequential([Input(shape=(n_in,)), layers.Dense(classes, activation="softmax")])
+    rng = np.random.default_rng(1)
+    model.set_weights([rng.standard_normal((n_in, classes)).astype("float32"),
+                       np.zeros(classes, dtype="float32")])
+    return model
+
+
+# --------------------------------------------------------------- "accuracy" from the shapes
+@pytest.mark.parametrize("loss", ["mse", "mae", losses.CategoricalCrossentropy(name="cce")])
+def test_accuracy_with_one_hot_targets_is_categorical_whatever_the_loss(loss):
+    # Keras (compile_utils, 2 and 3) picks "accuracy" from the shapes, not from the loss:
+    # several output columns and one-hot targets of the same rank -> categorical_accuracy.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 4)).astype("float32")
+    y = utils.to_categorical(rng.integers(0, 3, 40), 3)
+    model = _softmax_model()
+    model.compile(optimizer="sgd", loss=loss, metrics=["accuracy"])
+    p = model.predict(x, verbose=0)
+    expected = float(np.mean(p.argmax(1) == y.argmax(1)))
+    assert expected > 0            # so that exact equality (always 0 here) cannot pass
+    _, acc = model.evaluate(x, y, verbose=0)
+    assert acc == pytest.approx(expected)
+
+
+def test_accuracy_with_one_sigmoid_output_and_mse_is_binary_accuracy():
+    # Chollet's movie-review exercise: "try the mse loss instead of binary_crossentropy".
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((50, 3)).astype("float32")
+    y = (rng.random(50) > 0.5).astype("float32")
+    model = models.Sequential([Input(shape=(3,)), layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="rmsprop", loss="mse", metrics=["accuracy"])
+    p = model.predict(x, verbose=0)[:, 0]
+    _, acc = model.evaluate(x, y, verbose=0)
+    assert acc == pytest.approx(float(np.mean((p > 0.5) == (y > 0.5))))
+    assert 0 < acc < 1
+
+
+def test_accuracy_with_class_indices_and_a_loss_of_ones_own_is_sparse():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 4)).astype("float32")
+    y = rng.integers(0, 3, 40)
+    model = _softmax_model()
+    model.compile(optimizer="sgd", loss=losses.SparseCategoricalCrossentropy(name="scce"),
+                  metrics=["acc"])
+    p = model.predict(x, verbose=0)
+    _, acc = model.evaluate(x, y, verbose=0)
+    assert acc == pytest.approx(float(np.mean(p.argmax(1) == y)))
+    assert acc > 0
+
+
+@pytest.mark.parametrize("y_true, y_pred, expected", [
+    (np.array([1.0, 0.0]), np.array([[0.7], [0.6]]), 0.5),                       # binary
+    (np.array([[2], [0]]), np.array([[0.1, 0.2, 0.7], [0.5, 0.4, 0.1]]), 1.0),   # sparse (N, 1)
+    (np.array([2, 1]), np.array([[0.1, 0.2, 0.7], [0.5, 0.4, 0.1]]), 0.5),       # sparse (N,)
+    (np.array([[0, 0, 1], [0, 1, 0]]), np.array([[0.1, 0.2, 0.7], [0.5, 0.4, 0.1]]), 0.5),
+])
+def test_keras_accuracy_rule(y_true, y_pred, expected):
+    name, fn = metrics.get("accuracy")
+    assert name == "accuracy"
+    assert fn(y_true, y_pred) == pytest.approx(expected)
