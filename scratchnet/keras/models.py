@@ -197,6 +197,18 @@ class Model(Module):
                                  "got non-integer values (for one-hot or soft targets use "
                                  "categorical_crossentropy)")
             return y.astype(numpy.int64) if y.dtype.kind != "i" else y
+        if isinstance(self.loss, (losses_module.BinaryCrossentropy,
+                                  losses_module.CategoricalCrossentropy)) and y.size:
+            # Keras computes -(y log p + (1 - y) log(1 - p)) for any y; a target outside
+            # [0, 1] (class indices 0..45 given to a one-unit sigmoid) is always a mistake.
+            low, high = numpy.min(y), numpy.max(y)
+            if not (low >= 0 and high <= 1):
+                other = ("sparse_categorical_crossentropy with a softmax layer of one unit per "
+                         "class" if isinstance(self.loss, losses_module.BinaryCrossentropy)
+                         else "sparse_categorical_crossentropy, or utils.to_categorical")
+                raise ValueError(f"{self.loss.name}: targets must be probabilities in [0, 1], "
+                                 f"got values from {low} to {high} (for class indices use "
+                                 f"{other})")
         if y.dtype != numpy.float32 and not isinstance(self.loss, losses_module._TorchLoss):
             return y.astype(numpy.float32)
         return y

@@ -67,3 +67,29 @@ def test_keras_accuracy_rule(y_true, y_pred, expected):
     name, fn = metrics.get("accuracy")
     assert name == "accuracy"
     assert fn(y_true, y_pred) == pytest.approx(expected)
+
+
+# --------------------------------------------------------------- targets outside [0, 1]
+@pytest.mark.parametrize("loss, units, y", [
+    ("binary_crossentropy", 1, np.array([0, 1, 2, 45, 0, 1])),
+    ("binary_crossentropy", 1, np.array([0.0, 1.0, -1.0, 1.0, 0.0, 1.0])),
+    ("categorical_crossentropy", 3, np.array([[0, 0, 2]] * 6)),
+    ("binary_crossentropy", 1, np.array([0.0, 1.0, np.nan, 1.0, 0.0, 1.0])),
+])
+@pytest.mark.parametrize("call", ["fit", "evaluate"])
+def test_probability_losses_refuse_targets_outside_0_1(loss, units, y, call):
+    model = models.Sequential([Input(shape=(2,)), layers.Dense(units, activation="sigmoid"
+                                                               if units == 1 else "softmax")])
+    model.compile(optimizer="rmsprop", loss=loss)
+    x = np.zeros((6, 2), dtype="float32")
+    with pytest.raises(ValueError, match=r"targets must be probabilities in \[0, 1\]"):
+        getattr(model, call)(x, y, verbose=0)
+
+
+def test_soft_targets_in_0_1_are_still_accepted():
+    model = models.Sequential([Input(shape=(1,)), layers.Dense(1, activation="sigmoid")])
+    model.set_weights([np.zeros((1, 1), "float32"), np.zeros(1, "float32")])
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy")
+    # p = 0.5 everywhere: -(y log .5 + (1 - y) log .5) = log 2 for any y in [0, 1]
+    loss = model.evaluate(np.zeros((3, 1)), np.array([0.0, 0.3, 1.0]), verbose=0)
+    assert loss == pytest.approx(np.log(2.0), rel=1e-6)
