@@ -205,7 +205,8 @@ class Model(Module):
             if not (low >= 0 and high <= 1):
                 other = ("sparse_categorical_crossentropy with a softmax layer of one unit per "
                          "class" if isinstance(self.loss, losses_module.BinaryCrossentropy)
-                         else "sparse_categorical_crossentropy, or utils.to_categorical")
+                         else "sparse_categorical_crossentropy, or one-hot rows from "
+                         "utils.to_categorical")
                 raise ValueError(f"{self.loss.name}: targets must be probabilities in [0, 1], "
                                  f"got values from {low} to {high} (for class indices use "
                                  f"{other})")
