@@ -1026,3 +1026,24 @@ LAYER_CLASSES = {c.__name__: c for c in (
     InputLayer, Dense, Activation, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D,
     GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Embedding, SimpleRNN,
     LSTM, GRU)}
+
+# Keras layers the course may reach for that scratchnet.keras does not provide: asking for one
+# names what is there instead of Python's bare "module has no attribute".
+_NOT_PROVIDED = (
+    "Bidirectional", "TimeDistributed", "Conv1D", "Conv3D", "Conv2DTranspose",
+    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D", "MaxPooling1D", "MaxPool1D",
+    "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPool1D",
+    "GlobalAveragePooling1D", "UpSampling2D", "ZeroPadding2D", "Cropping2D", "Reshape",
+    "Permute", "RepeatVector", "Concatenate", "Add", "Multiply", "Average", "Lambda",
+    "LayerNormalization", "Rescaling", "Normalization", "TextVectorization", "LeakyReLU",
+    "PReLU", "ELU", "ReLU", "Softmax", "SpatialDropout1D", "SpatialDropout2D",
+    "GaussianNoise", "Masking", "Attention", "MultiHeadAttention", "LSTMCell", "GRUCell",
+    "RNN", "CuDNNLSTM", "CuDNNGRU")
+
+
+def __getattr__(name):
+    if name in _NOT_PROVIDED:
+        raise AttributeError(
+            f"scratchnet.keras.layers has no {name}: it provides only "
+            f"{', '.join(LAYER_CLASSES)} (see docs/keras.md); build an nn.Module for others")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -93,3 +93,21 @@ def test_soft_targets_in_0_1_are_still_accepted():
     # p = 0.5 everywhere: -(y log .5 + (1 - y) log .5) = log 2 for any y in [0, 1]
     loss = model.evaluate(np.zeros((3, 1)), np.array([0.0, 0.3, 1.0]), verbose=0)
     assert loss == pytest.approx(np.log(2.0), rel=1e-6)
+
+
+# --------------------------------------------------------------- what is not there says so
+def test_a_keras_layer_not_provided_names_the_provided_ones():
+    with pytest.raises(AttributeError, match="provides only .*Dense.*docs/keras.md"):
+        layers.Bidirectional
+    with pytest.raises(AttributeError, match="Conv1D: it provides only"):
+        layers.Conv1D(32, 7, activation="relu")
+    assert not hasattr(layers, "Conv1D") and hasattr(layers, "Conv2D")
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchThing'"):
+        layers.NoSuchThing
+
+
+@pytest.mark.parametrize("name", ["imdb", "reuters", "boston_housing", "cifar10"])
+def test_keras_datasets_not_shipped_say_so(name):
+    from scratchnet.keras import datasets
+    with pytest.raises(NotImplementedError, match=f"datasets.{name}.load_data.*fashion_mnist"):
+        getattr(datasets, name).load_data(num_words=10000)
