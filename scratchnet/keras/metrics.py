@@ -17,7 +17,8 @@ the model hands its loss logits (see ``losses``). The key in the history is the 
 import numpy
 
 __all__ = ["binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-           "accuracy", "mean_squared_error", "mean_absolute_error", "mse", "mae", "get"]
+           "accuracy", "mean_squared_error", "mean_absolute_error", "mse", "mae", "get",
+           "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"]
 
 
 def _host(a):
@@ -84,6 +85,55 @@ def keras_accuracy(y_true, y_pred):
     return categorical_accuracy(y_true, y_pred)
 
 
+_EPSILON = 1e-7     # Keras' backend.epsilon(): probabilities are clipped to [eps, 1 - eps]
+
+
+def binary_crossentropy(y_true, y_pred):
+    """mean of -(y log p + (1 - y) log(1 - p)) with p clipped to [1e-7, 1 - 1e-7], Keras'
+    metric on probabilities."""
+    y_true, y_pred = _same_shape(y_true, y_pred)
+    p = numpy.clip(y_pred.astype(numpy.float64), _EPSILON, 1.0 - _EPSILON)
+    return float(numpy.mean(-(y_true * numpy.log(p) + (1.0 - y_true) * numpy.log(1.0 - p))))
+
+
+def categorical_crossentropy(y_true, y_pred):
+    """mean over samples of -sum_c y_c log p_c, p rescaled to sum 1 over the last axis and
+    clipped to [1e-7, 1 - 1e-7] (Keras' formula on probabilities)."""
+    y_true, y_pred = _host(y_true), _host(y_pred).astype(numpy.float64)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"categorical_crossentropy: one-hot targets of shape {y_true.shape} "
+                         f"do not match outputs of shape {y_pred.shape}")
+    p = numpy.clip(y_pred / y_pred.sum(-1, keepdims=True), _EPSILON, 1.0 - _EPSILON)
+    return float(numpy.mean(-(y_true * numpy.log(p)).sum(-1)))
+
+
+def sparse_categorical_crossentropy(y_true, y_pred):
+    """mean of -log p[y] with class-index targets, p rescaled and clipped as Keras'."""
+    y_true, y_pred = _host(y_true), _host(y_pred).astype(numpy.float64)
+    classes = y_pred.shape[-1]
+    labels = y_true.reshape(-1).astype(numpy.int64)
+    flat = y_pred.reshape(-1, classes)
+    if labels.shape[0] != flat.shape[0]:
+        raise ValueError(f"sparse_categorical_crossentropy: targets of shape {y_true.shape} "
+                         f"for outputs of shape {y_pred.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"sparse_categorical_crossentropy: class indices must be in "
+                         f"0..{classes - 1}, got {labels.min()}..{labels.max()}")
+    p = numpy.clip(flat / flat.sum(-1, keepdims=True), _EPSILON, 1.0 - _EPSILON)
+    return float(numpy.mean(-numpy.log(p[numpy.arange(len(labels)), labels])))
+
+
+def keras_crossentropy(y_true, y_pred):
+    """Keras' ``"crossentropy"`` / ``"ce"`` metric: binary, sparse categorical or categorical
+    crossentropy chosen from the shapes with the rule of ``"accuracy"``."""
+    y_true, y_pred = _host(y_true), _host(y_pred)
+    if y_pred.shape[-1:] == (1,):
+        return binary_crossentropy(y_true, y_pred)
+    if y_true.ndim < y_pred.ndim or y_true.shape[-1:] == (1,):
+        return sparse_categorical_crossentropy(y_true, y_pred)
+    return categorical_crossentropy(y_true, y_pred)
+
+
 def mean_squared_error(y_true, y_pred):
     y_true, y_pred = _same_shape(y_true, y_pred)
     return float(numpy.mean((y_true - y_pred) ** 2))
@@ -98,13 +148,19 @@ mse, mae = mean_squared_error, mean_absolute_error
 
 for _fn, _better in ((binary_accuracy, True), (categorical_accuracy, True),
                      (sparse_categorical_accuracy, True), (accuracy, True), (keras_accuracy, True),
-                     (mean_squared_error, False), (mean_absolute_error, False)):
+                     (mean_squared_error, False), (mean_absolute_error, False),
+                     (binary_crossentropy, False), (categorical_crossentropy, False),
+                     (sparse_categorical_crossentropy, False), (keras_crossentropy, False)):
     _fn.higher_is_better = _better
 
 _BY_NAME = {"binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
             "sparse_categorical_accuracy": sparse_categorical_accuracy,
             "mse": mean_squared_error, "mean_squared_error": mean_squared_error,
-            "mae": mean_absolute_error, "mean_absolute_error": mean_absolute_error}
+            "mae": mean_absolute_error, "mean_absolute_error": mean_absolute_error,
+            "binary_crossentropy": binary_crossentropy,
+            "categorical_crossentropy": categorical_crossentropy,
+            "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
+            "crossentropy": keras_crossentropy, "ce": keras_crossentropy}
 
 
 def get(identifier, loss_name=None):

@@ -111,3 +111,36 @@ def test_keras_datasets_not_shipped_say_so(name):
     from scratchnet.keras import datasets
     with pytest.raises(NotImplementedError, match=f"datasets.{name}.load_data.*fashion_mnist"):
         getattr(datasets, name).load_data(num_words=10000)
+
+
+# --------------------------------------------------------------- losses as metric names
+def test_crossentropy_metric_names_give_keras_values():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((30, 4)).astype("float32")
+    y = rng.integers(0, 3, 30)
+    model = _softmax_model()
+    p = model.predict(x, verbose=0).astype(np.float64)
+    expected = float(np.mean(-np.log(p[np.arange(30), y])))
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy",
+                  metrics=["sparse_categorical_crossentropy", "ce"])
+    _, sparse, ce = model.evaluate(x, y, verbose=0)
+    assert sparse == pytest.approx(expected, rel=1e-5) and ce == pytest.approx(expected, rel=1e-5)
+    model.compile(optimizer="sgd", loss="mse", metrics=["categorical_crossentropy"])
+    _, cce = model.evaluate(x, utils.to_categorical(y, 3), verbose=0)
+    assert cce == pytest.approx(expected, rel=1e-5)
+
+
+def test_binary_crossentropy_metric_history_key_and_value():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((20, 3)).astype("float32")
+    y = (rng.random(20) > 0.5).astype("float32")
+    model = models.Sequential([Input(shape=(3,)), layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=__import__("scratchnet").keras.optimizers.SGD(learning_rate=0.0),
+                  loss="mse", metrics=["binary_crossentropy"])
+    p = model.predict(x, verbose=0)[:, 0].astype(np.float64)
+    history = model.fit(x, y, epochs=1, validation_data=(x, y), verbose=0)
+    expected = float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+    assert sorted(history.history) == ["binary_crossentropy", "loss", "val_binary_crossentropy",
+                                       "val_loss"]
+    assert history.history["binary_crossentropy"][0] == pytest.approx(expected, rel=1e-5)
+    assert history.history["val_binary_crossentropy"][0] == pytest.approx(expected, rel=1e-5)
