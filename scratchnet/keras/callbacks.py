@@ -9,16 +9,19 @@
   cooldown=0, min_lr=0)``: Keras' rule (a cut after ``patience`` epochs without an
   improvement larger than ``min_delta``), which differs from PyTorch's scheduler (a cut after
   *more than* ``patience`` epochs, relative threshold): it is written here;
+* ``LearningRateScheduler(schedule)``: ``schedule(epoch, lr)`` (or ``schedule(epoch)``) sets
+  the learning rate at the start of each epoch, epochs counted from 0;
 * ``TerminateOnNaN``: scratchnet's;
 * ``Callback``: the base class of your own, called Keras' way (epochs counted from 0,
   ``self.model``, ``self.model.stop_training = True`` to stop).
 """
+import inspect
 import math
 
 from ..train import callbacks as _train
 
 __all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau",
-           "TerminateOnNaN", "History", "LambdaCallback", "CSVLogger"]
+           "TerminateOnNaN", "History", "LambdaCallback", "CSVLogger", "LearningRateScheduler"]
 
 TerminateOnNaN = _train.TerminateOnNaN
 CSVLogger = _train.CSVLogger
@@ -294,6 +297,55 @@ class ReduceLROnPlateau(_train.Callback):
         self.best = float(state["best"])
         self.wait = int(state["wait"])
         self.cooldown_counter = int(state["cooldown_counter"])
+
+
+class LearningRateScheduler(_train.Callback):
+    """Keras' LearningRateScheduler: at the start of epoch ``e`` (from 0) the learning rate
+    becomes ``schedule(e, lr)`` (Keras 2+), or ``schedule(e)`` for a one-argument function
+    (Keras 1). It goes into the history as ``learning_rate``, as Keras logs it."""
+
+    def __init__(self, schedule, verbose=0):
+        if not callable(schedule):
+            raise TypeError(f"LearningRateScheduler: schedule must be a function (epoch, lr) "
+                            f"-> lr, got {type(schedule).__name__}")
+        self.schedule, self.verbose = schedule, verbose
+        self.wants_learning_rate_log = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        groups = self.trainer.optimizer.param_groups
+        lr = float(groups[0]["lr"])
+        try:
+            params = inspect.signature(self.schedule).parameters
+            takes_lr = len(params) >= 2 or any(p.kind == p.VAR_POSITIONAL
+                                              for p in params.values())
+        except (TypeError, ValueError):
+            takes_lr = True
+        new = self.schedule(epoch - 1, lr) if takes_lr else self.schedule(epoch - 1)
+        try:
+            new = float(new)
+        except (TypeError, ValueError):
+            raise ValueError(f"LearningRateScheduler: the schedule returned {new!r} for epoch "
+                             f"{epoch - 1}; it must return a number") from None
+        if not math.isfinite(new) or new < 0:
+            raise ValueError(f"LearningRateScheduler: the schedule returned {new} for epoch "
+                             f"{epoch - 1}; a learning rate must be finite and >= 0")
+        for group in groups:
+            group["lr"] = new
+        if self.verbose:
+            self.trainer.log(f"epoch {epoch - 1}: LearningRateScheduler setting learning rate "
+                             f"to {new}")
+
+
+# Keras callbacks that have no counterpart here: asking for one says so.
+_NOT_PROVIDED = ("TensorBoard", "BackupAndRestore", "RemoteMonitor", "ProgbarLogger",
+                 "SwapEMAWeights")
+
+
+def __getattr__(name):
+    if name in _NOT_PROVIDED:
+        raise AttributeError(f"scratchnet.keras.callbacks has no {name}; it provides "
+                             f"{', '.join(__all__)} (CSVLogger writes the epoch logs to a file)")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class History:

@@ -150,6 +150,13 @@ class Layer(nn.Module):
     # ------------------------------------------------------------------ calling
     def __call__(self, x, *args, **kwargs):
         """Called by hand: Keras' layout in and out (a model calls ``forward`` directly)."""
+        if isinstance(x, Layer):
+            # Keras' functional API, layer(Input(...)): there are no symbolic tensors here.
+            raise NotImplementedError(
+                f"{type(self).__name__} '{self.name}' was called on the layer '{x.name}': "
+                "that is Keras' functional API (layer(Input(...)), Model(inputs, outputs)), "
+                "which scratchnet.keras does not have; list the layers in models.Sequential("
+                "[Input(shape=...), ...]) instead")
         x = x if isinstance(x, Tensor) else Tensor._make(numpy.asarray(x))
         shape = tuple(x.shape[1:])
         if not self.built:

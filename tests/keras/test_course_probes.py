@@ -144,3 +144,43 @@ def test_binary_crossentropy_metric_history_key_and_value():
                                        "val_loss"]
     assert history.history["binary_crossentropy"][0] == pytest.approx(expected, rel=1e-5)
     assert history.history["val_binary_crossentropy"][0] == pytest.approx(expected, rel=1e-5)
+
+
+# --------------------------------------------------------------- LearningRateScheduler
+@pytest.mark.parametrize("schedule", [lambda epoch, lr: 0.1 * 0.5 ** epoch,
+                                      lambda epoch: 0.1 * 0.5 ** epoch])
+def test_learning_rate_scheduler_sets_each_epochs_rate(schedule):
+    from scratchnet.keras import callbacks, optimizers
+    model = models.Sequential([Input(shape=(1,)), layers.Dense(1, use_bias=False,
+                                                               kernel_initializer="zeros")])
+    model.compile(optimizer=optimizers.SGD(learning_rate=7.0), loss="mse")
+    history = model.fit(np.ones((1, 1)), np.ones((1, 1)), epochs=3, verbose=0,
+                        callbacks=[callbacks.LearningRateScheduler(schedule)])
+    assert history.history["learning_rate"] == pytest.approx([0.1, 0.05, 0.025])
+    # SGD on (w - 1)^2 from w = 0: w <- w - lr * 2 (w - 1) with the scheduled rates
+    w = 0.0
+    for lr in (0.1, 0.05, 0.025):
+        w -= lr * 2 * (w - 1.0)
+    assert model.get_weights()[0][0, 0] == pytest.approx(w, rel=1e-6)
+
+
+def test_learning_rate_scheduler_refuses_a_bad_rate():
+    from scratchnet.keras import callbacks
+    model = models.Sequential([Input(shape=(1,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="returned nan for epoch 0"):
+        model.fit(np.ones((2, 1)), np.ones((2, 1)), epochs=2, verbose=0,
+                  callbacks=[callbacks.LearningRateScheduler(lambda e, lr: float("nan"))])
+
+
+def test_callbacks_keras_has_and_scratchnet_lacks_say_so():
+    from scratchnet.keras import callbacks
+    with pytest.raises(AttributeError, match="no TensorBoard; it provides .*EarlyStopping"):
+        callbacks.TensorBoard(log_dir="logs")
+
+
+def test_functional_api_call_says_it_is_not_there():
+    from scratchnet.keras import Input as KInput
+    inputs = KInput(shape=(4,))
+    with pytest.raises(NotImplementedError, match="functional API"):
+        layers.Dense(3)(inputs)
