@@ -185,7 +185,12 @@ class Layer(nn.Module):
         return 0
 
     def count_params(self):
-        """Keras' count: every weight, trainable or not."""
+        """Keras' count: every weight, trainable or not; ValueError before the layer is
+        built (its weights do not exist yet)."""
+        if not self.built:
+            raise ValueError(f"count_params: {type(self).__name__} '{self.name}' is not built "
+                             "yet (its input shape is unknown); give input_shape= or build "
+                             "the model first")
         return sum(p.numel() for p in self.parameters()) + self.non_trainable_weights_count()
 
     def trainable_count(self):

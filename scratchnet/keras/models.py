@@ -381,6 +381,9 @@ class Model(Module):
             layer.trainable = value
 
     def count_params(self):
+        """Keras' parameter count; raises, as Keras does, before the model is built (an
+        unbuilt layer holds no weights yet, and 0 would be a wrong count)."""
+        self._require_built("count_params")
         return sum(layer.count_params() for layer in self.layers)
 
     @property

@@ -184,3 +184,15 @@ def test_functional_api_call_says_it_is_not_there():
     inputs = KInput(shape=(4,))
     with pytest.raises(NotImplementedError, match="functional API"):
         layers.Dense(3)(inputs)
+
+
+# --------------------------------------------------------------- counts before the build
+def test_count_params_before_the_build_raises_instead_of_0():
+    # Keras: "You tried to call count_params on layer embedding, but the layer isn't built".
+    model = models.Sequential([layers.Embedding(10000, 8), layers.Flatten(), layers.Dense(1)])
+    with pytest.raises(ValueError, match="not yet been built"):
+        model.count_params()
+    with pytest.raises(ValueError, match="Embedding 'embedding.*' is not built"):
+        model.layers[0].count_params()
+    model.build((None, 20))
+    assert model.count_params() == 10000 * 8 + 20 * 8 + 1
