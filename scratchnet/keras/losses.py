@@ -45,6 +45,15 @@ def _match(name, y, out):
                      f"shape {tuple(out.shape)}")
 
 
+def _same_rank(y, out):
+    """y reshaped to out's shape when the two differ only by a trailing axis of 1 (Keras'
+    ``squeeze_or_expand_to_same_rank``); otherwise y unchanged."""
+    ys, os_ = tuple(y.shape), tuple(out.shape)
+    if ys != os_ and (os_ == ys + (1,) or ys == os_ + (1,)):
+        return ops.reshape(y, os_)
+    return y
+
+
 class Loss:
     """Base: ``compute(output, target, logits)``, where ``logits`` says whether ``output``
     holds logits (the model folded its last sigmoid/softmax into this loss)."""
@@ -188,6 +197,9 @@ class _UserLoss(Loss):
         self.name = getattr(fn, "__name__", "loss")
 
     def compute(self, output, target, logits):
+        # Keras' LossFunctionWrapper squeezes or expands y_true to y_pred's rank first: (N,)
+        # labels for an (N, 1) output must not broadcast to (N, N) inside your function.
+        target = _same_rank(_tensor(target), output)
         value = self.fn(target, output)
         value = _tensor(value)
         return value if value.ndim == 0 else ops.mean(value)

@@ -147,7 +147,15 @@ class Model(Module):
         out = []
         for name, fn in self.compiled_metrics:
             def metric(output, target, fn=fn):
-                return fn(target, self._probabilities(output))
+                y_pred = self._probabilities(output)
+                y_true = numpy.asarray(target)
+                # Keras' metric wrapper brings y_true to y_pred's rank first: (N,) labels
+                # against an (N, 1) output must not broadcast to (N, N) in your function.
+                if (y_true.shape != y_pred.shape
+                        and (y_pred.shape == y_true.shape + (1,)
+                             or y_true.shape == y_pred.shape + (1,))):
+                    y_true = y_true.reshape(y_pred.shape)
+                return fn(y_true, y_pred)
             metric.__name__ = name
             if getattr(fn, "higher_is_better", None) is not None:
                 metric.higher_is_better = fn.higher_is_better

@@ -196,3 +196,30 @@ def test_count_params_before_the_build_raises_instead_of_0():
         model.layers[0].count_params()
     model.build((None, 20))
     assert model.count_params() == 10000 * 8 + 20 * 8 + 1
+
+
+# --------------------------------------------------------------- functions of your own
+def test_a_loss_and_a_metric_of_your_own_get_targets_of_the_outputs_shape():
+    # Keras brings y_true (N,) to y_pred's (N, 1) before calling your function; without it
+    # (y_true - y_pred) broadcasts to (N, N) and the value is silently wrong.
+    from scratchnet import ops
+    seen = {}
+
+    def my_mse(y_true, y_pred):
+        seen["loss"] = tuple(y_true.shape)
+        return ops.mean((y_true - y_pred) ** 2)
+
+    def my_mae(y_true, y_pred):
+        seen["metric"] = y_true.shape
+        return float(np.mean(np.abs(y_true - y_pred)))
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 2)).astype("float32")
+    y = rng.standard_normal(6).astype("float32")
+    model = models.Sequential([Input(shape=(2,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss=my_mse, metrics=[my_mae])
+    p = model.predict(x, verbose=0)[:, 0].astype(np.float64)
+    loss, mae = model.evaluate(x, y, verbose=0)
+    assert seen == {"loss": (6, 1), "metric": (6, 1)}
+    assert loss == pytest.approx(float(np.mean((p - y) ** 2)), rel=1e-5)
+    assert mae == pytest.approx(float(np.mean(np.abs(p - y))), rel=1e-5)
