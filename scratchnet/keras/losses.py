@@ -228,6 +228,9 @@ def get(identifier):
     if isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
+        classes = {cls.__name__: cls for cls in _BY_NAME.values()}
+        if identifier in classes:                   # Keras also takes a class's name
+            return classes[identifier]()
         key = identifier.lower()
         if key not in _BY_NAME:
             raise ValueError(f"unknown loss {identifier!r}; known: {', '.join(sorted(_BY_NAME))}")

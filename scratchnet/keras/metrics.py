@@ -163,6 +163,75 @@ _BY_NAME = {"binary_accuracy": binary_accuracy, "categorical_accuracy": categori
             "crossentropy": keras_crossentropy, "ce": keras_crossentropy}
 
 
+def _precision_recall(y_true, y_pred, threshold, which):
+    y_true, y_pred = _same_shape(y_true, y_pred)
+    predicted, actual = y_pred > threshold, y_true > 0.5
+    tp = float(numpy.sum(predicted & actual))
+    total = float(numpy.sum(predicted if which == "precision" else actual))
+    return tp / total if total else 0.0          # Keras' divide_no_nan
+
+
+class Metric:
+    """Keras' metric classes (``metrics.BinaryAccuracy()``, ``metrics.Precision()``...): a
+    callable ``m(y_true, y_pred) -> float`` on the epoch's outputs, named as Keras names its
+    history key. Keras' ``Accuracy()`` class is exact equality, as there."""
+    fn = None
+    higher_is_better = True
+
+    def __init__(self, name=None, dtype=None, **settings):
+        self.name = name or self.default_name
+        self.settings = settings
+
+    def __call__(self, y_true, y_pred):
+        return type(self).fn(y_true, y_pred, **self.settings)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+def _metric_class(class_name, default_name, fn, higher_is_better=True, **defaults):
+    def __init__(self, name=None, dtype=None, **settings):
+        unknown = set(settings) - set(defaults)
+        if unknown:
+            raise TypeError(f"{class_name}: unexpected {', '.join(sorted(unknown))}")
+        Metric.__init__(self, name=name, dtype=dtype, **dict(defaults, **settings))
+    return type(class_name, (Metric,), {
+        "__init__": __init__, "fn": staticmethod(fn), "default_name": default_name,
+        "higher_is_better": higher_is_better,
+        "__doc__": f"Keras' ``metrics.{class_name}``: history key ``{default_name}``."})
+
+
+def _root_mean_squared_error(y_true, y_pred):
+    return float(numpy.sqrt(mean_squared_error(y_true, y_pred)))
+
+
+BinaryAccuracy = _metric_class("BinaryAccuracy", "binary_accuracy", binary_accuracy,
+                               threshold=0.5)
+CategoricalAccuracy = _metric_class("CategoricalAccuracy", "categorical_accuracy",
+                                    categorical_accuracy)
+SparseCategoricalAccuracy = _metric_class("SparseCategoricalAccuracy",
+                                          "sparse_categorical_accuracy",
+                                          sparse_categorical_accuracy)
+Accuracy = _metric_class("Accuracy", "accuracy", accuracy)
+MeanSquaredError = _metric_class("MeanSquaredError", "mean_squared_error", mean_squared_error,
+                                 False)
+MeanAbsoluteError = _metric_class("MeanAbsoluteError", "mean_absolute_error",
+                                  mean_absolute_error, False)
+RootMeanSquaredError = _metric_class("RootMeanSquaredError", "root_mean_squared_error",
+                                     _root_mean_squared_error, False)
+Precision = _metric_class("Precision", "precision",
+                          lambda t, p, thresholds: _precision_recall(t, p, thresholds,
+                                                                     "precision"),
+                          thresholds=0.5)
+Recall = _metric_class("Recall", "recall",
+                       lambda t, p, thresholds: _precision_recall(t, p, thresholds, "recall"),
+                       thresholds=0.5)
+_CLASSES = {c.__name__: c for c in (BinaryAccuracy, CategoricalAccuracy,
+                                    SparseCategoricalAccuracy, Accuracy, MeanSquaredError,
+                                    MeanAbsoluteError, RootMeanSquaredError, Precision, Recall)}
+__all__ += list(_CLASSES) + ["Metric"]
+
+
 def get(identifier, loss_name=None):
     """(name, fn(y_true, y_pred) -> float) for a Keras metric name or function; "accuracy"
     and "acc" are resolved from the shapes at each evaluation, as Keras does (``loss_name`` is
@@ -171,9 +240,13 @@ def get(identifier, loss_name=None):
         key = identifier.lower()
         if key in ("accuracy", "acc"):
             return identifier, keras_accuracy
+        if identifier in _CLASSES:                  # Keras also takes a class's name
+            metric = _CLASSES[identifier]()
+            return metric.name, metric
         if key not in _BY_NAME:
             raise ValueError(f"unknown metric {identifier!r}; known: accuracy, acc, "
-                             f"{', '.join(sorted(_BY_NAME))}")
+                             f"{', '.join(sorted(_BY_NAME))}, and the classes "
+                             f"{', '.join(sorted(_CLASSES))}")
         return identifier, _BY_NAME[key]
     if callable(identifier):
         return getattr(identifier, "name", getattr(identifier, "__name__", "metric")), identifier

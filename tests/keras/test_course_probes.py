@@ -223,3 +223,31 @@ def test_a_loss_and_a_metric_of_your_own_get_targets_of_the_outputs_shape():
     assert seen == {"loss": (6, 1), "metric": (6, 1)}
     assert loss == pytest.approx(float(np.mean((p - y) ** 2)), rel=1e-5)
     assert mae == pytest.approx(float(np.mean(np.abs(p - y))), rel=1e-5)
+
+
+# --------------------------------------------------------------- Keras' metric classes
+def test_keras_metric_classes_give_keras_keys_and_values():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 3)).astype("float32")
+    y = (rng.random(40) > 0.5).astype("float32")
+    model = models.Sequential([Input(shape=(3,)), layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="rmsprop", loss="BinaryCrossentropy", metrics=[
+        metrics.BinaryAccuracy(threshold=0.6), metrics.Precision(), metrics.Recall(),
+        metrics.RootMeanSquaredError(), "MeanAbsoluteError"])
+    assert isinstance(model.loss, losses.BinaryCrossentropy)
+    p = model.predict(x, verbose=0)[:, 0].astype(np.float64)
+    result = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert list(result) == ["loss", "binary_accuracy", "precision", "recall",
+                            "root_mean_squared_error", "mean_absolute_error"]
+    tp = np.sum((p > 0.5) & (y == 1))
+    assert result["binary_accuracy"] == pytest.approx(np.mean((p > 0.6) == (y == 1)))
+    assert result["precision"] == pytest.approx(tp / np.sum(p > 0.5))
+    assert result["recall"] == pytest.approx(tp / np.sum(y == 1))
+    assert result["root_mean_squared_error"] == pytest.approx(np.sqrt(np.mean((p - y) ** 2)),
+                                                              rel=1e-6)
+    assert result["mean_absolute_error"] == pytest.approx(np.mean(np.abs(p - y)), rel=1e-6)
+
+
+def test_keras_accuracy_class_is_exact_equality_as_in_keras():
+    assert metrics.Accuracy()(np.array([1.0, 0.0]), np.array([0.9, 0.0])) == 0.5
+    assert metrics.Precision()(np.array([0.0, 0.0]), np.array([0.1, 0.2])) == 0.0
