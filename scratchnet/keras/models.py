@@ -41,8 +41,9 @@ WEIGHTS_FORMAT = "scratchnet-keras-weights"
 
 
 def _is_loader(x):
-    return x is not None and not isinstance(x, (numpy.ndarray, Tensor, list, tuple)) and \
-        hasattr(x, "__iter__")
+    # a dict is iterable but is Keras' named inputs, not a loader: _host_array refuses it
+    return x is not None and not isinstance(x, (numpy.ndarray, Tensor, list, tuple, dict,
+                                                str, bytes)) and hasattr(x, "__iter__")
 
 
 def _host_array(x, what):
@@ -52,8 +53,16 @@ def _host_array(x, what):
             and len({numpy.shape(a) for a in x}) > 1:
         raise NotImplementedError(f"{what}: several input arrays (a multi-input model) are not "
                                   "supported by scratchnet.keras Sequential")
+    if isinstance(x, dict):
+        raise NotImplementedError(f"{what}: a dict of named inputs (the functional API's "
+                                  "several inputs) is not supported by scratchnet.keras "
+                                  "Sequential; give one array")
     try:
-        return backend.to_device(numpy.asarray(x) if not hasattr(x, "shape") else x, "cpu")
+        arr = backend.to_device(numpy.asarray(x) if not hasattr(x, "shape") else x, "cpu")
+        if getattr(arr, "dtype", None) is not None and arr.dtype.kind in "OUS":
+            raise TypeError(f"its values are {arr.dtype} (not numbers), e.g. "
+                            f"{arr.reshape(-1)[:1].tolist()}")
+        return arr
     except (TypeError, ValueError) as err:
         raise TypeError(f"{what}: expected an array, got {type(x).__name__} ({err})") from None
 

@@ -251,3 +251,14 @@ def test_keras_metric_classes_give_keras_keys_and_values():
 def test_keras_accuracy_class_is_exact_equality_as_in_keras():
     assert metrics.Accuracy()(np.array([1.0, 0.0]), np.array([0.9, 0.0])) == 0.5
     assert metrics.Precision()(np.array([0.0, 0.0]), np.array([0.1, 0.2])) == 0.0
+
+
+def test_inputs_that_are_not_numeric_arrays_say_so():
+    model = models.Sequential([Input(shape=(3,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(NotImplementedError, match="dict of named inputs"):
+        model.predict({"a": np.zeros((2, 3))}, verbose=0)
+    with pytest.raises(TypeError, match=r"x: expected an array.*not numbers"):
+        model.predict(np.array([["a", "b", "c"]]), verbose=0)
+    with pytest.raises(TypeError, match=r"y: expected an array.*not numbers"):
+        model.fit(np.zeros((2, 3)), np.array(["cat", "dog"]), verbose=0)
