@@ -156,8 +156,10 @@ class Trainer:
         self._loader_state = None   # from a checkpoint, applied to the next fit's loader
 
     # ----------------------------------------------------------------- one pass over data
-    def _run(self, loader, train, on_batch=None):
-        """One pass over ``loader``: (mean loss, outputs, targets) for the metrics."""
+    def _run(self, loader, train, on_batch=None, reduce=None):
+        """One pass over ``loader``: (mean loss, outputs, targets) for the metrics.
+        ``reduce`` (default: ``train``): average the loss over the ranks' batches."""
+        reduce = train if reduce is None else reduce
         total_loss, count = 0.0, 0
         outputs, targets = [], []
         keep = bool(self.metrics)
@@ -183,7 +185,7 @@ class Trainer:
                 loss = compute_loss(out)
             n = _batch_size(x)
             value = float(loss.item())
-            if train and self._world is not None:
+            if reduce and self._world is not None:
                 # Every rank sees the mean over the global batch, so that all take the same
                 # decisions (TerminateOnNaN, the logs that checkpoints and schedules read).
                 value, n = _global_mean(self._world, value, n)
@@ -246,10 +248,17 @@ class Trainer:
         was_training = self.model.training
         self.model.eval()
         try:
+            # A loader sharded by a DistributedSampler holds each rank's part of the data:
+            # the loss and metrics cover every rank's part (each rank alone would report
+            # its shard's, and ranks would disagree on early stopping or the schedule).
+            sharded = self._world is not None and _is_sharded(loader)
             with no_grad():
-                loss, outputs, targets = self._run(loader, train=False)
+                loss, outputs, targets = self._run(loader, train=False, reduce=sharded)
         finally:
             self.model.train(was_training)
+        if sharded and self.metrics:
+            outputs = _gather(self._world, outputs)
+            targets = _gather(self._world, targets)
         logs = {prefix + "loss": loss}
         logs.update(self._metric_logs(outputs, targets, prefix, loss=loss))
         return logs
@@ -366,6 +375,11 @@ def _process_group(model):
     if isinstance(model, DistributedDataParallel) and group.size > 1:
         return group
     return None
+
+
+def _is_sharded(loader):
+    """Whether ``loader`` draws through a DistributedSampler of more than one replica."""
+    return getattr(getattr(loader, "sampler", None), "num_replicas", 1) > 1
 
 
 def _global_mean(group, value, n):

@@ -68,6 +68,22 @@ def _check_stopped(done, seconds, bound, *texts):
     assert "the loop ended normally" not in output
 
 
+def test_fit_scores_a_sharded_validation_loader_on_the_whole_set(mpirun, tmp_path):
+    """A validation loader with a DistributedSampler gives each rank half the data; the
+    logged val_loss and val_accuracy are those of the whole validation set, the same on
+    every rank (each rank's own half would make the ranks' EarlyStopping disagree)."""
+    done = mpirun([WORKER, "sharded-validation", str(tmp_path)])
+    assert done.returncode == 0, done.stderr
+    for rank in (0, 1):
+        got = np.load(tmp_path / f"val{rank}.npz")
+        scores, y = got["scores"].astype(np.float64), got["y"]
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        np.testing.assert_allclose(float(got["loss"]), -log_p[np.arange(len(y)), y].mean(),
+                                   rtol=1e-5)
+        assert float(got["accuracy"]) == pytest.approx((scores.argmax(1) == y).mean())
+
+
 def test_a_rank_that_raises_stops_every_rank_naming_it(mpirun, tmp_path):
     start = time.monotonic()
     done = mpirun([WORKER, "raise", str(tmp_path)])

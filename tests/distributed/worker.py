@@ -249,6 +249,31 @@ def scenario_nccl(out):
         print("nccl ok", flush=True)
 
 
+def scenario_sharded_validation(out):
+    """fit with a validation loader sharded by a DistributedSampler: each rank saves its
+    logged validation loss and accuracy and the model's outputs on the whole validation set."""
+    import scratchnet.distributed as dist
+    dist.init()
+    sn.manual_seed(0)
+    model = dist.DistributedDataParallel(nn.Sequential(nn.Linear(4, 8), nn.ReLU(),
+                                                       nn.Linear(8, 2)))
+    x = np.random.default_rng(0).standard_normal((64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    train, val = sn.data.ArrayDataset(x[:40], y[:40]), sn.data.ArrayDataset(x[40:], y[40:])
+    train_loader = sn.data.DataLoader(train, batch_size=8,
+                                      sampler=DistributedSampler(train, seed=0))
+    val_loader = sn.data.DataLoader(val, batch_size=8,
+                                    sampler=DistributedSampler(val, shuffle=False))
+    history = sn.train.fit(model, nn.CrossEntropyLoss(), sn.optim.SGD(model.parameters(),
+                           lr=0.1), train_loader, epochs=2, val_loader=val_loader, verbose=0)
+    model.eval()
+    with sn.no_grad():
+        scores = model(sn.tensor(x[40:])).numpy()
+    np.savez(os.path.join(out, f"val{dist.rank()}.npz"), scores=scores, y=y[40:],
+             loss=history.history["val_loss"][-1],
+             accuracy=history.history["val_accuracy"][-1])
+
+
 if __name__ == "__main__":
     name, out = sys.argv[1], sys.argv[2]
     if name == "train":
@@ -259,6 +284,8 @@ if __name__ == "__main__":
         scenario_shared(out)
     elif name == "nccl":
         scenario_nccl(out)
+    elif name == "sharded-validation":
+        scenario_sharded_validation(out)
     elif name == "mismatch":
         scenario_mismatch(out)
     else:
