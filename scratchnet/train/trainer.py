@@ -244,7 +244,10 @@ class Trainer:
         return logs
 
     def evaluate(self, loader, prefix=""):
-        """Loss and metrics on ``loader`` in eval mode, without recording a graph."""
+        """Loss and metrics on ``loader`` in eval mode, without recording a graph.
+
+        Under data-parallel training a loader whose sampler is a ``DistributedSampler`` is
+        scored over every rank's shard together, so every rank must call this."""
         was_training = self.model.training
         self.model.eval()
         try:
