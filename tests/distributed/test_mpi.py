@@ -32,12 +32,13 @@ def test_two_processes_train_as_one_with_the_global_batch(mpirun, tmp_path):
 
 def test_shared_and_unused_parameters_are_averaged_right(mpirun, tmp_path):
     """A layer used twice gets its gradient in two parts, after its bucket may have been
-    sent: it is sent again at the end. A layer never used gets a zero gradient on every
-    rank. Both ranks equal the one-process run."""
+    sent: it is sent again at the end. A layer no rank used keeps grad None on every rank,
+    as in one process, so SGD's weight decay leaves it alone. Both ranks equal the
+    one-process run."""
     done = mpirun([WORKER, "shared", str(tmp_path)])
     assert done.returncode == 0, done.stderr
     got = np.load(tmp_path / "shared.npz")
-    assert int(got["buckets"]) == 6 and bool(got["unused_zero"])
+    assert int(got["buckets"]) == 6 and bool(got["unused_none"])
     expected = worker.reference_shared(2)
     for name, value in expected.items():
         for rank in (0, 1):
