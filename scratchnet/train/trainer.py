@@ -235,6 +235,8 @@ class Trainer:
             self.progress.update(1, logs)
             self.callbacks.on_batch_end(step, {"loss": running_loss, "batch_loss": batch_loss})
 
+        if self._world is not None:
+            _check_same_steps(self._world, loader, "training")
         loss, outputs, targets = self._run(loader, train=True, on_batch=on_batch)
         if self._world is not None and self.metrics:
             outputs = _gather(self._world, outputs)
@@ -255,6 +257,8 @@ class Trainer:
             # the loss and metrics cover every rank's part (each rank alone would report
             # its shard's, and ranks would disagree on early stopping or the schedule).
             sharded = self._world is not None and _is_sharded(loader)
+            if sharded:
+                _check_same_steps(self._world, loader, "evaluation")
             with no_grad():
                 loss, outputs, targets = self._run(loader, train=False, reduce=sharded)
         finally:
@@ -383,6 +387,22 @@ def _process_group(model):
 def _is_sharded(loader):
     """Whether ``loader`` draws through a DistributedSampler of more than one replica."""
     return getattr(getattr(loader, "sampler", None), "num_replicas", 1) > 1
+
+
+def _check_same_steps(group, loader, what):
+    """Every rank's loader must give the same number of batches: each batch is a collective
+    (gradient buckets, the loss), and a rank with one batch more would pair its collective
+    with another rank's different one (MPI then mixes their data or fails obscurely)."""
+    try:
+        steps = len(loader)
+    except TypeError:
+        return      # an iterable without a length: nothing to compare before the pass
+    every = group.allgather_object(steps)
+    if len(set(every)) > 1:
+        listing = ", ".join(f"rank {r}: {n}" for r, n in enumerate(every))
+        raise ValueError(f"{what} loaders give different numbers of batches per epoch on "
+                         f"the ranks ({listing}); give every rank an equal share, e.g. with "
+                         "scratchnet.distributed.DistributedSampler")
 
 
 def _global_mean(group, value, n):

@@ -85,6 +85,16 @@ def test_fit_scores_a_sharded_validation_loader_on_the_whole_set(mpirun, tmp_pat
         assert float(got["accuracy"]) == pytest.approx((scores.argmax(1) == y).mean())
 
 
+def test_fit_refuses_loaders_with_different_numbers_of_batches(mpirun, tmp_path):
+    """Unequal shares would pair one rank's gradient all-reduce with another's gather: fit
+    names the ranks' batch counts before training (it failed with a NumPy error about
+    negative dimensions, from the mixed-up messages)."""
+    done = mpirun([WORKER, "uneven-loaders", str(tmp_path)], timeout=120)
+    assert done.returncode != 0
+    assert ("training loaders give different numbers of batches per epoch on the ranks "
+            "(rank 0: 3, rank 1: 2)") in done.stderr, done.stderr[-3000:]
+
+
 def test_a_rank_that_raises_stops_every_rank_naming_it(mpirun, tmp_path):
     start = time.monotonic()
     done = mpirun([WORKER, "raise", str(tmp_path)])

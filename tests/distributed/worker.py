@@ -276,6 +276,23 @@ def scenario_sharded_validation(out):
              accuracy=history.history["val_accuracy"][-1])
 
 
+def scenario_uneven_loaders(out):
+    """A user's own split gives rank 0 three batches and rank 1 two: fit must refuse at the
+    start of the epoch (rank 0's third step would pair its gradient all-reduce with rank 1's
+    end-of-epoch gather)."""
+    import scratchnet.distributed as dist
+    dist.init(timeout=30)
+    r = dist.rank()
+    sn.manual_seed(0)
+    model = dist.DistributedDataParallel(nn.Linear(4, 2))
+    n = 24 if r == 0 else 16
+    x = np.random.default_rng(r).standard_normal((n, 4)).astype("float32")
+    loader = sn.data.DataLoader(sn.data.ArrayDataset(x, (x[:, 0] > 0).astype("int64")),
+                                batch_size=8)
+    sn.train.fit(model, nn.CrossEntropyLoss(), sn.optim.SGD(model.parameters(), lr=0.1),
+                 loader, epochs=1, verbose=0)
+
+
 if __name__ == "__main__":
     name, out = sys.argv[1], sys.argv[2]
     if name == "train":
@@ -286,6 +303,8 @@ if __name__ == "__main__":
         scenario_shared(out)
     elif name == "nccl":
         scenario_nccl(out)
+    elif name == "uneven-loaders":
+        scenario_uneven_loaders(out)
     elif name == "sharded-validation":
         scenario_sharded_validation(out)
     elif name == "mismatch":
