@@ -272,8 +272,8 @@ def _check_state_device(opt, index, p, state):
             if where != p.device:
                 raise DeviceMismatchError(
                     f"{type(opt).__name__}: parameter {index} is on {p.device} but its state "
-                    f"{key!r} is on {where} (the model was moved after the optimizer "
-                    "stepped); create the optimizer after model.to(device), or move its "
+                    f"{key!r} is on {where} (was the model moved after the optimizer "
+                    "stepped?); create the optimizer after model.to(device), or move its "
                     "state with optimizer.load_state_dict(optimizer.state_dict())")
 
 
