@@ -192,9 +192,51 @@ def _inplace(fn, name):
     return op
 
 
+# Real CuPy's signatures, where CuPy is installed (it imports without a GPU): a call that
+# passes the double an argument real CuPy's function or method does not take (NumPy's
+# ``where=`` or ``initial=`` of a reduction, say) is refused, as it would be on a GPU.
+_SIGNATURES = {}
+
+
+def _real_signature(key):
+    if key in _SIGNATURES:
+        return _SIGNATURES[key]
+    import inspect
+    sig = None
+    try:
+        import cupy as real
+        kind, _, name = key.partition(":")
+        if kind == "function":
+            obj = real
+            for part in name.split("."):
+                obj = getattr(obj, part)
+            sig = inspect.signature(obj)
+        else:
+            # Cython methods: the signature is the first line of the docstring.
+            first = (getattr(real.ndarray, name).__doc__ or "").strip().splitlines()[0]
+            params = first[first.index("(") + 1:first.rindex(")")]
+            sig = inspect.signature(eval(f"lambda {params}: None", {}))  # noqa: S307
+    except Exception:       # CuPy absent, or a signature it does not expose
+        sig = None
+    _SIGNATURES[key] = sig
+    return sig
+
+
+def _check_arguments(key, where, args, kwargs, bound_self=()):
+    sig = _real_signature(key)
+    if sig is None:
+        return
+    try:
+        sig.bind(*bound_self, *args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"{where}: real CuPy's signature is {where}{sig}, which does not "
+                        f"take these arguments ({exc}) (cupy test double)") from None
+
+
 def _method(name):
     def method(self, *args, **kwargs):
         where = f"ndarray.{name}"
+        _check_arguments(f"method:{name}", where, args, kwargs, (self,))
         args = [_in_any(a, where) for a in args]
         out = kwargs.get("out")
         kwargs = {k: _in_any(v, where) for k, v in kwargs.items()}
@@ -504,8 +546,10 @@ def _function(name, np_func=None, first_is_data=True):
     """A CuPy function: the NumPy function of that name, on device arrays only."""
     np_func = np_func or getattr(numpy, name)
     where = f"cupy.{name}"
+    qualified = name if np_func is getattr(numpy, name, None) else f"linalg.{name}"
 
     def function(*args, **kwargs):
+        _check_arguments(f"function:{qualified}", where, args, kwargs)
         if first_is_data and args and isinstance(args[0], (list, tuple)):
             raise TypeError(f"{where}: Unsupported type {type(args[0]).__name__} (cupy test "
                             "double: pass a device array)")

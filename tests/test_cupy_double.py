@@ -68,6 +68,26 @@ def test_every_name_of_the_double_exists_in_cupy_with_the_same_kind():
     assert not problems, "\n".join(problems)
 
 
+def test_arguments_real_cupy_does_not_take_are_refused():
+    """NumPy's functions take keywords CuPy's lack (a reduction's ``where=``/``initial=``,
+    clip's ``min=``): on a GPU those calls are a TypeError, so on the double too. Calls
+    real CuPy accepts still compute."""
+    cupy = pytest.importorskip("cupy", reason="CuPy is not installed (pip install "
+                                              "cupy-cuda12x: it imports without a GPU)")
+    d = cp.arange(6, dtype=cp.float32).reshape(2, 3)
+    for call in (lambda: cp.sum(d, where=d > 0), lambda: d.sum(initial=0),
+                 lambda: cp.max(d, initial=0), lambda: cp.clip(d, min=0, max=1),
+                 lambda: cp.linalg.norm(d, 2, 1, False, 5)):
+        with pytest.raises(TypeError, match="real CuPy's signature"):
+            call()
+        # ... and real CuPy's own signature refuses the same arguments.
+    assert "where" not in __import__("inspect").signature(cupy.sum).parameters
+    np.testing.assert_array_equal(cp.sum(d, axis=0, keepdims=True).get(), [[3, 5, 7]])
+    np.testing.assert_array_equal(d.astype(cp.float64, copy=False).get(),
+                                  np.arange(6.).reshape(2, 3))
+    assert float(cp.clip(d, 1, 4).max()) == 4.0
+
+
 def test_the_name_check_sees_a_name_cupy_lacks(monkeypatch):
     cupy = pytest.importorskip("cupy", reason="CuPy is not installed")
     _walk.real_ufunc = cupy.ufunc

@@ -9,6 +9,7 @@ import pytest
 
 import scratchnet as sn
 from scratchnet import nn, optim
+from scratchnet.autograd.function import DeviceMismatchError
 from scratchnet.data import ArrayDataset, DataLoader
 from tests.cli.conftest import run
 
@@ -67,6 +68,45 @@ def test_optimizer_state_lives_on_the_parameters_device_and_saves_to_the_host(
     (again(x) ** 2).mean().backward()
     opt2.step()
     assert all(p.device.type == "cuda" for p in again.parameters())
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: optim.SGD(p, lr=0.1, momentum=0.9), lambda p: optim.Adam(p, lr=0.01),
+    lambda p: optim.RMSprop(p, lr=0.01), lambda p: optim.Adagrad(p, lr=0.01)],
+    ids=["sgd", "adam", "rmsprop", "adagrad"])
+def test_moving_the_model_after_the_optimizer_stepped_is_named_and_state_kept(
+        cuda_device, make):
+    """A model moved to the GPU after its optimizer stepped on the CPU: the step refuses,
+    naming the optimizer, the parameter and both devices, before it changes any state
+    (NumPy and CuPy would only say that their arrays do not mix, after half an update).
+    Reloading the optimizer's own state_dict moves the state, and the next step is the one
+    the CPU computes."""
+    sn.manual_seed(0)
+    model, twin = nn.Linear(3, 2), nn.Linear(3, 2)
+    twin.load_state_dict(model.state_dict())
+    opt, opt_twin = make(model.parameters()), make(twin.parameters())
+    x = sn.tensor(np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32))
+    for m, o in ((model, opt), (twin, opt_twin)):
+        (m(x) ** 2).mean().backward()
+        o.step()
+        o.zero_grad()
+    model.to(cuda_device)
+    saved = {k: {n: (v.copy() if hasattr(v, "copy") else v) for n, v in s.items()}
+             for k, s in opt.state.items()}
+    (model(x.to(cuda_device)) ** 2).mean().backward()
+    with pytest.raises(DeviceMismatchError, match=r"parameter 0 is on cuda:0 but its "
+                       r"state '\w+' is on cpu .*optimizer.load_state_dict"):
+        opt.step()
+    for k, s in saved.items():
+        for n, v in s.items():
+            np.testing.assert_array_equal(opt.state[k][n], v)
+    opt.load_state_dict(opt.state_dict())
+    opt.step()
+    (twin(x) ** 2).mean().backward()
+    opt_twin.step()
+    for p, q in zip(model.parameters(), twin.parameters()):
+        assert p.device.type == "cuda"
+        np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-6, atol=1e-7)
 
 
 def test_dataloader_device_batches_match_the_cpu_ones(cuda_device):

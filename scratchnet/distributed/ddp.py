@@ -56,8 +56,9 @@ class DistributedDataParallel(Module):
     entry when the ranks built different models.
 
     The gradient of a parameter that took no part in a rank's forward pass counts as zero
-    there; after backward every parameter that requires grad has an averaged ``.grad`` on
-    every rank (a zero one when no rank used it), so the optimizers step identically.
+    there; after backward every parameter that some rank used has an averaged ``.grad`` on
+    every rank, and one that no rank used keeps ``grad`` None on every rank (as in one
+    process and in PyTorch), so the optimizers step identically, and as one process would.
     """
 
     def __init__(self, module, bucket_cap_mb=25, broadcast_buffers=True):
@@ -205,28 +206,33 @@ class DistributedDataParallel(Module):
 
     def _finish(self):
         """After backward: start what is left, wait for all, write the averages."""
-        scale = None
         for b in self._buckets[self._next:]:
             self._launch(b)
         self._next = len(self._buckets)
         # Which buckets got a late gradient (a parameter used twice) on ANY rank: all
         # ranks resend those, in order, so that their collectives still pair up.
-        dirty = numpy.array([b.dirty for b in self._buckets], dtype=numpy.int32)
-        flags = self._group.iallreduce(dirty, "max")
+        # In the same collective: which parameters got a gradient on ANY rank. One that no
+        # rank used keeps grad None, as in one process (and PyTorch's DDP), so that the
+        # optimizer skips it: a zero gradient would still move it by momentum or decay.
+        flags = numpy.array([b.dirty for b in self._buckets] +
+                            [p.grad is not None for p in self._params], dtype=numpy.int32)
+        flags_work = self._group.iallreduce(flags, "max")
         for b in self._buckets:
             b.work.wait()
-        flags.wait()
+        flags_work.wait()
+        dirty, used = flags[:len(self._buckets)], flags[len(self._buckets):]
         for b, again in zip(self._buckets, dirty):
             if again:
                 self._launch(b)
                 b.work.wait()
-            params = [p for _, p in b.params]
-            if scale is None:
-                scale = b.flat.dtype.type(1.0 / self._group.size)
+            # Each bucket's own dtype: a float32 1/W would round a float64 bucket's average.
+            scale = b.flat.dtype.type(1.0 / self._group.size)
             offset = 0
-            for p in params:
+            for i, p in b.params:
                 n = p.array.size
-                p.grad = Tensor._make((b.flat[offset:offset + n] * scale).reshape(p.shape))
+                if used[i]:
+                    p.grad = Tensor._make((b.flat[offset:offset + n] * scale)
+                                          .reshape(p.shape))
                 offset += n
             b.work, b.dirty = None, False
             b.ready.clear()

@@ -137,6 +137,11 @@ class Optimizer:
                 loss = closure()
         for group, index, p, grad in self._params_with_grad():
             state = self.state.get(index, {})
+            # Before the update, which changes the state in place: a state array of another
+            # kind than the gradient (NumPy against CuPy) means the model moved since.
+            for value in state.values():
+                if type(value) is not type(grad) and _is_array(value):
+                    _check_state_device(self, index, p, state)
             self._update(p, grad, state, group)
             # The update wrote p.array in place: graphs that saved p must not backpropagate.
             p._bump_version()
@@ -255,6 +260,21 @@ def _is_array(value):
     """True for tensors and NumPy/CuPy arrays (numbers such as ``step`` stay numbers)."""
     return isinstance(value, (Tensor, numpy.ndarray)) or hasattr(
         value, "__cuda_array_interface__")
+
+
+def _check_state_device(opt, index, p, state):
+    """Name the fault when a parameter was moved (``model.to``) after its state was made:
+    NumPy and CuPy would only say that their arrays do not mix."""
+    from ..autograd.function import DeviceMismatchError
+    for key, value in state.items():
+        if _is_array(value):
+            where = backend.device_of(value.array if isinstance(value, Tensor) else value)
+            if where != p.device:
+                raise DeviceMismatchError(
+                    f"{type(opt).__name__}: parameter {index} is on {p.device} but its state "
+                    f"{key!r} is on {where} (was the model moved after the optimizer "
+                    "stepped?); create the optimizer after model.to(device), or move its "
+                    "state with optimizer.load_state_dict(optimizer.state_dict())")
 
 
 def _state_value_like(value, p):

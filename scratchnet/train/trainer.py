@@ -156,8 +156,10 @@ class Trainer:
         self._loader_state = None   # from a checkpoint, applied to the next fit's loader
 
     # ----------------------------------------------------------------- one pass over data
-    def _run(self, loader, train, on_batch=None):
-        """One pass over ``loader``: (mean loss, outputs, targets) for the metrics."""
+    def _run(self, loader, train, on_batch=None, reduce=None):
+        """One pass over ``loader``: (mean loss, outputs, targets) for the metrics.
+        ``reduce`` (default: ``train``): average the loss over the ranks' batches."""
+        reduce = train if reduce is None else reduce
         total_loss, count = 0.0, 0
         outputs, targets = [], []
         keep = bool(self.metrics)
@@ -183,7 +185,7 @@ class Trainer:
                 loss = compute_loss(out)
             n = _batch_size(x)
             value = float(loss.item())
-            if train and self._world is not None:
+            if reduce and self._world is not None:
                 # Every rank sees the mean over the global batch, so that all take the same
                 # decisions (TerminateOnNaN, the logs that checkpoints and schedules read).
                 value, n = _global_mean(self._world, value, n)
@@ -233,6 +235,8 @@ class Trainer:
             self.progress.update(1, logs)
             self.callbacks.on_batch_end(step, {"loss": running_loss, "batch_loss": batch_loss})
 
+        if self._world is not None:
+            _check_same_steps(self._world, loader, "training")
         loss, outputs, targets = self._run(loader, train=True, on_batch=on_batch)
         if self._world is not None and self.metrics:
             outputs = _gather(self._world, outputs)
@@ -242,14 +246,26 @@ class Trainer:
         return logs
 
     def evaluate(self, loader, prefix=""):
-        """Loss and metrics on ``loader`` in eval mode, without recording a graph."""
+        """Loss and metrics on ``loader`` in eval mode, without recording a graph.
+
+        Under data-parallel training a loader whose sampler is a ``DistributedSampler`` is
+        scored over every rank's shard together, so every rank must call this."""
         was_training = self.model.training
         self.model.eval()
         try:
+            # A loader sharded by a DistributedSampler holds each rank's part of the data:
+            # the loss and metrics cover every rank's part (each rank alone would report
+            # its shard's, and ranks would disagree on early stopping or the schedule).
+            sharded = self._world is not None and _is_sharded(loader)
+            if sharded:
+                _check_same_steps(self._world, loader, "evaluation")
             with no_grad():
-                loss, outputs, targets = self._run(loader, train=False)
+                loss, outputs, targets = self._run(loader, train=False, reduce=sharded)
         finally:
             self.model.train(was_training)
+        if sharded and self.metrics:
+            outputs = _gather(self._world, outputs)
+            targets = _gather(self._world, targets)
         logs = {prefix + "loss": loss}
         logs.update(self._metric_logs(outputs, targets, prefix, loss=loss))
         return logs
@@ -366,6 +382,27 @@ def _process_group(model):
     if isinstance(model, DistributedDataParallel) and group.size > 1:
         return group
     return None
+
+
+def _is_sharded(loader):
+    """Whether ``loader`` draws through a DistributedSampler of more than one replica."""
+    return getattr(getattr(loader, "sampler", None), "num_replicas", 1) > 1
+
+
+def _check_same_steps(group, loader, what):
+    """Every rank's loader must give the same number of batches: each batch is a collective
+    (gradient buckets, the loss), and a rank with one batch more would pair its collective
+    with another rank's different one (MPI then mixes their data or fails obscurely)."""
+    try:
+        steps = len(loader)
+    except TypeError:
+        return      # an iterable without a length: nothing to compare before the pass
+    every = group.allgather_object(steps)
+    if len(set(every)) > 1:
+        listing = ", ".join(f"rank {r}: {n}" for r, n in enumerate(every))
+        raise ValueError(f"{what} loaders give different numbers of batches per epoch on "
+                         f"the ranks ({listing}); give every rank an equal share, e.g. with "
+                         "scratchnet.distributed.DistributedSampler")
 
 
 def _global_mean(group, value, n):

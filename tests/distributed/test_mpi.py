@@ -32,12 +32,13 @@ def test_two_processes_train_as_one_with_the_global_batch(mpirun, tmp_path):
 
 def test_shared_and_unused_parameters_are_averaged_right(mpirun, tmp_path):
     """A layer used twice gets its gradient in two parts, after its bucket may have been
-    sent: it is sent again at the end. A layer never used gets a zero gradient on every
-    rank. Both ranks equal the one-process run."""
+    sent: it is sent again at the end. A layer no rank used keeps grad None on every rank,
+    as in one process, so SGD's weight decay leaves it alone. Both ranks equal the
+    one-process run."""
     done = mpirun([WORKER, "shared", str(tmp_path)])
     assert done.returncode == 0, done.stderr
     got = np.load(tmp_path / "shared.npz")
-    assert int(got["buckets"]) == 6 and bool(got["unused_zero"])
+    assert int(got["buckets"]) == 6 and bool(got["unused_none"])
     expected = worker.reference_shared(2)
     for name, value in expected.items():
         for rank in (0, 1):
@@ -66,6 +67,32 @@ def _check_stopped(done, seconds, bound, *texts):
     for text in texts:
         assert text in output, output[-3000:]
     assert "the loop ended normally" not in output
+
+
+def test_fit_scores_a_sharded_validation_loader_on_the_whole_set(mpirun, tmp_path):
+    """A validation loader with a DistributedSampler gives each rank half the data; the
+    logged val_loss and val_accuracy are those of the whole validation set, the same on
+    every rank (each rank's own half would make the ranks' EarlyStopping disagree)."""
+    done = mpirun([WORKER, "sharded-validation", str(tmp_path)])
+    assert done.returncode == 0, done.stderr
+    for rank in (0, 1):
+        got = np.load(tmp_path / f"val{rank}.npz")
+        scores, y = got["scores"].astype(np.float64), got["y"]
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        np.testing.assert_allclose(float(got["loss"]), -log_p[np.arange(len(y)), y].mean(),
+                                   rtol=1e-5)
+        assert float(got["accuracy"]) == pytest.approx((scores.argmax(1) == y).mean())
+
+
+def test_fit_refuses_loaders_with_different_numbers_of_batches(mpirun, tmp_path):
+    """Unequal shares would pair one rank's gradient all-reduce with another's gather: fit
+    names the ranks' batch counts before training (it failed with a NumPy error about
+    negative dimensions, from the mixed-up messages)."""
+    done = mpirun([WORKER, "uneven-loaders", str(tmp_path)], timeout=120)
+    assert done.returncode != 0
+    assert ("training loaders give different numbers of batches per epoch on the ranks "
+            "(rank 0: 3, rank 1: 2)") in done.stderr, done.stderr[-3000:]
 
 
 def test_a_rank_that_raises_stops_every_rank_naming_it(mpirun, tmp_path):

@@ -72,8 +72,8 @@ def batches(world, rank, epoch_steps):
     return [idx[t * B:(t + 1) * B] for t in range(epoch_steps)]
 
 
-def train_steps(model, x, y, index_batches):
-    opt = sn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+def train_steps(model, x, y, index_batches, weight_decay=0.0):
+    opt = sn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=weight_decay)
     loss_fn = nn.CrossEntropyLoss()
     for idx in index_batches:
         opt.zero_grad()
@@ -161,7 +161,10 @@ def reference_shared(world):
     sn.manual_seed(SEED)
     model = Shared()
     per_rank = [batches(world, r, K) for r in range(world)]
-    train_steps(model, x, y, [np.concatenate([p[t] for p in per_rank]) for t in range(K)])
+    # Weight decay: a parameter without a gradient is skipped by the optimizer, so the
+    # unused layer keeps its initial weights (a zero gradient would decay them).
+    train_steps(model, x, y, [np.concatenate([p[t] for p in per_rank]) for t in range(K)],
+                weight_decay=0.1)
     return state(model)
 
 
@@ -175,13 +178,12 @@ def scenario_shared(out):
     model = Shared()
     # One parameter per bucket: 'twice' fills its buckets at its first use, then gets more.
     ddp = dist.DistributedDataParallel(model, bucket_cap_mb=1e-6)
-    train_steps(ddp, x, y, batches(w, r, K))
-    grads_unused = [p.grad is not None and not p.grad.numpy().any()
-                    for p in model.unused.parameters()]
+    train_steps(ddp, x, y, batches(w, r, K), weight_decay=0.1)
+    grads_unused = [p.grad is None for p in model.unused.parameters()]
     every = dist.all_gather_object(state(model))
     if r == 0:
         np.savez(os.path.join(out, "shared.npz"), buckets=len(ddp._buckets),
-                 unused_zero=all(grads_unused),
+                 unused_none=all(grads_unused),
                  **{f"{rank}/{k}": v for rank, s in enumerate(every) for k, v in s.items()})
 
 
@@ -249,6 +251,48 @@ def scenario_nccl(out):
         print("nccl ok", flush=True)
 
 
+def scenario_sharded_validation(out):
+    """fit with a validation loader sharded by a DistributedSampler: each rank saves its
+    logged validation loss and accuracy and the model's outputs on the whole validation set."""
+    import scratchnet.distributed as dist
+    dist.init()
+    sn.manual_seed(0)
+    model = dist.DistributedDataParallel(nn.Sequential(nn.Linear(4, 8), nn.ReLU(),
+                                                       nn.Linear(8, 2)))
+    x = np.random.default_rng(0).standard_normal((64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    train, val = sn.data.ArrayDataset(x[:40], y[:40]), sn.data.ArrayDataset(x[40:], y[40:])
+    train_loader = sn.data.DataLoader(train, batch_size=8,
+                                      sampler=DistributedSampler(train, seed=0))
+    val_loader = sn.data.DataLoader(val, batch_size=8,
+                                    sampler=DistributedSampler(val, shuffle=False))
+    history = sn.train.fit(model, nn.CrossEntropyLoss(), sn.optim.SGD(model.parameters(),
+                           lr=0.1), train_loader, epochs=2, val_loader=val_loader, verbose=0)
+    model.eval()
+    with sn.no_grad():
+        scores = model(sn.tensor(x[40:])).numpy()
+    np.savez(os.path.join(out, f"val{dist.rank()}.npz"), scores=scores, y=y[40:],
+             loss=history.history["val_loss"][-1],
+             accuracy=history.history["val_accuracy"][-1])
+
+
+def scenario_uneven_loaders(out):
+    """A user's own split gives rank 0 three batches and rank 1 two: fit must refuse at the
+    start of the epoch (rank 0's third step would pair its gradient all-reduce with rank 1's
+    end-of-epoch gather)."""
+    import scratchnet.distributed as dist
+    dist.init(timeout=30)
+    r = dist.rank()
+    sn.manual_seed(0)
+    model = dist.DistributedDataParallel(nn.Linear(4, 2))
+    n = 24 if r == 0 else 16
+    x = np.random.default_rng(r).standard_normal((n, 4)).astype("float32")
+    loader = sn.data.DataLoader(sn.data.ArrayDataset(x, (x[:, 0] > 0).astype("int64")),
+                                batch_size=8)
+    sn.train.fit(model, nn.CrossEntropyLoss(), sn.optim.SGD(model.parameters(), lr=0.1),
+                 loader, epochs=1, verbose=0)
+
+
 if __name__ == "__main__":
     name, out = sys.argv[1], sys.argv[2]
     if name == "train":
@@ -259,6 +303,10 @@ if __name__ == "__main__":
         scenario_shared(out)
     elif name == "nccl":
         scenario_nccl(out)
+    elif name == "uneven-loaders":
+        scenario_uneven_loaders(out)
+    elif name == "sharded-validation":
+        scenario_sharded_validation(out)
     elif name == "mismatch":
         scenario_mismatch(out)
     else:
