@@ -389,12 +389,7 @@ class Dense(_WithActivation):
         return self._activate(y, image, logits)
 
     def penalties(self):
-        out = []
-        if self.kernel_regularizer is not None:
-            out.append(self.kernel_regularizer(self.linear.weight))
-        if self.bias_regularizer is not None and self.use_bias:
-            out.append(self.bias_regularizer(self.linear.bias))
-        return out
+        return _kernel_and_bias_penalties(self, self.linear)
 
     def _keras_weights(self):
         w = [self.linear.weight.numpy().T]
@@ -587,12 +582,7 @@ class Conv2D(_WithActivation):
         return self._activate(self.conv(x), True, logits)
 
     def penalties(self):
-        out = []
-        if self.kernel_regularizer is not None:
-            out.append(self.kernel_regularizer(self.conv.weight))
-        if self.bias_regularizer is not None and self.use_bias:
-            out.append(self.bias_regularizer(self.conv.bias))
-        return out
+        return _kernel_and_bias_penalties(self, self.conv)
 
     def _keras_weights(self):
         w = [self.conv.weight.numpy().transpose(2, 3, 1, 0)]
@@ -1059,3 +1049,13 @@ def __getattr__(name):
             f"scratchnet.keras.layers has no {name}: it provides only "
             f"{', '.join(LAYER_CLASSES)} (see docs/keras.md); build an nn.Module for others")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _kernel_and_bias_penalties(layer, inner):
+    """The kernel and bias penalties of a Dense or Conv2D whose weights live in ``inner``."""
+    out = []
+    if layer.kernel_regularizer is not None:
+        out.append(layer.kernel_regularizer(inner.weight))
+    if layer.bias_regularizer is not None and layer.use_bias:
+        out.append(layer.bias_regularizer(inner.bias))
+    return out
