@@ -29,7 +29,7 @@ import traceback
 import numpy
 
 from .. import backend
-from .process_group import DistributedError, ReduceOp, Work, load_mpi, INSTALL
+from .process_group import DistributedError, ReduceOp, Work, abort_job, load_mpi, INSTALL
 
 __all__ = [
     "init", "init_process_group", "is_available", "is_initialized", "destroy_process_group",
@@ -94,11 +94,8 @@ def _abort_on_exception(kind, value, tb):
     traceback.print_exception(kind, value, tb)
     if group is None:
         return
-    sys.stderr.write(f"scratchnet.distributed: rank {group.rank} of {group.size} failed "
-                     f"({kind.__name__}: {value}); stopping every rank (MPI Abort)\n")
-    sys.stderr.flush()
-    sys.stdout.flush()
-    group.comm.Abort(1)
+    abort_job(group.comm, f"rank {group.rank} of {group.size} failed "
+                          f"({kind.__name__}: {value})")
 
 
 def destroy_process_group():

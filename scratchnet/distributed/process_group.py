@@ -280,12 +280,24 @@ class _Watchdog:
                 late = self.deadline is not None and time.monotonic() > self.deadline
                 what = self.what
             if late:
-                message = self.group.describe_timeout(what)
-                sys.stderr.write(f"scratchnet.distributed: {message}; stopping every rank "
-                                 "(MPI Abort)\n")
-                sys.stderr.flush()
-                self.group.comm.Abort(1)
+                abort_job(self.group.comm, self.group.describe_timeout(what))
                 return
+
+
+# How long a failing rank waits between printing why and calling MPI Abort. MPICH's
+# launcher forwards each rank's stderr through a pipe; on Abort it tears the job down and
+# may drop what it had not read yet (seen: about 1 run in 4 lost the whole message).
+ABORT_GRACE_SECONDS = 0.5
+
+
+def abort_job(comm, message):
+    """Print ``scratchnet.distributed: <message>; stopping every rank (MPI Abort)`` on
+    stderr, give the launcher ``ABORT_GRACE_SECONDS`` to forward it, then end every rank."""
+    sys.stdout.flush()
+    sys.stderr.write(f"scratchnet.distributed: {message}; stopping every rank (MPI Abort)\n")
+    sys.stderr.flush()
+    time.sleep(ABORT_GRACE_SECONDS)
+    comm.Abort(1)
 
 
 def _on_host(array):
