@@ -196,6 +196,9 @@ def scenario_die(out, how):
     if r == 0:
         for rank, (_, pid) in enumerate(dist.group().where):
             print(f"rank {rank} pid {pid}", flush=True)
+        # Also in a file: the launcher may end the job before it forwards the lines above.
+        with open(os.path.join(out, "pids.txt"), "w") as f:
+            f.write(" ".join(str(pid) for _, pid in dist.group().where))
     x, y = data("mlp")
     model = dist.DistributedDataParallel(build("mlp", nn.Identity()))
     opt = sn.optim.SGD(model.parameters(), lr=0.1)
