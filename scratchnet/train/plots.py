@@ -137,6 +137,57 @@ def _series(values):
                        dtype=numpy.float64)
 
 
+def _history_logs(history, fn):
+    """(logs, epochs) from a mapping or an object with ``.history``.
+
+    ``epochs`` is the epoch number (counted from 1) of each entry of a full-length series,
+    or None when the history does not record them. scratchnet's ``History`` records them in
+    ``.epoch``, Keras' (and ``scratchnet.keras``') from 0; a saved ``History.to_json`` file
+    holds ``{"epoch": [...], "history": {...}}``, a CSV read back has an "epoch" column.
+    """
+    logs = getattr(history, "history", history)
+    epochs = getattr(history, "epoch", None) if logs is not history else None
+    if (isinstance(logs, Mapping) and set(logs) == {"epoch", "history"}
+            and isinstance(logs["history"], Mapping)):
+        epochs, logs = logs["epoch"], logs["history"]
+    if not isinstance(logs, Mapping):
+        raise TypeError(f"{fn}: expected a mapping name -> per-epoch values (or an object "
+                        f"with a .history mapping), got {type(history).__name__}")
+    if epochs is None and "epoch" in logs:
+        epochs = logs["epoch"]
+    elif epochs is not None and hasattr(history, "trainer_history"):
+        epochs = [e + 1 for e in epochs]      # Keras counts epochs from 0
+    if epochs is not None:
+        epochs = [int(e) for e in epochs]
+    return logs, epochs
+
+
+def _series_epochs(name, values, epochs, given, fn):
+    """The epoch of each entry of series ``name`` (``given`` first, then the history's own
+    epochs); a series shorter than the others, without its epochs, is refused: drawn from
+    epoch 1 it would put each value at the wrong epoch."""
+    if isinstance(given, Mapping):
+        where = given.get(name)
+    else:
+        where = given
+    if where is not None:
+        where = numpy.asarray([int(e) for e in where], dtype=numpy.int64)
+        if len(where) == len(values):
+            return where
+        if isinstance(given, Mapping):
+            raise ValueError(f"{fn}: epochs[{name!r}] has {len(where)} entries for "
+                             f"{len(values)} values of {name!r}")
+    if epochs is not None and len(epochs) == len(values):
+        return numpy.asarray(epochs, dtype=numpy.int64)
+    if where is None and epochs is None:
+        return None           # the caller checks that every series has one length
+    have = len(epochs) if epochs is not None else len(where)
+    raise ValueError(
+        f"{fn}: {name!r} has {len(values)} values but the history records {have} epochs, "
+        f"so at which epochs {name!r} was measured is unknown; pad it with None (NaN) at the "
+        "epochs without a value, or pass epochs={" + repr(name) + ": [...]}")
+
+
 def _best_epoch(name, values):
     """(index, value) of the best finite entry of metric ``name``, or None if unknowable.
 
@@ -182,15 +233,26 @@ def _history_panels(logs, metrics, fn):
     return chosen, (lr_key if any(m in _LR_KEYS for m in metrics) else None)
 
 
-def plot_history(history, path=None, metrics=None):
+def plot_history(history, path=None, metrics=None, epochs=None):
     """Training vs validation curves, one panel per metric, plus the learning rate if logged.
 
     ``history`` maps a name to per-epoch values, like Keras' ``History.history``:
     ``{"loss": [...], "val_loss": [...], "accuracy": [...], "val_accuracy": [...],
-    "lr": [...]}``; any object with such a ``.history`` attribute works too. ``metrics``
+    "lr": [...]}``; any object with such a ``.history`` attribute works too (scratchnet's
+    and Keras' ``History``, whose ``.epoch`` gives the epoch numbers), as does the
+    ``{"epoch": [...], "history": {...}}`` that ``History.to_json`` writes. ``metrics``
     picks the panels (e.g. ``["loss"]``, or ``["accuracy", "lr"]``); by default every metric
     (bookkeeping entries such as "time" only when named).
     The best validation epoch is starred (lowest loss / error, highest accuracy / F1 / R2).
+
+    Each value is drawn at the epoch it was recorded at: the x axis is the epoch number
+    (from 1), taken from the history's own epochs (``History.epoch``, an "epoch" entry) or
+    from ``epochs``: one list for every series, or a mapping name -> list for some, e.g.
+    ``epochs={"val_loss": [2, 4, 6]}`` for validation every second epoch. Missing values
+    (None or NaN, as ``History`` pads a quantity absent at some epochs) are skipped, and the
+    points around them joined. Without recorded epochs every series must have the same
+    length (then epoch i is entry i); a shorter one raises ``ValueError``, since starting it
+    at epoch 1 would show each of its values at the wrong epoch.
 
     How to read it: training and validation both improving and close together is a good fit;
     validation getting worse while training keeps improving is overfitting (stop at the star);
@@ -202,16 +264,41 @@ def plot_history(history, path=None, metrics=None):
     >>> fig = plot_history({"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.7, 0.8]})
     >>> [ax.get_title() for ax in fig.axes]
     ['Loss: training vs validation']
+    >>> fig = plot_history({"loss": [0.9, 0.5, 0.3, 0.2], "val_loss": [0.7, 0.6]},
+    ...                    epochs={"val_loss": [2, 4]})        # validated every 2nd epoch
+    >>> fig.axes[0].lines[1].get_xdata().tolist()
+    [2, 4]
     """
     fn = "plot_history"
-    logs = getattr(history, "history", history)
-    if not isinstance(logs, Mapping):
-        raise TypeError(f"{fn}: expected a mapping name -> per-epoch values (or an object "
-                        f"with a .history mapping), got {type(history).__name__}")
+    logs, recorded = _history_logs(history, fn)
     names, lr_key = _history_panels(logs, metrics, fn)
     panels = names + ([lr_key] if lr_key else [])
-    if not panels or not any(len(v) for v in logs.values()):
+    if not panels or not any(len(v) for k, v in logs.items() if k != "epoch"):
         raise ValueError(f"{fn}: the history holds no values to plot: {dict(logs)!r}")
+    if epochs is not None and not isinstance(epochs, Mapping):
+        epochs = list(epochs)
+
+    drawn = {}
+    for name in panels:
+        for key in ((name,) if name == lr_key else (name, "val_" + name)):
+            if key in logs:
+                values = _series(logs[key])
+                drawn[key] = (_series_epochs(key, values, recorded, epochs, fn), values)
+    lengths = {key: len(values) for key, (at, values) in drawn.items() if at is None}
+    if len(set(lengths.values())) > 1:
+        longest = max(lengths.values())
+        short = next(k for k, n in lengths.items() if n < longest)
+        raise ValueError(
+            f"{fn}: {short!r} has {lengths[short]} values but other series have {longest} "
+            f"({', '.join(f'{k}: {n}' for k, n in lengths.items())}), so at which epochs "
+            f"{short!r} was measured is unknown; pad it with None (NaN) at the epochs "
+            "without a value, or pass epochs={" + repr(short) + ": [...]} (or give a "
+            "History, which records them)")
+    for key, (at, values) in drawn.items():
+        if at is None:
+            at = numpy.arange(1, len(values) + 1)
+        keep = numpy.isfinite(values)
+        drawn[key] = (at[keep], values[keep])
 
     from matplotlib.ticker import MaxNLocator
 
@@ -226,25 +313,27 @@ def plot_history(history, path=None, metrics=None):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         if name == lr_key:
-            lr = _series(logs[name])
-            ax.plot(numpy.arange(1, len(lr) + 1), lr, "o-", ms=3, color="tab:purple")
-            if numpy.all(lr[numpy.isfinite(lr)] > 0) and numpy.nanmax(lr) > 10 * numpy.nanmin(lr):
+            at, lr = drawn[name]
+            ax.plot(at, lr, "o-", ms=3, color="tab:purple")
+            if len(lr) and numpy.all(lr > 0) and lr.max() > 10 * lr.min():
                 ax.set_yscale("log")
             ax.set_title("Learning rate (the schedule)")
             ax.set_ylabel(name)
             continue
-        train = _series(logs[name]) if name in logs else None
-        val = _series(logs["val_" + name]) if "val_" + name in logs else None
+        train = drawn.get(name)
+        val = drawn.get("val_" + name)
         if train is not None:
-            ax.plot(numpy.arange(1, len(train) + 1), train, "o-", ms=3, label="training")
+            ax.plot(*train, "o-", ms=3, label="training")
         if val is not None:
-            ax.plot(numpy.arange(1, len(val) + 1), val, "o-", ms=3, label="validation")
-            best = _best_epoch(name, val)
+            at, values = val
+            ax.plot(at, values, "o-", ms=3, label="validation")
+            best = _best_epoch(name, values)
             if best is not None:
                 index, value = best
-                ax.axvline(index + 1, color="gray", ls=":", lw=1)
-                ax.plot([index + 1], [value], "*", ms=14, color="tab:red",
-                        label=f"best validation: {value:.4g} (epoch {index + 1})")
+                epoch = int(at[index])
+                ax.axvline(epoch, color="gray", ls=":", lw=1)
+                ax.plot([epoch], [value], "*", ms=14, color="tab:red",
+                        label=f"best validation: {value:.4g} (epoch {epoch})")
         title = name.replace("_", " ").capitalize()
         ax.set_title(f"{title}: training vs validation" if val is not None and
                      train is not None else title)
