@@ -78,12 +78,19 @@ def _minmax(array, axes):
     return out
 
 
-def _display_images(images, fn):
+def _display_images(images, fn, vmin=None, vmax=None):
     """(N, H, W) grey or (N, H, W, 3) RGB float images in [0, 1], from NCHW / NHW / NHWC.
 
-    uint8 (and other integer) images are divided by 255; floats already in [0, 1] are kept;
-    other floats (normalised inputs, say) are min-max scaled per image, for display only.
+    The window [vmin, vmax] is mapped onto [0, 1] (black to white); a bound not given is the
+    batch's own minimum / maximum over all its images and channels (non-finite pixels left
+    out), so that one scale serves the whole grid, whatever the data's range (0..1, 0..16
+    digits, 0..255 uint8, standardised values), and nothing inside the data range is
+    clipped. Pixels outside a window given by the caller are clipped to it, as matplotlib's
+    ``imshow(vmin=, vmax=)`` does. A constant batch is drawn at its place between 0 and its
+    dtype's usual white (255 for integers, 1 otherwise).
     """
+    from .._checks import check_number
+
     a = _to_numpy(images, "images", fn)
     if a.ndim == 4:
         if a.shape[1] in (1, 3):            # scratchnet's own layout comes first: NCHW
@@ -98,12 +105,26 @@ def _display_images(images, fn):
                          f"(N, H, W, C), got {a.shape}")
     if len(a) == 0:
         raise ValueError(f"{fn}: no images to plot (shape {a.shape})")
-    if a.dtype.kind in "biu":
-        return a.astype(numpy.float64) / (1.0 if a.dtype.kind == "b" else 255.0)
+    white = 255.0 if a.dtype.kind in "iu" else 1.0
     a = a.astype(numpy.float64)
-    if a.min() < 0.0 or a.max() > 1.0:
-        a = _minmax(a, tuple(range(1, a.ndim)))
-    return a
+    low = check_number(fn, "vmin", vmin, allow_none=True)
+    high = check_number(fn, "vmax", vmax, allow_none=True)
+    finite = a[numpy.isfinite(a)]
+    data_low, data_high = ((float(finite.min()), float(finite.max())) if finite.size
+                           else (0.0, white))
+    if vmin is None and vmax is None and data_low == data_high:
+        # A constant batch has no range to stretch: place it between 0 and white.
+        data_low, data_high = min(data_low, 0.0), max(data_high, white)
+    low = data_low if low is None else low
+    high = data_high if high is None else high
+    if not low < high:
+        said = ", ".join(f"{k}={v:g}" + ("" if given is not None else " (the data's)")
+                         for k, v, given in (("vmin", low, vmin), ("vmax", high, vmax)))
+        raise ValueError(f"{fn}: vmin must be below vmax, got {said}")
+    out = (a - low) / (high - low)
+    if vmin is not None or vmax is not None:
+        out = numpy.clip(out, 0.0, 1.0)          # outside the caller's window: its ends
+    return out
 
 
 def _labels(values, n, what, fn):
@@ -409,13 +430,20 @@ def plot_confusion_matrix(cm, path=None, class_names=None, normalize=False):
 # Images
 # ---------------------------------------------------------------------------------------------
 def plot_samples(images, path=None, true=None, pred=None, class_names=None, ncols=8,
-                 max_images=64):
+                 max_images=64, vmin=None, vmax=None):
     """A grid of images titled "true / predicted", with wrong predictions in red.
 
-    ``images``: (N, C, H, W), (N, H, W) or (N, H, W, C), grey (C = 1) or RGB (C = 3), uint8
-    (0..255) or float (0..1; other ranges are min-max scaled per image for display). ``true``
-    and ``pred`` are labels (N,); ``pred`` may be scores (N, C), whose argmax is used. Only the
-    first ``max_images`` images are drawn.
+    ``images``: (N, C, H, W), (N, H, W) or (N, H, W, C), grey (C = 1) or RGB (C = 3), of any
+    numeric dtype and range. ``true`` and ``pred`` are labels (N,); ``pred`` may be scores
+    (N, C), whose argmax is used. Only the first ``max_images`` images are drawn.
+
+    Brightness: ``vmin`` is drawn black and ``vmax`` white (matplotlib's ``imshow`` names).
+    By default they are the minimum and maximum of the whole batch given (all images and
+    channels, one scale for the grid, so images stay comparable), whatever the range: 0..1
+    floats, UCI digits' 0..16, uint8's 0..255 or standardised values all fill black to white,
+    and nothing is clipped. Give ``vmin=0, vmax=255`` (or ``1``) to see the values on their
+    absolute scale; values outside a window given are drawn at its ends. A constant batch is
+    drawn between 0 and its dtype's white (255 for integers, else 1).
 
     >>> import numpy as np
     >>> images = np.random.rand(16, 1, 28, 28)
@@ -427,7 +455,7 @@ def plot_samples(images, path=None, true=None, pred=None, class_names=None, ncol
     if ncols < 1 or max_images < 1:
         raise ValueError(f"{fn}: ncols and max_images must be >= 1, got {ncols} and "
                          f"{max_images}")
-    shown = _display_images(images, fn)[:max_images]
+    shown = _display_images(images, fn, vmin, vmax)[:max_images]
     n = len(shown)
     true = _labels(true, n, "true", fn)
     pred = _labels(pred, n, "pred", fn)

@@ -388,3 +388,63 @@ def test_a_keras_history_of_a_second_fit_is_drawn_at_its_epochs():
     fig = P.plot_history(second)
     assert _lines(fig.axes[0])["training"] == ([3, 4], [1 / 3, 1 / 4])
     assert _star(fig.axes[0]) == ([4], [0.3])
+
+
+# ------------------------------------------------------- samples: brightness from the data
+def _shown(fig):
+    """The arrays the image axes of a figure show, in order."""
+    return [np.asarray(ax.images[0].get_array(), dtype=np.float64)
+            for ax in fig.axes if ax.images]
+
+
+def test_plot_samples_scales_by_the_range_of_the_whole_batch():
+    # UCI digits: integers 0..16. Dividing by 255 drew them almost black (16/255 = 0.06).
+    digits = np.zeros((2, 8, 8), dtype=np.int64)
+    digits[0, 2:6, 3] = 16
+    digits[1, 2:6, 3] = 8                      # a fainter digit stays fainter than the first
+    first, second = _shown(P.plot_samples(digits))
+    assert first.max() == 1.0 and second.max() == 0.5 and first.min() == 0.0
+    # uint8 whose brightest pixel is 200: 200 is white, 100 mid-grey.
+    pixels = np.array([[[0, 100], [200, 50]]], dtype=np.uint8)
+    np.testing.assert_allclose(_shown(P.plot_samples(pixels))[0], [[0, 0.5], [1.0, 0.25]])
+    # Values beyond [0, 1] are not clipped: 1.5 and 2.0 stay apart (they were both white).
+    floats = np.array([[[-1.0, 0.5], [1.5, 2.0]]])
+    np.testing.assert_allclose(_shown(P.plot_samples(floats))[0], [[0, 0.5], [2.5 / 3, 1.0]])
+    # One scale for the grid: an image with a smaller range is not stretched on its own.
+    pair = np.stack([np.full((4, 4), 0.2), np.linspace(0, 1, 16).reshape(4, 4)])
+    dim, ramp = _shown(P.plot_samples(pair))
+    np.testing.assert_allclose(dim, 0.2)
+    assert ramp.min() == 0 and ramp.max() == 1
+    # RGB NCHW: the batch range over every channel.
+    rgb = np.zeros((1, 3, 2, 2), dtype=np.float32)
+    rgb[0, 0] = 4.0
+    rgb[0, 2, 0, 0] = 2.0
+    picture = _shown(P.plot_samples(rgb))[0]
+    assert picture.shape == (2, 2, 3)
+    np.testing.assert_allclose(picture[..., 0], 1.0)
+    np.testing.assert_allclose(picture[0, 0, 2], 0.5)
+
+
+def test_plot_samples_vmin_vmax_set_the_window():
+    pixels = np.array([[[0, 100], [200, 50]]], dtype=np.uint8)
+    np.testing.assert_allclose(_shown(P.plot_samples(pixels, vmin=0, vmax=255))[0],
+                               np.array([[0, 100], [200, 50]]) / 255)
+    np.testing.assert_allclose(_shown(P.plot_samples(pixels, vmin=100))[0],   # vmax: data's
+                               [[0, 0], [1.0, 0]])
+    np.testing.assert_allclose(_shown(P.plot_samples(pixels, vmax=100))[0],   # vmin: data's
+                               [[0, 1.0], [1.0, 0.5]])
+    with pytest.raises(ValueError, match=r"vmin must be below vmax, got vmin=5, vmax=5"):
+        P.plot_samples(pixels, vmin=5, vmax=5)
+    with pytest.raises(ValueError, match=r"vmin=300, vmax=200 \(the data's\)"):
+        P.plot_samples(pixels, vmin=300)
+    with pytest.raises(ValueError, match="vmin"):
+        P.plot_samples(pixels, vmin=float("nan"))
+
+
+def test_plot_samples_constant_batches_keep_their_place():
+    assert _shown(P.plot_samples(np.zeros((1, 3, 3))))[0].max() == 0.0
+    np.testing.assert_allclose(_shown(P.plot_samples(np.full((1, 3, 3), 0.5)))[0], 0.5)
+    np.testing.assert_allclose(_shown(P.plot_samples(np.full((1, 3, 3), 255, np.uint8)))[0],
+                               1.0)
+    np.testing.assert_allclose(_shown(P.plot_samples(np.full((1, 3, 3), 64, np.uint8)))[0],
+                               64 / 255)
