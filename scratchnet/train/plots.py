@@ -302,7 +302,7 @@ def plot_history(history, path=None, metrics=None, epochs=None):
     drawn = {}
     for name in panels:
         for key in ((name,) if name == lr_key else (name, "val_" + name)):
-            if key in logs:
+            if key in logs and len(logs[key]):      # an empty series: nothing to place
                 values = _series(logs[key])
                 drawn[key] = (_series_epochs(key, values, recorded, epochs, fn), values)
     lengths = {key: len(values) for key, (at, values) in drawn.items() if at is None}

@@ -344,6 +344,9 @@ def test_a_shorter_series_without_its_epochs_is_refused():
     with pytest.raises(ValueError, match=r"'val_loss' has 3 values but other series have 6 "
                                          r".*pad it with None .*epochs=\{'val_loss'"):
         P.plot_history({"loss": [1.0, 0.8, 0.6, 0.5, 0.4, 0.3], "val_loss": [0.9, 0.5, 0.7]})
+    # An empty series has no epochs to get wrong: the panel shows the training curve.
+    fig = P.plot_history({"loss": [1.0, 0.8], "val_loss": []})
+    assert list(_lines(fig.axes[0])) == ["training"]
     with pytest.raises(ValueError, match=r"epochs\['val_loss'\] has 2 entries for 3 values"):
         P.plot_history({"loss": [1.0] * 6, "val_loss": [0.9, 0.5, 0.7]},
                        epochs={"val_loss": [2, 4]})
