@@ -30,6 +30,8 @@ from .ops import *  # noqa: F401,F403
 from .ops import abs, max, min, pow, sum  # noqa: F401  (shadow builtins only inside sn.*)
 from .creation import *  # noqa: F401,F403
 from .serialization import load, save  # noqa: F401
+# torch.get_rng_state's names; the state of every backend's generator (CuPy's too).
+from .backend import get_rng_state, set_rng_state  # noqa: F401,E402
 from . import data, models, nn, optim, train  # noqa: F401
 # PyTorch's module names: torch.utils.data, torch.cuda, torch.accelerator, torch.device
 # (docs/porting.md). Aliases of the modules above, not copies.

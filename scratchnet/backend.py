@@ -227,13 +227,79 @@ def generator(xp=numpy):
 
 
 def get_rng_state():
-    """The state of every backend generator in use, as plain data (for checkpoints)."""
-    return {("numpy" if xp is numpy else "cupy"): gen.bit_generator.state
-            for xp, gen in _generators.items() if hasattr(gen, "bit_generator")}
+    """The state of every backend generator in use, as plain data (for checkpoints).
+
+    ``{"numpy": NumPy's PCG64 state dict, "cupy": {...}}``, the CuPy entry only once CuPy's
+    generator has been used. CuPy's generator (cuRAND XORWOW) keeps its state in device
+    memory, one cuRAND state per GPU thread and none in Python: the entry holds a host copy
+    of those bytes (``"bytes"``, int8; 48 bytes per state, 8 x 256 states per multiprocessor
+    by CuPy's default, about 13 MB on a 132-SM GPU), the bit generator's class name and its
+    state count. Raises RuntimeError if the installed CuPy keeps its state elsewhere, rather
+    than write a checkpoint whose resume would silently draw other numbers.
+    """
+    states = {}
+    for xp, gen in _generators.items():
+        if xp is numpy:
+            states["numpy"] = gen.bit_generator.state
+        else:
+            states["cupy"] = _device_rng_state(xp, gen)
+    return states
+
+
+def _device_rng_state(xp, gen):
+    bits = getattr(gen, "bit_generator", None)
+    memory = getattr(bits, "_state", None)
+    if memory is None or not hasattr(memory, "dtype") or not hasattr(memory, "size"):
+        raise RuntimeError(
+            f"get_rng_state: CuPy {getattr(xp, '__version__', '?')}'s generator "
+            f"({type(bits).__name__}) keeps no device state where scratchnet reads it "
+            "(bit_generator._state); its random numbers could not be resumed exactly")
+    return {"bit_generator": type(bits).__name__,
+            "size": int(getattr(bits, "_size", memory.size)),
+            "bytes": xp.asnumpy(memory).view(numpy.int8).copy()}
 
 
 def set_rng_state(state):
-    """Restore what ``get_rng_state`` returned: the random numbers continue from there."""
+    """Restore what ``get_rng_state`` returned: the random numbers continue from there.
+
+    Raises ValueError for an entry that is not such a state (a CuPy entry written by a
+    scratchnet that did not save CuPy's state, say), before changing anything."""
     for name, gen_state in state.items():
-        xp = numpy if name == "numpy" else _load_cupy()
-        generator(xp).bit_generator.state = gen_state
+        if name not in ("numpy", "cupy"):
+            raise ValueError(f"set_rng_state: unknown generator {name!r}; a state from "
+                             "get_rng_state has 'numpy' and 'cupy' entries")
+    cupy_state = state.get("cupy")
+    if cupy_state is not None and not (
+            isinstance(cupy_state, dict) and {"bit_generator", "size", "bytes"} <= set(cupy_state)
+            and isinstance(cupy_state["bytes"], numpy.ndarray)):
+        raise ValueError("set_rng_state: the 'cupy' entry is not a CuPy generator state from "
+                         "get_rng_state (expected bit_generator, size and bytes); "
+                         f"got {type(cupy_state).__name__}")
+    if "numpy" in state:
+        generator(numpy).bit_generator.state = state["numpy"]
+    if cupy_state is not None:
+        _set_device_rng_state(_load_cupy(), cupy_state)
+
+
+def _set_device_rng_state(xp, saved):
+    gen = generator(xp)
+    bits = getattr(gen, "bit_generator", None)
+    memory = getattr(bits, "_state", None)
+    saved_bytes = numpy.ascontiguousarray(saved["bytes"]).view(numpy.int8)
+    if (type(bits).__name__ != saved["bit_generator"] or memory is None
+            or memory.nbytes != saved_bytes.nbytes):
+        # Another GPU (another multiprocessor count) or another bit generator: a fresh one
+        # of the saved kind and size, whose state is then overwritten.
+        kind = getattr(xp.random, str(saved["bit_generator"]), None)
+        if kind is None:
+            raise ValueError(f"set_rng_state: CuPy has no bit generator "
+                             f"{saved['bit_generator']!r} to restore")
+        bits = kind(size=int(saved["size"]))
+        gen = xp.random.Generator(bits)
+        _generators[xp] = gen
+        memory = bits._state
+        if memory.nbytes != saved_bytes.nbytes:
+            raise ValueError(f"set_rng_state: the saved CuPy state has {saved_bytes.nbytes} "
+                             f"bytes, a {saved['bit_generator']} of size {saved['size']} "
+                             f"{memory.nbytes}")
+    memory[...] = xp.asarray(saved_bytes.view(memory.dtype).reshape(memory.shape))

@@ -420,13 +420,20 @@ def train(args):
         if saved_split is not None and saved_split != data.split:
             raise UsageError(f"--resume: the data set's split differs from the checkpoint's "
                              f"({saved_split} then, {data.split} now); did the data change?")
+        legacy = dist is not None and "ranks" not in state
+        if legacy:
+            # Written before checkpoints kept every rank's random state: each rank starts
+            # a new stream of its own (the resumed run is not the uninterrupted one).
+            own = {"rng": None, "train_loader": None}
+            state = dict(state, ranks=[own] * dist.world_size(), **own)
         try:
             trainer.load_checkpoint(state)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise _checkpoint_problem(resume_path, exc) from None
-        if dist is not None:
-            # The checkpoint holds rank 0's generators: each rank restarts its own stream.
+        if legacy:
             dist.manual_seed(args.seed + 1000 * trainer.epoch)
+            say(f"{resume_path} holds one process's random state: the ranks' dropout and "
+                "shuffling streams restart (not bit-exact with an uninterrupted run)")
         say(f"resuming from {resume_path} after epoch {trainer.epoch}")
         if "lr" in given and old.get("lr") is not None and args.lr != old["lr"]:
             before = optimizer.param_groups[0]["lr"]

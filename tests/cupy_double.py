@@ -682,37 +682,91 @@ __all__.append("linalg")
 # random: CuPy's Generator has only the methods below (no normal, no permutation).
 random = types.ModuleType(__name__ + ".random")
 
+_MASK64 = (1 << 64) - 1
+
+
+def _pack_pcg64(state):
+    """NumPy PCG64's state dict as 48 bytes (six uint64 words)."""
+    inner = state["state"]
+    words = [inner["state"] >> 64, inner["state"] & _MASK64, inner["inc"] >> 64,
+             inner["inc"] & _MASK64, state["has_uint32"], state["uinteger"]]
+    return numpy.array(words, dtype=numpy.uint64).view(numpy.int8)
+
+
+def _unpack_pcg64(memory):
+    w = [int(v) for v in memory.view(numpy.uint64)]
+    return {"bit_generator": "PCG64", "state": {"state": (w[0] << 64) | w[1],
+                                                 "inc": (w[2] << 64) | w[3]},
+            "has_uint32": w[4], "uinteger": w[5]}
+
+
+class XORWOW:
+    """``cupy.random.XORWOW``'s layout: the whole state lives in device memory, ``_state``
+    (an int8 array of ``_size`` states), nothing in Python, as cuRAND keeps it. The double's
+    one "state" is NumPy PCG64's, read from ``_state`` and written back on every draw, so
+    that code saving and restoring a generator works here only if it would on a GPU."""
+
+    def __init__(self, seed=None, *, size=-1):
+        self._seed_seq = numpy.random.SeedSequence(seed)
+        self._seed = self._seed_seq.generate_state(1, numpy.uint32)[0]
+        # CuPy's default is 8 x 256 states per multiprocessor; one PCG64 serves here, in
+        # the first 48 bytes (the rest kept, so that sizes differ as between GPUs).
+        self._size = 1 if size < 0 else int(size)
+        self._current_device_id = 0
+        memory = numpy.zeros(48 * self._size, dtype=numpy.int8)
+        memory[:48] = _pack_pcg64(numpy.random.PCG64(self._seed_seq).state)
+        self._state = _wrap(memory)
+
+    def state(self):
+        """The device address of the state (as CuPy's)."""
+        return self._state._a.__array_interface__["data"][0]
+
+    def _state_size(self):
+        return self._size
+
+    def _type_size(self):
+        return 48
+
 
 class Generator:
     """``cupy.random.Generator`` over NumPy's: draws land on the device, nothing crosses."""
 
     def __init__(self, bit_generator):
-        self._g = numpy.random.default_rng(bit_generator)
+        self.bit_generator = bit_generator
+        self._binomial_state = None
+
+    def _draw(self, method, *args, **kwargs):
+        memory = self.bit_generator._state._a[:48]
+        bits = numpy.random.PCG64()
+        bits.state = _unpack_pcg64(memory)
+        values = getattr(numpy.random.Generator(bits), method)(*args, **kwargs)
+        memory[...] = _pack_pcg64(bits.state)
+        return numpy.asarray(values)
 
     def random(self, size=None, dtype=numpy.float64, out=None):
-        return _wrap(numpy.asarray(self._g.random(size, dtype=dtype)))
+        return _wrap(self._draw("random", size, dtype=dtype))
 
     def standard_normal(self, size=None, dtype=numpy.float64, out=None):
-        return _wrap(numpy.asarray(self._g.standard_normal(size, dtype=dtype)))
+        return _wrap(self._draw("standard_normal", size, dtype=dtype))
 
     def uniform(self, low=0.0, high=1.0, size=None, dtype=numpy.float64):
-        return _wrap(numpy.asarray(self._g.uniform(low, high, size)).astype(dtype))
+        return _wrap(self._draw("uniform", low, high, size).astype(dtype))
 
     def integers(self, low, high=None, size=None, dtype=numpy.int64, endpoint=False):
-        return _wrap(numpy.asarray(self._g.integers(low, high, size, dtype=dtype,
-                                                    endpoint=endpoint)))
+        return _wrap(self._draw("integers", low, high, size, dtype=dtype, endpoint=endpoint))
 
     def standard_exponential(self, size=None, dtype=numpy.float64, method="inv", out=None):
-        return _wrap(numpy.asarray(self._g.standard_exponential(size, dtype=dtype)))
+        return _wrap(self._draw("standard_exponential", size, dtype=dtype))
 
     def exponential(self, scale=1.0, size=None):
-        return _wrap(numpy.asarray(self._g.exponential(scale, size)))
+        return _wrap(self._draw("exponential", scale, size))
 
 
 def default_rng(seed=None):
-    return Generator(seed)
+    return Generator(XORWOW(seed))
 
 
+random.XORWOW = XORWOW
 random.Generator = Generator
 random.default_rng = default_rng
 __all__.append("random")

@@ -142,22 +142,50 @@ def resolve_weights(model, weights=None, pretrained=False):
     return available[key]
 
 
+def _architecture(model):
+    """What makes two models the same network: the layer tree (types, sizes, strides,
+    paddings, activations) and the model's own plain settings (input_size, classes...)."""
+    settings = {k: v for k, v in vars(model).items()
+                if k != "training" and isinstance(v, (bool, int, float, str, tuple))}
+    return repr(model), sorted(settings.items())
+
+
+def _built(constructor, arch):
+    return constructor(**{k: tuple(v) if isinstance(v, list) else v for k, v in arch.items()})
+
+
+def _differs(constructor, arch, key, value, reference):
+    """Whether ``key=value`` alone, the rest as trained, builds another network."""
+    try:
+        return _architecture(_built(constructor, {**arch, key: value})) != reference
+    except (ValueError, TypeError):
+        return True
+
+
 def load_weights(model_name, constructor, weights, kwargs):
     """Build ``constructor(**kwargs)`` with the architecture the weights were trained with,
-    then load them. A kwarg that would change that architecture raises ``ValueError``
-    (load first, then replace the layer, to change e.g. the number of classes)."""
+    then load them.
+
+    A kwarg is judged by the network it builds, not by how it is spelled: ``padding=2``
+    where the weights' ``padding=None`` chose 2, ``activation="ReLU"`` or ``nn.ReLU`` for
+    ``"relu"``, ``input_size=(28, 28)`` for 28 are accepted. A kwarg that changes the
+    network (its layers or the model's settings) raises ``ValueError`` naming it and the
+    weights' value (load first, then replace the layer, to change e.g. the number of
+    classes)."""
     arch = dict(weights.meta["arch"])
-    for key, value in kwargs.items():
-        given = list(value) if isinstance(value, tuple) else value
-        if key in arch and given != arch[key] and not (
-                key == "input_size" and [given, given] == arch[key]):
-            raise ValueError(
-                f"{model_name}(weights={weights.name!r}): the weights were trained with "
-                f"{key}={arch[key]!r}, not {value!r}; build with the weights' settings, then "
-                "replace the layers to change (e.g. model.classifier[-1] = "
-                "nn.Linear(84, num_classes) for other classes)")
-    arch.update(kwargs)
-    arch = {k: tuple(v) if isinstance(v, list) else v for k, v in arch.items()}
-    model = constructor(**arch)
+    asked = {**arch, **kwargs}
+    model = _built(constructor, asked)
+    reference = _architecture(_built(constructor, arch))
+    if _architecture(model) != reference:
+        changed = [k for k in kwargs if k in arch and _differs(constructor, arch, k,
+                                                               kwargs[k], reference)]
+        # Settings that change nothing alone but do together: name all that were given.
+        changed = changed or [k for k in kwargs if k in arch]
+        differences = "; ".join(f"{k}={arch[k]!r}, not {kwargs[k]!r}" for k in changed)
+        raise ValueError(
+            f"{model_name}(weights={weights.name!r}): the weights were trained with "
+            f"{differences} (another network); build with the weights' "
+            "settings, then replace the layers to change (e.g. model.classifier[-1] = "
+            "nn.Linear(84, num_classes) for other classes)")
     model.load_state_dict(weights.get_state_dict())
     return model

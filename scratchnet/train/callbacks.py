@@ -271,7 +271,9 @@ class ModelCheckpoint(Callback):
 
     def _write_pending(self):
         path, self._pending = self._pending, None
-        if path is not None and _writes(self):
+        if path is not None:
+            # Every rank of data-parallel training calls it: the checkpoint gathers each
+            # rank's random streams; rank 0 alone writes the file.
             self.trainer.save_checkpoint(path)
             self.last_saved = path
 

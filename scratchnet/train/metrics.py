@@ -2,7 +2,11 @@
 
 Every metric is a plain function ``metric(output, target)``, except ``confusion_matrix`` and
 ``classification_report``, which take scikit-learn's ``(y_true, y_pred)`` (see their
-docstrings). ``output`` and ``target`` may be Tensors (on any device: they are copied to
+docstrings). The predictions come first, as in torchmetrics' ``(preds, target)``: the
+reverse of scikit-learn's ``r2_score(y_true, y_pred)``. Every ``metric(output, target)`` also
+takes the arrays by name, scikit-learn's ``y_true=``/``y_pred=`` (``y_score=``) or
+torchmetrics' ``preds=``/``target=``; positional arrays mixed with scikit-learn's keywords are
+refused as ambiguous. ``output`` and ``target`` may be Tensors (on any device: they are copied to
 the host), NumPy or CuPy arrays, or lists. The arithmetic is done in NumPy float64 and the result is a Python float (or a NumPy array for
 per-class scores and the confusion matrix), so metrics never touch the autograd graph.
 
@@ -35,6 +39,7 @@ Each metric function carries ``higher_is_better`` (True for accuracy, False for 
 >>> round(f1_score(logits, [0, 1, 2, 0]), 4)   # macro: the mean of the per-class F1
 0.7778
 """
+import functools
 import math
 import re
 import warnings
@@ -54,11 +59,66 @@ __all__ = [
 _AVERAGES = ("macro", "micro", "weighted", "binary", None)
 
 
+# The names each convention gives the two arrays: scratchnet's / torchmetrics' (output or
+# preds, target) and scikit-learn's (y_pred or y_score, y_true).
+_PRED_NAMES = ("output", "preds", "y_pred", "y_score")
+_TRUE_NAMES = ("target", "y_true")
+_SKLEARN_NAMES = ("y_pred", "y_score", "y_true")
+
+
+def _prediction_and_target(fn, args, kwargs):
+    """(output, target, other args, other kwargs) of a metric call, by position
+    (torchmetrics' order: predictions first) or by either convention's keywords.
+
+    scikit-learn's keywords with positional arrays are refused: ``r2_score(y, y_pred=p)`` is
+    a valid scikit-learn call in which ``y`` is the truth, while here the first position is
+    the prediction; which one was meant cannot be told.
+    """
+    preds = [k for k in _PRED_NAMES if k in kwargs]
+    trues = [k for k in _TRUE_NAMES if k in kwargs]
+    if len(preds) > 1 or len(trues) > 1:
+        twice = preds if len(preds) > 1 else trues
+        raise TypeError(f"{fn}: got the {'predictions' if len(preds) > 1 else 'targets'} "
+                        f"twice ({', '.join(k + '=' for k in twice)}); give each once")
+    sklearn = [k for k in preds + trues if k in _SKLEARN_NAMES]
+    if sklearn and args:
+        raise TypeError(
+            f"{fn}: positional arrays with scikit-learn's keyword {sklearn[0]}= are ambiguous "
+            f"(scikit-learn puts y_true first, scratchnet {fn}(preds, target) puts the "
+            "predictions first); name both: y_true=..., y_pred=...")
+    # Python's own rule: positions fill (output, target) in order, then the keywords.
+    slots = {"predictions": preds, "target": trues}
+    filled = dict(zip(slots, args[:2]))
+    for slot, names in slots.items():
+        if names:
+            if slot in filled:
+                raise TypeError(f"{fn}: the {slot} are given twice (by position and as "
+                                f"{names[0]}=)" if slot == "predictions" else
+                                f"{fn}: the target is given twice (by position and as "
+                                f"{names[0]}=)")
+            filled[slot] = kwargs.pop(names[0])
+    missing = [what for slot, what in (("predictions", "the predictions (output / preds / "
+                                        "y_pred)"), ("target", "the target (target / y_true)"))
+               if slot not in filled]
+    if missing:
+        raise TypeError(f"{fn}: missing {' and '.join(missing)}")
+    output, target, args = filled["predictions"], filled["target"], list(args[2:])
+    return output, target, args, kwargs
+
+
 def _higher_is_better(flag):
-    """Decorator: record on a metric whether a larger value is a better model."""
+    """Decorator of the ``metric(output, target, ...)`` functions: record whether a larger
+    value is a better model, and accept the arrays under either convention's names
+    (``preds=``/``target=`` as torchmetrics, ``y_pred=``/``y_true=`` as scikit-learn)."""
     def mark(fn):
-        fn.higher_is_better = flag
-        return fn
+        @functools.wraps(fn)
+        def metric(*args, **kwargs):
+            if not kwargs.keys() & (_PRED_NAMES + _TRUE_NAMES) and len(args) >= 2:
+                return fn(*args, **kwargs)           # the common case: two positions
+            output, target, rest, kwargs = _prediction_and_target(fn.__name__, args, kwargs)
+            return fn(output, target, *rest, **kwargs)
+        metric.higher_is_better = flag
+        return metric
     return mark
 
 

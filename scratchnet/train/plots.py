@@ -78,12 +78,19 @@ def _minmax(array, axes):
     return out
 
 
-def _display_images(images, fn):
+def _display_images(images, fn, vmin=None, vmax=None):
     """(N, H, W) grey or (N, H, W, 3) RGB float images in [0, 1], from NCHW / NHW / NHWC.
 
-    uint8 (and other integer) images are divided by 255; floats already in [0, 1] are kept;
-    other floats (normalised inputs, say) are min-max scaled per image, for display only.
+    The window [vmin, vmax] is mapped onto [0, 1] (black to white); a bound not given is the
+    batch's own minimum / maximum over all its images and channels (non-finite pixels left
+    out), so that one scale serves the whole grid, whatever the data's range (0..1, 0..16
+    digits, 0..255 uint8, standardised values), and nothing inside the data range is
+    clipped. Pixels outside a window given by the caller are clipped to it, as matplotlib's
+    ``imshow(vmin=, vmax=)`` does. A constant batch is drawn at its place between 0 and its
+    dtype's usual white (255 for integers, 1 otherwise).
     """
+    from .._checks import check_number
+
     a = _to_numpy(images, "images", fn)
     if a.ndim == 4:
         if a.shape[1] in (1, 3):            # scratchnet's own layout comes first: NCHW
@@ -98,12 +105,26 @@ def _display_images(images, fn):
                          f"(N, H, W, C), got {a.shape}")
     if len(a) == 0:
         raise ValueError(f"{fn}: no images to plot (shape {a.shape})")
-    if a.dtype.kind in "biu":
-        return a.astype(numpy.float64) / (1.0 if a.dtype.kind == "b" else 255.0)
+    white = 255.0 if a.dtype.kind in "iu" else 1.0
     a = a.astype(numpy.float64)
-    if a.min() < 0.0 or a.max() > 1.0:
-        a = _minmax(a, tuple(range(1, a.ndim)))
-    return a
+    low = check_number(fn, "vmin", vmin, allow_none=True)
+    high = check_number(fn, "vmax", vmax, allow_none=True)
+    finite = a[numpy.isfinite(a)]
+    data_low, data_high = ((float(finite.min()), float(finite.max())) if finite.size
+                           else (0.0, white))
+    if vmin is None and vmax is None and data_low == data_high:
+        # A constant batch has no range to stretch: place it between 0 and white.
+        data_low, data_high = min(data_low, 0.0), max(data_high, white)
+    low = data_low if low is None else low
+    high = data_high if high is None else high
+    if not low < high:
+        said = ", ".join(f"{k}={v:g}" + ("" if given is not None else " (the data's)")
+                         for k, v, given in (("vmin", low, vmin), ("vmax", high, vmax)))
+        raise ValueError(f"{fn}: vmin must be below vmax, got {said}")
+    out = (a - low) / (high - low)
+    if vmin is not None or vmax is not None:
+        out = numpy.clip(out, 0.0, 1.0)          # outside the caller's window: its ends
+    return out
 
 
 def _labels(values, n, what, fn):
@@ -135,6 +156,57 @@ def _series(values):
     """Per-epoch values as float64 (Tensors, NumPy scalars and None, as NaN, allowed)."""
     return numpy.array([numpy.nan if v is None else float(v) for v in values],
                        dtype=numpy.float64)
+
+
+def _history_logs(history, fn):
+    """(logs, epochs) from a mapping or an object with ``.history``.
+
+    ``epochs`` is the epoch number (counted from 1) of each entry of a full-length series,
+    or None when the history does not record them. scratchnet's ``History`` records them in
+    ``.epoch``, Keras' (and ``scratchnet.keras``') from 0; a saved ``History.to_json`` file
+    holds ``{"epoch": [...], "history": {...}}``, a CSV read back has an "epoch" column.
+    """
+    logs = getattr(history, "history", history)
+    epochs = getattr(history, "epoch", None) if logs is not history else None
+    if (isinstance(logs, Mapping) and set(logs) == {"epoch", "history"}
+            and isinstance(logs["history"], Mapping)):
+        epochs, logs = logs["epoch"], logs["history"]
+    if not isinstance(logs, Mapping):
+        raise TypeError(f"{fn}: expected a mapping name -> per-epoch values (or an object "
+                        f"with a .history mapping), got {type(history).__name__}")
+    if epochs is None and "epoch" in logs:
+        epochs = logs["epoch"]
+    elif epochs is not None and hasattr(history, "trainer_history"):
+        epochs = [e + 1 for e in epochs]      # Keras counts epochs from 0
+    if epochs is not None:
+        epochs = [int(e) for e in epochs]
+    return logs, epochs
+
+
+def _series_epochs(name, values, epochs, given, fn):
+    """The epoch of each entry of series ``name`` (``given`` first, then the history's own
+    epochs); a series shorter than the others, without its epochs, is refused: drawn from
+    epoch 1 it would put each value at the wrong epoch."""
+    if isinstance(given, Mapping):
+        where = given.get(name)
+    else:
+        where = given
+    if where is not None:
+        where = numpy.asarray([int(e) for e in where], dtype=numpy.int64)
+        if len(where) == len(values):
+            return where
+        if isinstance(given, Mapping):
+            raise ValueError(f"{fn}: epochs[{name!r}] has {len(where)} entries for "
+                             f"{len(values)} values of {name!r}")
+    if epochs is not None and len(epochs) == len(values):
+        return numpy.asarray(epochs, dtype=numpy.int64)
+    if where is None and epochs is None:
+        return None           # the caller checks that every series has one length
+    have = len(epochs) if epochs is not None else len(where)
+    raise ValueError(
+        f"{fn}: {name!r} has {len(values)} values but the history records {have} epochs, "
+        f"so at which epochs {name!r} was measured is unknown; pad it with None (NaN) at the "
+        "epochs without a value, or pass epochs={" + repr(name) + ": [...]}")
 
 
 def _best_epoch(name, values):
@@ -182,15 +254,26 @@ def _history_panels(logs, metrics, fn):
     return chosen, (lr_key if any(m in _LR_KEYS for m in metrics) else None)
 
 
-def plot_history(history, path=None, metrics=None):
+def plot_history(history, path=None, metrics=None, epochs=None):
     """Training vs validation curves, one panel per metric, plus the learning rate if logged.
 
     ``history`` maps a name to per-epoch values, like Keras' ``History.history``:
     ``{"loss": [...], "val_loss": [...], "accuracy": [...], "val_accuracy": [...],
-    "lr": [...]}``; any object with such a ``.history`` attribute works too. ``metrics``
+    "lr": [...]}``; any object with such a ``.history`` attribute works too (scratchnet's
+    and Keras' ``History``, whose ``.epoch`` gives the epoch numbers), as does the
+    ``{"epoch": [...], "history": {...}}`` that ``History.to_json`` writes. ``metrics``
     picks the panels (e.g. ``["loss"]``, or ``["accuracy", "lr"]``); by default every metric
     (bookkeeping entries such as "time" only when named).
     The best validation epoch is starred (lowest loss / error, highest accuracy / F1 / R2).
+
+    Each value is drawn at the epoch it was recorded at: the x axis is the epoch number
+    (from 1), taken from the history's own epochs (``History.epoch``, an "epoch" entry) or
+    from ``epochs``: one list for every series, or a mapping name -> list for some, e.g.
+    ``epochs={"val_loss": [2, 4, 6]}`` for validation every second epoch. Missing values
+    (None or NaN, as ``History`` pads a quantity absent at some epochs) are skipped, and the
+    points around them joined. Without recorded epochs every series must have the same
+    length (then epoch i is entry i); a shorter one raises ``ValueError``, since starting it
+    at epoch 1 would show each of its values at the wrong epoch.
 
     How to read it: training and validation both improving and close together is a good fit;
     validation getting worse while training keeps improving is overfitting (stop at the star);
@@ -202,16 +285,41 @@ def plot_history(history, path=None, metrics=None):
     >>> fig = plot_history({"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.7, 0.8]})
     >>> [ax.get_title() for ax in fig.axes]
     ['Loss: training vs validation']
+    >>> fig = plot_history({"loss": [0.9, 0.5, 0.3, 0.2], "val_loss": [0.7, 0.6]},
+    ...                    epochs={"val_loss": [2, 4]})        # validated every 2nd epoch
+    >>> fig.axes[0].lines[1].get_xdata().tolist()
+    [2, 4]
     """
     fn = "plot_history"
-    logs = getattr(history, "history", history)
-    if not isinstance(logs, Mapping):
-        raise TypeError(f"{fn}: expected a mapping name -> per-epoch values (or an object "
-                        f"with a .history mapping), got {type(history).__name__}")
+    logs, recorded = _history_logs(history, fn)
     names, lr_key = _history_panels(logs, metrics, fn)
     panels = names + ([lr_key] if lr_key else [])
-    if not panels or not any(len(v) for v in logs.values()):
+    if not panels or not any(len(v) for k, v in logs.items() if k != "epoch"):
         raise ValueError(f"{fn}: the history holds no values to plot: {dict(logs)!r}")
+    if epochs is not None and not isinstance(epochs, Mapping):
+        epochs = list(epochs)
+
+    drawn = {}
+    for name in panels:
+        for key in ((name,) if name == lr_key else (name, "val_" + name)):
+            if key in logs and len(logs[key]):      # an empty series: nothing to place
+                values = _series(logs[key])
+                drawn[key] = (_series_epochs(key, values, recorded, epochs, fn), values)
+    lengths = {key: len(values) for key, (at, values) in drawn.items() if at is None}
+    if len(set(lengths.values())) > 1:
+        longest = max(lengths.values())
+        short = next(k for k, n in lengths.items() if n < longest)
+        raise ValueError(
+            f"{fn}: {short!r} has {lengths[short]} values but other series have {longest} "
+            f"({', '.join(f'{k}: {n}' for k, n in lengths.items())}), so at which epochs "
+            f"{short!r} was measured is unknown; pad it with None (NaN) at the epochs "
+            "without a value, or pass epochs={" + repr(short) + ": [...]} (or give a "
+            "History, which records them)")
+    for key, (at, values) in drawn.items():
+        if at is None:
+            at = numpy.arange(1, len(values) + 1)
+        keep = numpy.isfinite(values)
+        drawn[key] = (at[keep], values[keep])
 
     from matplotlib.ticker import MaxNLocator
 
@@ -226,25 +334,27 @@ def plot_history(history, path=None, metrics=None):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         if name == lr_key:
-            lr = _series(logs[name])
-            ax.plot(numpy.arange(1, len(lr) + 1), lr, "o-", ms=3, color="tab:purple")
-            if numpy.all(lr[numpy.isfinite(lr)] > 0) and numpy.nanmax(lr) > 10 * numpy.nanmin(lr):
+            at, lr = drawn[name]
+            ax.plot(at, lr, "o-", ms=3, color="tab:purple")
+            if len(lr) and numpy.all(lr > 0) and lr.max() > 10 * lr.min():
                 ax.set_yscale("log")
             ax.set_title("Learning rate (the schedule)")
             ax.set_ylabel(name)
             continue
-        train = _series(logs[name]) if name in logs else None
-        val = _series(logs["val_" + name]) if "val_" + name in logs else None
+        train = drawn.get(name)
+        val = drawn.get("val_" + name)
         if train is not None:
-            ax.plot(numpy.arange(1, len(train) + 1), train, "o-", ms=3, label="training")
+            ax.plot(*train, "o-", ms=3, label="training")
         if val is not None:
-            ax.plot(numpy.arange(1, len(val) + 1), val, "o-", ms=3, label="validation")
-            best = _best_epoch(name, val)
+            at, values = val
+            ax.plot(at, values, "o-", ms=3, label="validation")
+            best = _best_epoch(name, values)
             if best is not None:
                 index, value = best
-                ax.axvline(index + 1, color="gray", ls=":", lw=1)
-                ax.plot([index + 1], [value], "*", ms=14, color="tab:red",
-                        label=f"best validation: {value:.4g} (epoch {index + 1})")
+                epoch = int(at[index])
+                ax.axvline(epoch, color="gray", ls=":", lw=1)
+                ax.plot([epoch], [value], "*", ms=14, color="tab:red",
+                        label=f"best validation: {value:.4g} (epoch {epoch})")
         title = name.replace("_", " ").capitalize()
         ax.set_title(f"{title}: training vs validation" if val is not None and
                      train is not None else title)
@@ -320,13 +430,20 @@ def plot_confusion_matrix(cm, path=None, class_names=None, normalize=False):
 # Images
 # ---------------------------------------------------------------------------------------------
 def plot_samples(images, path=None, true=None, pred=None, class_names=None, ncols=8,
-                 max_images=64):
+                 max_images=64, vmin=None, vmax=None):
     """A grid of images titled "true / predicted", with wrong predictions in red.
 
-    ``images``: (N, C, H, W), (N, H, W) or (N, H, W, C), grey (C = 1) or RGB (C = 3), uint8
-    (0..255) or float (0..1; other ranges are min-max scaled per image for display). ``true``
-    and ``pred`` are labels (N,); ``pred`` may be scores (N, C), whose argmax is used. Only the
-    first ``max_images`` images are drawn.
+    ``images``: (N, C, H, W), (N, H, W) or (N, H, W, C), grey (C = 1) or RGB (C = 3), of any
+    numeric dtype and range. ``true`` and ``pred`` are labels (N,); ``pred`` may be scores
+    (N, C), whose argmax is used. Only the first ``max_images`` images are drawn.
+
+    Brightness: ``vmin`` is drawn black and ``vmax`` white (matplotlib's ``imshow`` names).
+    By default they are the minimum and maximum of the whole batch given (all images and
+    channels, one scale for the grid, so images stay comparable), whatever the range: 0..1
+    floats, UCI digits' 0..16, uint8's 0..255 or standardised values all fill black to white,
+    and nothing is clipped. Give ``vmin=0, vmax=255`` (or ``1``) to see the values on their
+    absolute scale; values outside a window given are drawn at its ends. A constant batch is
+    drawn between 0 and its dtype's white (255 for integers, else 1).
 
     >>> import numpy as np
     >>> images = np.random.rand(16, 1, 28, 28)
@@ -338,7 +455,7 @@ def plot_samples(images, path=None, true=None, pred=None, class_names=None, ncol
     if ncols < 1 or max_images < 1:
         raise ValueError(f"{fn}: ncols and max_images must be >= 1, got {ncols} and "
                          f"{max_images}")
-    shown = _display_images(images, fn)[:max_images]
+    shown = _display_images(images, fn, vmin, vmax)[:max_images]
     n = len(shown)
     true = _labels(true, n, "true", fn)
     pred = _labels(pred, n, "pred", fn)

@@ -323,28 +323,50 @@ class Trainer:
         self.progress.message(text)
 
     # ----------------------------------------------------------------- checkpoints
+    def _own_random_state(self):
+        """This process's random streams: the backend generators (dropout masks...) and the
+        training loader's (shuffling, augmentation)."""
+        loader = self.train_loader
+        return {"rng": backend.get_rng_state(),
+                "train_loader": loader.state_dict() if hasattr(loader, "state_dict") else None}
+
     def checkpoint(self):
         """Everything needed to resume exactly: model, optimizer, scheduler, epoch, history,
-        the random generators (dropout masks) and the training loader's shuffling state."""
-        loader = self.train_loader
-        return {
+        the random generators (dropout masks) and the training loader's shuffling state.
+
+        In data-parallel training each rank draws its own random numbers (its dropout masks,
+        its share's shuffling and augmentation): ``"ranks"`` then holds every rank's
+        ``{"rng", "train_loader"}``, gathered from all of them, so this is a collective call
+        that every rank makes (``ModelCheckpoint`` does); the top-level entries are rank 0's.
+        """
+        own = self._own_random_state()
+        ranks = None if self._world is None else self._world.allgather_object(own)
+        state = {
             "format": CHECKPOINT_FORMAT,
             "epoch": self.epoch,
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
             "history": self.history.state_dict(),
-            "rng": backend.get_rng_state(),
-            "train_loader": loader.state_dict() if hasattr(loader, "state_dict") else None,
+            "rng": own["rng"] if ranks is None else ranks[0]["rng"],
+            "train_loader": own["train_loader"] if ranks is None else ranks[0]["train_loader"],
             # best-so-far values, early-stopping counters: without them a resumed run
             # overwrites best.npz with a worse model.
             "callbacks": self.callbacks.state_dict(),
             "meta": self.meta,
         }
+        if ranks is not None:
+            state["ranks"] = ranks
+        return state
 
     def save_checkpoint(self, path):
-        """Write ``checkpoint()`` to ``path`` atomically (temporary file, then rename)."""
-        save(self.checkpoint(), path)
+        """Write ``checkpoint()`` to ``path`` atomically (temporary file, then rename).
+
+        In data-parallel training every rank calls it (it gathers every rank's random
+        state) and rank 0 alone writes the file."""
+        state = self.checkpoint()
+        if self.rank == 0:
+            save(state, path)
         return path
 
     def load_checkpoint(self, path_or_state):
@@ -360,12 +382,39 @@ class Trainer:
             self.scheduler.load_state_dict(state["scheduler"])
         self.history.load_state_dict(state["history"])
         self.epoch = int(state["epoch"])
-        if state.get("rng"):
-            backend.set_rng_state(state["rng"])
-        self._loader_state = state.get("train_loader")
+        own = _own_entry(state, self._world)
+        if own.get("rng"):
+            backend.set_rng_state(own["rng"])
+        self._loader_state = own.get("train_loader")
         # Checkpoints written before callbacks were saved have no entry: callbacks start fresh.
         self.callbacks.load_state_dict(state.get("callbacks"))
         return state
+
+
+def _own_entry(state, group):
+    """This rank's ``{"rng", "train_loader"}`` of a checkpoint.
+
+    A data-parallel checkpoint (``"ranks"``) resumed on as many processes gives each rank its
+    own; one process (or a checkpoint of one process) takes the top-level entries, rank 0's.
+    Another number of processes cannot continue each rank's streams: refused, since the
+    resumed run would silently differ from the interrupted one.
+    """
+    ranks = state.get("ranks")
+    if group is None:
+        return {"rng": state.get("rng"), "train_loader": state.get("train_loader")}
+    if ranks is None:
+        raise ValueError(
+            f"the checkpoint holds one process's random state (no 'ranks' entry: written by "
+            f"one process, or by an older scratchnet), resumed on {group.size}: every "
+            "rank would continue rank 0's dropout, shuffling and augmentation streams; "
+            "resume it on one process, or drop its 'rng' and 'train_loader' entries and "
+            "seed each rank (distributed.manual_seed) to accept a new random sequence")
+    if len(ranks) != group.size:
+        raise ValueError(
+            f"the checkpoint holds the random states of {len(ranks)} processes, and is "
+            f"resumed on {group.size}: each rank's dropout, shuffling and augmentation "
+            f"streams cannot be continued; resume on {len(ranks)} processes")
+    return ranks[group.rank]
 
 
 def check_checkpoint(state, where):

@@ -153,6 +153,35 @@ def test_cli_trains_on_two_processes_and_resumes(mpirun, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
+@pytest.mark.slow
+def test_cli_interrupted_and_resumed_run_equals_the_uninterrupted_one(mpirun, tmp_path):
+    """Each rank draws its own random numbers (dropout masks of the CNN, random crops of
+    its share under --augment): a run stopped after epoch 1 and resumed to epoch 2 must end
+    with the very weights of a run of 2 epochs, so each rank resumes its own streams (the
+    checkpoint once gave every rank rank 0's)."""
+    base = ["-m", "scratchnet", "train", "--distributed", "--quiet", "--model", "cnn",
+            "--augment", "--batch-size", "64", "--seed", "3"]
+    whole = mpirun(base + ["--out", "whole", "--epochs", "2"])
+    assert whole.returncode == 0, whole.stderr
+    part = mpirun(base + ["--out", "part", "--epochs", "1"])
+    assert part.returncode == 0, part.stderr
+    resumed = mpirun(base + ["--out", "part", "--epochs", "2", "--resume"])
+    assert resumed.returncode == 0, resumed.stderr
+    from scratchnet.serialization import load
+    got, want = load(tmp_path / "part" / "last.npz"), load(tmp_path / "whole" / "last.npz")
+    assert int(got["epoch"]) == int(want["epoch"]) == 2
+    assert len(got["ranks"]) == 2
+    # The ranks' streams do differ (else this test could not see a mix-up).
+    assert got["ranks"][0]["train_loader"] != got["ranks"][1]["train_loader"]
+    assert got["ranks"][0]["rng"] != got["ranks"][1]["rng"]
+    for name, value in want["model"].items():
+        np.testing.assert_array_equal(np.asarray(got["model"][name]), np.asarray(value),
+                                      err_msg=name)
+    for key, values in want["history"]["history"].items():
+        if key != "time":
+            assert got["history"]["history"][key] == values, key
+
+
 def test_cli_global_batch_must_divide(mpirun, tmp_path):
     done = mpirun(["-m", "scratchnet", "train", "--distributed", "--quiet", "--epochs", "1",
                    "--batch-size", "33"])

@@ -178,3 +178,19 @@ def test_sync_batchnorm_gradcheck(dist, n, c, length):
 def test_sync_batchnorm_refuses_one_value_per_channel(dist):
     with pytest.raises(ValueError, match="more than 1 value per channel over all ranks"):
         dist.SyncBatchNorm(3)(sn.randn(1, 3))
+
+
+def test_a_checkpoint_gives_each_rank_its_own_random_state_or_refuses():
+    from types import SimpleNamespace
+
+    from scratchnet.train.trainer import _own_entry
+    state = {"rng": "r0", "train_loader": "l0",
+             "ranks": [{"rng": "r0", "train_loader": "l0"},
+                       {"rng": "r1", "train_loader": "l1"}]}
+    assert _own_entry(state, SimpleNamespace(rank=1, size=2)) == {"rng": "r1",
+                                                                  "train_loader": "l1"}
+    assert _own_entry(state, None) == {"rng": "r0", "train_loader": "l0"}   # one process
+    with pytest.raises(ValueError, match="random states of 2 processes, and is resumed on 3"):
+        _own_entry(state, SimpleNamespace(rank=0, size=3))
+    with pytest.raises(ValueError, match="one process's random state .* resumed on 2"):
+        _own_entry({"rng": "r0", "train_loader": "l0"}, SimpleNamespace(rank=1, size=2))

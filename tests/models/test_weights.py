@@ -158,3 +158,31 @@ def test_the_weights_file_is_package_data_and_small():
 def test_get_model_weights_lists_what_ships():
     assert list(models.get_model_weights("lenet5")) == ["fashion_mnist"]
     assert models.get_model_weights("resnet20") == {}
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"padding": 2},                        # what padding=None chose for 28x28 inputs
+    {"activation": "ReLU"}, {"activation": sn.nn.ReLU}, {"activation": sn.nn.ReLU()},
+    {"input_size": (28, 28)}, {"input_size": 28}, {"channels": [6, 16]},
+    {"padding": 2, "activation": "relu", "num_classes": 10, "hidden": (120, 84)},
+])
+def test_settings_equivalent_to_the_weights_are_accepted(kwargs):
+    model = models.lenet5(weights="fashion_mnist", **kwargs)
+    reference = models.lenet5(weights="fashion_mnist")
+    assert repr(model) == repr(reference)
+    for name, value in reference.state_dict().items():
+        np.testing.assert_array_equal(model.state_dict()[name].numpy(), value.numpy())
+    same = models.get_model("lenet", weights="fashion_mnist", **kwargs)
+    assert repr(same) == repr(reference)
+
+
+@pytest.mark.parametrize("kwargs, named", [
+    ({"padding": 0}, "padding=None, not 0"),
+    ({"input_size": 32}, "input_size=[28, 28], not 32"),
+    ({"activation": "tanh", "padding": 2}, "activation='relu', not 'tanh' (another"),
+    ({"pooling": "avg", "padding": 2}, "pooling='max', not 'avg' (another"),
+    ({"activation": sn.nn.LeakyReLU(0.1)}, "activation='relu', not LeakyReLU"),
+])
+def test_settings_that_change_the_network_are_refused_by_name(kwargs, named):
+    with pytest.raises(ValueError, match=re.escape(named)):
+        models.lenet5(weights="fashion_mnist", **kwargs)

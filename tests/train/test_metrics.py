@@ -640,3 +640,69 @@ def test_accuracy_refuses_multi_label_targets_instead_of_taking_the_argmax():
         M.subset_accuracy(MULTI_SCORES, MULTI_TRUE * 2)
     with pytest.raises(ValueError, match=r"\(N, L\)"):
         M.subset_accuracy(MULTI_SCORES, MULTI_TRUE[:, :2])
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument names: torchmetrics' order by position, either convention's keywords by name
+# ---------------------------------------------------------------------------------------------
+_Y_TRUE = [1.0, 2.0, 3.0, 4.0]
+_Y_PRED = [1.0, 2.0, 3.0, 5.0]
+
+
+def test_r2_score_takes_scikit_learns_keywords_by_their_meaning():
+    # scikit-learn: r2_score(y_true, y_pred) = 1 - SS_res / SS_tot of y_true = 1 - 1/5.
+    assert M.r2_score(y_true=_Y_TRUE, y_pred=_Y_PRED) == pytest.approx(0.8, abs=1e-15)
+    assert M.r2_score(y_pred=_Y_PRED, y_true=_Y_TRUE) == pytest.approx(0.8, abs=1e-15)
+    assert M.r2_score(preds=_Y_PRED, target=_Y_TRUE) == pytest.approx(0.8, abs=1e-15)
+    assert M.r2_score(_Y_PRED, target=_Y_TRUE) == pytest.approx(0.8, abs=1e-15)
+    assert M.r2_score(_Y_PRED, _Y_TRUE) == pytest.approx(0.8, abs=1e-15)
+    # The swapped reading, 1 - 1/8.75, is what the keywords must not give.
+    assert M.r2_score(_Y_TRUE, _Y_PRED) == pytest.approx(1 - 1 / 8.75)
+    assert M.r2_score(y_true=_Y_TRUE, preds=_Y_PRED) == pytest.approx(0.8, abs=1e-15)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda f: f(_Y_TRUE, y_pred=_Y_PRED), "ambiguous"),
+    (lambda f: f(_Y_PRED, y_true=_Y_TRUE), "ambiguous"),
+    (lambda f: f(_Y_PRED, _Y_TRUE, target=_Y_TRUE), "target is given twice"),
+    (lambda f: f(_Y_PRED, preds=_Y_PRED), "predictions are given twice"),
+    (lambda f: f(y_true=_Y_TRUE, target=_Y_TRUE, y_pred=_Y_PRED), "targets twice"),
+    (lambda f: f(y_pred=_Y_PRED, preds=_Y_PRED, y_true=_Y_TRUE), "predictions twice"),
+    (lambda f: f(y_true=_Y_TRUE), "missing the predictions"),
+    (lambda f: f(_Y_PRED), "missing the target"),
+])
+@pytest.mark.parametrize("metric", [M.r2_score, M.mean_squared_error,
+                                    M.mean_absolute_error])
+def test_ambiguous_or_doubled_arrays_are_refused(metric, call, message):
+    with pytest.raises(TypeError, match=rf"{metric.__name__}: .*{message}"):
+        call(metric)
+
+
+def test_classification_metrics_take_both_conventions_keywords():
+    # Weighted F1 weighs each class by its support in y_true: swapping changes the value.
+    y_true = [0, 0, 0, 1, 2, 2]
+    y_pred = [0, 1, 1, 1, 2, 0]
+    # Per class F1 (2TP / (2TP + FP + FN)): 0 -> 2/5, 1 -> 1/2, 2 -> 2/3; support 3, 1, 2.
+    expected = (3 * 2 / 5 + 1 * 1 / 2 + 2 * 2 / 3) / 6
+    assert M.f1_score(y_pred, y_true, average="weighted") == pytest.approx(expected)
+    assert M.f1_score(y_true=y_true, y_pred=y_pred, average="weighted") == \
+        pytest.approx(expected)
+    assert M.f1_score(preds=y_pred, target=y_true, average="weighted") == \
+        pytest.approx(expected)
+    swapped = (2 * 2 / 5 + 3 * 1 / 2 + 1 * 2 / 3) / 6      # supports of y_pred: 2, 3, 1
+    assert M.f1_score(y_true, y_pred, average="weighted") == pytest.approx(swapped)
+    scores = [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]
+    for fn in (M.accuracy, M.precision, M.recall):
+        assert fn(y_score=scores, y_true=[0, 1, 1]) == fn(scores, [0, 1, 1])
+        assert fn(y_true=[0, 1, 1], y_pred=scores) == fn(scores, [0, 1, 1])
+    assert M.top_k_accuracy(y_true=[0, 1, 1], y_score=scores, k=1) == 2 / 3
+    assert M.accuracy(y_true=[1, 1], y_pred=[0.9, 0.2], threshold=0.5) == 0.5
+    assert M.per_label_accuracy(y_true=[[1, 0]], y_pred=[[0.9, 0.8]]) == 0.5
+    assert M.subset_accuracy(y_true=[[1, 0]], y_pred=[[0.9, 0.1]]) == 1.0
+
+
+def test_named_metrics_keep_their_signature_and_direction():
+    import inspect
+    assert list(inspect.signature(M.r2_score).parameters) == ["output", "target"]
+    assert M.r2_score.higher_is_better and not M.mean_squared_error.higher_is_better
+    assert M.get_metric("f1", from_logits=True)([0.5, -1.0], [1, 0]) == 1.0

@@ -313,3 +313,141 @@ def test_plot_figures_are_not_kept_by_pyplot():
     before = plt.get_fignums()
     P.plot_confusion_matrix(np.eye(2))
     assert plt.get_fignums() == before
+
+
+# ------------------------------------------------------- history: the epochs of each series
+def _lines(ax):
+    """{label: (x, y)} of the lines of one panel."""
+    return {line.get_label(): (np.asarray(line.get_xdata()).tolist(),
+                               np.asarray(line.get_ydata()).tolist())
+            for line in ax.lines}
+
+
+def _star(ax):
+    return next((x, y) for label, (x, y) in _lines(ax).items()
+                if label.startswith("best validation"))
+
+
+def test_validation_every_other_epoch_is_drawn_at_its_epochs():
+    logs = {"loss": [1.0, 0.8, 0.6, 0.5, 0.4, 0.3], "val_loss": [0.9, 0.5, 0.7]}
+    fig = P.plot_history(logs, epochs={"val_loss": [2, 4, 6]})
+    lines = _lines(fig.axes[0])
+    assert lines["training"] == ([1, 2, 3, 4, 5, 6], logs["loss"])
+    assert lines["validation"] == ([2, 4, 6], [0.9, 0.5, 0.7])
+    assert _star(fig.axes[0]) == ([4], [0.5])                  # the best: epoch 4, not 2
+    # One list for every series of its length, the others by name.
+    fig = P.plot_history(logs, epochs={"val_loss": [2, 4, 6], "loss": range(11, 17)})
+    assert _lines(fig.axes[0])["training"][0] == list(range(11, 17))
+
+
+def test_a_shorter_series_without_its_epochs_is_refused():
+    with pytest.raises(ValueError, match=r"'val_loss' has 3 values but other series have 6 "
+                                         r".*pad it with None .*epochs=\{'val_loss'"):
+        P.plot_history({"loss": [1.0, 0.8, 0.6, 0.5, 0.4, 0.3], "val_loss": [0.9, 0.5, 0.7]})
+    # An empty series has no epochs to get wrong: the panel shows the training curve.
+    fig = P.plot_history({"loss": [1.0, 0.8], "val_loss": []})
+    assert list(_lines(fig.axes[0])) == ["training"]
+    with pytest.raises(ValueError, match=r"epochs\['val_loss'\] has 2 entries for 3 values"):
+        P.plot_history({"loss": [1.0] * 6, "val_loss": [0.9, 0.5, 0.7]},
+                       epochs={"val_loss": [2, 4]})
+    with pytest.raises(ValueError, match=r"'val_loss' has 2 values but the history records "
+                                         r"3 epochs"):
+        P.plot_history({"epoch": [1, 2, 3], "loss": [1.0, 0.9, 0.8], "val_loss": [0.9, 0.5]})
+
+
+def test_a_history_is_drawn_at_the_epochs_it_recorded(tmp_path):
+    from scratchnet.train import History
+    history = History()
+    for epoch, loss in zip((1, 2, 3, 4), (1.0, 0.8, 0.6, 0.5)):
+        logs = {"loss": loss}
+        if epoch >= 3:                      # validation added when the run was resumed
+            logs["val_loss"] = {3: 0.7, 4: 0.65}[epoch]
+        history.append(epoch, logs)
+    for source in (history, history.state_dict()):
+        lines = _lines(P.plot_history(source).axes[0])
+        assert lines["validation"] == ([3, 4], [0.7, 0.65])
+        assert lines["training"] == ([1, 2, 3, 4], [1.0, 0.8, 0.6, 0.5])
+    # A History that does not start at epoch 1 (a later part of a run).
+    later = History()
+    later.append(5, {"loss": 0.4, "val_loss": 0.5})
+    later.append(6, {"loss": 0.3, "val_loss": 0.45})
+    fig = P.plot_history(later)
+    assert _lines(fig.axes[0])["validation"] == ([5, 6], [0.5, 0.45])
+    assert _star(fig.axes[0]) == ([6], [0.45])
+    # A CSV read back has an "epoch" column, which is not drawn as a panel.
+    fig = P.plot_history({"epoch": [5, 6], "loss": [0.4, 0.3], "val_loss": [0.5, 0.45]})
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 1
+    assert _lines(fig.axes[0])["training"][0] == [5, 6]
+
+
+def test_a_keras_history_of_a_second_fit_is_drawn_at_its_epochs():
+    from scratchnet.keras.callbacks import History as KerasHistory
+    from scratchnet.train import History
+    run = History()
+    for epoch in (1, 2, 3, 4):
+        run.append(epoch, {"loss": 1.0 / epoch, "val_loss": 1.2 / epoch, "lr": 0.1})
+    second = KerasHistory(run, first_epoch=2)       # fit(initial_epoch=2, epochs=4)
+    assert second.epoch == [2, 3]                   # Keras counts from 0
+    fig = P.plot_history(second)
+    assert _lines(fig.axes[0])["training"] == ([3, 4], [1 / 3, 1 / 4])
+    assert _star(fig.axes[0]) == ([4], [0.3])
+
+
+# ------------------------------------------------------- samples: brightness from the data
+def _shown(fig):
+    """The arrays the image axes of a figure show, in order."""
+    return [np.asarray(ax.images[0].get_array(), dtype=np.float64)
+            for ax in fig.axes if ax.images]
+
+
+def test_plot_samples_scales_by_the_range_of_the_whole_batch():
+    # UCI digits: integers 0..16. Dividing by 255 drew them almost black (16/255 = 0.06).
+    digits = np.zeros((2, 8, 8), dtype=np.int64)
+    digits[0, 2:6, 3] = 16
+    digits[1, 2:6, 3] = 8                      # a fainter digit stays fainter than the first
+    first, second = _shown(P.plot_samples(digits))
+    assert first.max() == 1.0 and second.max() == 0.5 and first.min() == 0.0
+    # uint8 whose brightest pixel is 200: 200 is white, 100 mid-grey.
+    pixels = np.array([[[0, 100], [200, 50]]], dtype=np.uint8)
+    np.testing.assert_allclose(_shown(P.plot_samples(pixels))[0], [[0, 0.5], [1.0, 0.25]])
+    # Values beyond [0, 1] are not clipped: 1.5 and 2.0 stay apart (they were both white).
+    floats = np.array([[[-1.0, 0.5], [1.5, 2.0]]])
+    np.testing.assert_allclose(_shown(P.plot_samples(floats))[0], [[0, 0.5], [2.5 / 3, 1.0]])
+    # One scale for the grid: an image with a smaller range is not stretched on its own.
+    pair = np.stack([np.full((4, 4), 0.2), np.linspace(0, 1, 16).reshape(4, 4)])
+    dim, ramp = _shown(P.plot_samples(pair))
+    np.testing.assert_allclose(dim, 0.2)
+    assert ramp.min() == 0 and ramp.max() == 1
+    # RGB NCHW: the batch range over every channel.
+    rgb = np.zeros((1, 3, 2, 2), dtype=np.float32)
+    rgb[0, 0] = 4.0
+    rgb[0, 2, 0, 0] = 2.0
+    picture = _shown(P.plot_samples(rgb))[0]
+    assert picture.shape == (2, 2, 3)
+    np.testing.assert_allclose(picture[..., 0], 1.0)
+    np.testing.assert_allclose(picture[0, 0, 2], 0.5)
+
+
+def test_plot_samples_vmin_vmax_set_the_window():
+    pixels = np.array([[[0, 100], [200, 50]]], dtype=np.uint8)
+    np.testing.assert_allclose(_shown(P.plot_samples(pixels, vmin=0, vmax=255))[0],
+                               np.array([[0, 100], [200, 50]]) / 255)
+    np.testing.assert_allclose(_shown(P.plot_samples(pixels, vmin=100))[0],   # vmax: data's
+                               [[0, 0], [1.0, 0]])
+    np.testing.assert_allclose(_shown(P.plot_samples(pixels, vmax=100))[0],   # vmin: data's
+                               [[0, 1.0], [1.0, 0.5]])
+    with pytest.raises(ValueError, match=r"vmin must be below vmax, got vmin=5, vmax=5"):
+        P.plot_samples(pixels, vmin=5, vmax=5)
+    with pytest.raises(ValueError, match=r"vmin=300, vmax=200 \(the data's\)"):
+        P.plot_samples(pixels, vmin=300)
+    with pytest.raises(ValueError, match="vmin"):
+        P.plot_samples(pixels, vmin=float("nan"))
+
+
+def test_plot_samples_constant_batches_keep_their_place():
+    assert _shown(P.plot_samples(np.zeros((1, 3, 3))))[0].max() == 0.0
+    np.testing.assert_allclose(_shown(P.plot_samples(np.full((1, 3, 3), 0.5)))[0], 0.5)
+    np.testing.assert_allclose(_shown(P.plot_samples(np.full((1, 3, 3), 255, np.uint8)))[0],
+                               1.0)
+    np.testing.assert_allclose(_shown(P.plot_samples(np.full((1, 3, 3), 64, np.uint8)))[0],
+                               64 / 255)

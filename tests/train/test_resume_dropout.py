@@ -52,3 +52,44 @@ def test_dropout_masks_continue_after_resume_bit_for_bit(tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
     # ...and both runs leave the global generator in the same state.
     assert sn.backend.get_rng_state() == after_whole
+
+
+def _same_rng_state(a, b):
+    assert a.keys() == b.keys()
+    assert a["numpy"] == b["numpy"]
+    if "cupy" in a:
+        assert a["cupy"]["bit_generator"] == b["cupy"]["bit_generator"]
+        np.testing.assert_array_equal(a["cupy"]["bytes"], b["cupy"]["bytes"])
+
+
+def test_resume_on_a_device_continues_its_generator_bit_for_bit(device, tmp_path):
+    """On a GPU the dropout masks come from CuPy's generator: its state (in device memory)
+    goes into the checkpoint too (on the CuPy test double as on CuPy's cuRAND layout)."""
+    def trainer(seed):
+        t = make_trainer(seed)
+        t.device = sn.backend.normalize_device(device)
+        t.model.to(device)
+        return t
+
+    train, val = digits_loaders()
+    whole = trainer(seed=0)
+    whole.fit(train, 3, val)
+    after_whole = sn.backend.get_rng_state()
+    if device != "cpu":
+        assert "cupy" in after_whole          # the masks were drawn on the device
+
+    train, val = digits_loaders()
+    first = trainer(seed=0)
+    first.fit(train, 1, val)
+    path = first.save_checkpoint(tmp_path / "last.npz")
+    second = trainer(seed=99)
+    sn.rand(1000, device=device)              # the device generator moved on elsewhere
+    second.load_checkpoint(path)
+    train, val = digits_loaders()
+    second.fit(train, 3, val)
+    for key in ("loss", "val_loss"):
+        assert second.history.history[key] == whole.history.history[key], key
+    for (name, a), (_, b) in zip(whole.model.state_dict().items(),
+                                 second.model.state_dict().items()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+    _same_rng_state(sn.backend.get_rng_state(), after_whole)
