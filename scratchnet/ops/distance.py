@@ -26,6 +26,8 @@ no_grad), which is not the derivative of what it returns; elsewhere the two agre
 import math
 import numbers
 
+import numpy
+
 from .. import backend
 from .._checks import check_number
 from .._dims import accepts_dim
@@ -233,7 +235,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise ValueError(f"cdist: x1 and x2 must have the same number of columns M; got "
                          f"shapes {tuple(a.shape)} and {tuple(b.shape)}")
     try:
-        _xp(a.array).broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        numpy.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise ValueError(f"cdist: the batch axes of x1 {tuple(a.shape)} and x2 "
                          f"{tuple(b.shape)} do not broadcast") from None
@@ -286,12 +288,12 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     b = _floating(name, as_tensor(x2))
     eps = check_number(name, "eps", eps, low=0.0)
     try:
-        shape = tuple(_xp(a.array).broadcast_shapes(a.shape, b.shape))
+        shape = tuple(numpy.broadcast_shapes(a.shape, b.shape))
     except ValueError:
         raise ValueError(f"{name}: shapes {tuple(a.shape)} and {tuple(b.shape)} do not "
                          "broadcast") from None
     if a.dtype != b.dtype:
-        dtype = _xp(a.array).result_type(a.dtype, b.dtype)
+        dtype = numpy.result_type(a.dtype, b.dtype)
         a, b = a.to(dtype=dtype), b.to(dtype=dtype)
     axis = normalize_axis_index(dim, len(shape))
     a = a if a.shape == shape else broadcast_to(a, shape)
