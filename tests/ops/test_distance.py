@@ -421,3 +421,21 @@ def test_cosine_similarity_module_and_errors():
         F.cosine_similarity(sn.ones(2, 3), sn.ones(4))
     d = sn.nn.PairwiseDistance(p=1.0, keepdim=True)(sn.ones(2, 3), sn.zeros(2, 3))
     np.testing.assert_allclose(npy(d), np.full((2, 1), 3 * (1 + 1e-6)), rtol=1e-6)
+
+
+# --------------------------------------------------------------------------- the sibling
+@pytest.mark.parametrize("kwargs, grad", [
+    # torch 2.13: F.triplet_margin_loss(a, pos, neg, margin=10, eps=2**-20, **kwargs) with
+    # pos = a + eps exactly (a zero difference); a.grad after backward.
+    ({}, [0.6877446438680235, 0.7259526877358092]),
+    ({"swap": True}, [0.0, 0.0]),
+    ({"p": 3}, [0.595499099236833, 0.6635036408030887]),
+])
+def test_triplet_margin_loss_at_a_zero_difference_is_finite_as_torch(device, kwargs, grad):
+    # Before: sqrt(sum(d * d)) and (sum |d|^p)^(1/p) had NaN gradients where d = 0.
+    a = leaf([[0.5, 0.25]], device)
+    pos = sn.tensor([[0.5 + 2 ** -20, 0.25 + 2 ** -20]], dtype="float64", device=device)
+    neg = sn.tensor([[5.0, 5.0]], dtype="float64", device=device)
+    with no_warnings():
+        F.triplet_margin_loss(a, pos, neg, margin=10.0, eps=2 ** -20, **kwargs).backward()
+    np.testing.assert_allclose(npy(a.grad), [grad], rtol=1e-12)
