@@ -280,8 +280,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
     >>> import scratchnet as sn
     >>> F = sn.nn.functional
-    >>> F.cosine_similarity(sn.tensor([[1.0, 0.0], [1.0, 1.0]]), sn.tensor([1.0, 0.0])).shape
-    scratchnet.Size([2])
+    >>> F.cosine_similarity(sn.tensor([[1.0, 0.0], [0.0, 2.0]]), sn.tensor([1.0, 0.0])).tolist()
+    [1.0, 0.0]
     """
     name = "cosine_similarity"
     a = _floating(name, as_tensor(x1))
