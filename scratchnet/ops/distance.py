@@ -117,8 +117,9 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     floating dtypes kept, integers cast to the default float dtype. ``p`` is any real >= 0 or
     inf (the norm as ``sn.norm`` computes it). Differentiable: at the zero vector the
     gradient is gy / eps (finite; PyTorch's), and where n >= eps the norm's own derivative
-    enters (see the module docstring). Raises ValueError for a bad ``p``, ``eps`` < 0 or a
-    ``dim`` out of range; NotImplementedError for ``out=``.
+    enters (see the module docstring). Raises ValueError for a bad ``p`` or ``eps`` < 0,
+    IndexError for a ``dim`` out of range (PyTorch's type), NotImplementedError for
+    ``out=``.
 
     >>> import scratchnet as sn
     >>> sn.nn.functional.normalize(sn.tensor([[3.0, 4.0], [0.0, 0.0]])).tolist()
@@ -215,7 +216,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     lose digits; ``compute_mode`` is accepted and checked for compatibility only. Memory is
     O(B P R M) for the differences. Gradients: see the module docstring (0 at zero
     distance, no NaN). Raises ValueError for fewer than 2 axes, different M, batch axes that
-    do not broadcast, p < 0 or an unknown ``compute_mode``.
+    do not broadcast, p < 0 or an unknown ``compute_mode``; TypeError for two dtypes.
 
     >>> import scratchnet as sn
     >>> sn.cdist(sn.tensor([[0.0, 0.0], [1.0, 1.0]]), sn.tensor([[3.0, 4.0]])).tolist()
@@ -275,8 +276,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     x1 and x2 broadcast to one shape, and ``dim`` refers to it; the result has that shape
     without ``dim``. Integers are cast to the default float dtype. The gradient is the
     derivative of this value (it differs from PyTorch's only where 0 < ||x|| < eps; module
-    docstring). Raises ValueError for shapes that do not broadcast, a ``dim`` out of range or
-    ``eps`` < 0.
+    docstring). Raises ValueError for shapes that do not broadcast or ``eps`` < 0,
+    IndexError for a ``dim`` out of range.
 
     >>> import scratchnet as sn
     >>> F = sn.nn.functional
