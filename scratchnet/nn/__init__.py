@@ -15,7 +15,9 @@ from .loss import (  # noqa: F401
     KLDivLoss, L1Loss, MSELoss, MultiMarginLoss, NLLLoss, SmoothL1Loss, TripletMarginLoss,
 )
 from .module import Module  # noqa: F401
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
+from .normalization import (  # noqa: F401
+    BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, LayerNorm,
+)
 from .parameter import Parameter  # noqa: F401
 from .embedding import Embedding  # noqa: F401
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d  # noqa: F401
@@ -27,3 +29,4 @@ from .conv1d import AvgPool1d, Conv1d, MaxPool1d  # noqa: F401
 from .layers_extra import (  # noqa: F401
     Dropout1d, Dropout2d, GroupNorm, ParameterList, PReLU, SiLU,
 )
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401

@@ -18,3 +18,5 @@ from .upsample import upsample_nearest  # noqa: F401
 from .conv1d import avg_pool1d, conv1d, max_pool1d  # noqa: F401
 from .functional_extra import interpolate, one_hot, pad  # noqa: F401
 from .layers_extra import dropout1d, dropout2d, group_norm, prelu, silu  # noqa: F401
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+from ..ops.norm import instance_norm  # noqa: F401

@@ -74,6 +74,15 @@ __all__ += [
     "remainder", "round",
 ]
 
+# Distances and normalising (cdist, F.normalize...), unique, instance norm.
+from .distance import cdist, cosine_similarity, normalize, pairwise_distance  # noqa: F401,E402
+from .unique import unique  # noqa: F401,E402
+from .norm import instance_norm  # noqa: F401,E402
+
+# F.normalize and F.instance_norm stay out of sn.*: torch has no torch.normalize, and
+# torch.instance_norm is the low-level op with another positional order (weight first).
+__all__ += ["cdist", "cosine_similarity", "pairwise_distance", "unique"]
+
 # MERGE NOTE: Tensor methods for the functions above, attached in one place (see the module).
 from .tensor_methods import install_tensor_methods as _install_tensor_methods  # noqa: E402
 from ..autograd.tensor import Tensor as _Tensor  # noqa: E402

@@ -43,7 +43,7 @@ from ._util import as_tensor
 from .activation import log_softmax, relu, sigmoid, softplus
 from .elementwise import abs as _abs
 from .elementwise import clip, exp, log, minimum, sqrt
-from .reduce import amax as _amax
+from .extra import norm
 from .reduce import mean
 from .reduce import sum as _sum
 from .shape import astype, permute, reshape, where
@@ -848,16 +848,10 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
 
 # --------------------------------------------------------------------------- embeddings
 def _pairwise_distance(a, b, p, eps):
-    """||a - b + eps||_p over the last axis (PyTorch adds eps to the difference, which keeps
-    the gradient of the norm finite when a = b)."""
-    d = a - b + eps
-    if p == 2:
-        return sqrt(_sum(d * d, -1))
-    if p == 1:
-        return _sum(_abs(d), -1)
-    if p == math.inf:
-        return _amax(_abs(d), -1)
-    return _sum(_abs(d) ** p, -1) ** (1.0 / p)
+    """||a - b + eps||_p over the last axis (PyTorch adds eps to the difference). Through
+    ``norm``, whose gradient is 0 where the norm is 0 (PyTorch's): sqrt(sum(d * d)) gave
+    NaN there, e.g. for a positive equal to the anchor minus eps."""
+    return norm(a - b + eps, p, -1)
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,

@@ -27,7 +27,7 @@ from .elementwise import sqrt
 from .reduce import mean, sum as _sum
 from .shape import reshape
 
-__all__ = ["batch_norm", "layer_norm"]
+__all__ = ["batch_norm", "layer_norm", "instance_norm"]
 
 
 class Normalize(Function):
@@ -301,3 +301,64 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     weight, bias = _affine_pair(weight, bias, input, normalized_shape)
     fn = Normalize(stat_axes, normalized_shape, param_axes, eps)
     return fn(input) if weight is None else fn(input, weight, bias)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Instance normalisation of (N, C, *) input (Ulyanov et al., 2016; PyTorch's
+    ``F.instance_norm``): each sample's channel standardised over its own positions,
+
+        mu, var = mean and biased variance over the positions of (n, c)
+        y = (x - mu) / sqrt(var + eps) * weight[c] + bias[c]
+
+    the ``Normalize`` op above with the spatial axes as statistics axes (its backward is the
+    same derivation). With ``running_mean``/``running_var`` given and ``use_input_stats``,
+    they are updated in place as PyTorch does: running = (1 - momentum) * running +
+    momentum * (the batch's average over N of each instance's mean / *unbiased* variance).
+    ``use_input_stats=False`` normalises with the running statistics instead (an affine
+    map of x). Raises ValueError for fewer than 3 dimensions, for a single position per
+    channel when the input's statistics are used (its variance is 0/0 unbiased; PyTorch
+    refuses it too), and for ``use_input_stats=False`` without running statistics.
+    """
+    input = _floating(as_tensor(input), weight, running_mean)
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm expects (N, C, *) input with at least one spatial "
+                         f"axis, got shape {tuple(input.shape)}")
+    momentum = check_probability("instance_norm", "momentum", momentum)
+    C = input.shape[1]
+    spatial = tuple(range(2, input.ndim))
+    view = (1, C) + (1,) * (input.ndim - 2)
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (C,):
+            raise ValueError(f"instance_norm: {name} has shape {tuple(t.shape)}, expected "
+                             f"({C},) for input of shape {tuple(input.shape)}")
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm: use_input_stats=False needs running_mean and "
+                             "running_var")
+        return batch_norm(input, running_mean, running_var, weight, bias, training=False,
+                          eps=eps)
+    positions = 1
+    for a in spatial:
+        positions *= input.shape[a]
+    if positions <= 1:
+        raise ValueError(f"instance_norm: expected more than 1 spatial element per channel "
+                         f"when using the input's statistics, got input of shape "
+                         f"{tuple(input.shape)}")
+    weight, bias = _affine_pair(weight, bias, input, (C,))
+    fn = Normalize(spatial, view, (0,) + spatial, eps)
+    out = fn(input) if weight is None else fn(input, weight, bias)
+    if running_mean is not None and input.shape[0]:
+        m = momentum
+        n = input.shape[0]
+        batch_mean = fn.batch_mean.reshape(n, C).mean(axis=0)
+        batch_var = fn.batch_var.reshape(n, C).mean(axis=0) * (positions / (positions - 1))
+        running_mean.array *= 1 - m
+        running_mean.array += m * batch_mean.astype(running_mean.dtype, copy=False)
+        running_mean._bump_version()
+        if running_var is not None:
+            running_var.array *= 1 - m
+            running_var.array += m * batch_var.astype(running_var.dtype, copy=False)
+            running_var._bump_version()
+    return out

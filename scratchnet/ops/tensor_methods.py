@@ -311,6 +311,14 @@ _METHODS = {
 }
 
 
+@accepts_dim
+def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+
+_METHODS["unique"] = unique
+
+
 def install_tensor_methods(tensor_class):
     """Attach the methods above to ``tensor_class`` (keeping any it defines itself)."""
     for name, method in _METHODS.items():

@@ -66,6 +66,8 @@ LAYERS = {
     "GroupNorm": lambda: nn.GroupNorm(2, 4),
     "SiLU": lambda: nn.SiLU(),
     "PReLU": lambda: nn.PReLU(),
+    "InstanceNorm1d": lambda: nn.InstanceNorm1d(3, affine=True),
+    "InstanceNorm2d": lambda: nn.InstanceNorm2d(2, track_running_stats=True),
 }
 
 # Losses: how many inputs each takes besides the target (the last argument).
@@ -77,6 +79,7 @@ LOSSES = {
     "MultiMarginLoss": (nn.MultiMarginLoss, 2), "KLDivLoss": (nn.KLDivLoss, 2),
     "TripletMarginLoss": (nn.TripletMarginLoss, 3),
     "CosineEmbeddingLoss": (nn.CosineEmbeddingLoss, 3),
+    "CosineSimilarity": (nn.CosineSimilarity, 2), "PairwiseDistance": (nn.PairwiseDistance, 2),
 }
 
 # Not layers that take data: containers and the base class.

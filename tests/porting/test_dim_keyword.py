@@ -59,11 +59,25 @@ SAMPLES = {
     "prod": lambda **kw: sn.prod(x(), **kw),
     "flip": lambda **kw: sn.flip(x(), **kw),
     "index_select": lambda **kw: sn.index_select(x(), index=sn.tensor([1, 0, 1]), **kw),
+    "normalize": lambda **kw: F.normalize(x(), **kw),
+    "cosine_similarity": lambda **kw: sn.cosine_similarity(x(), x() + 1, **kw),
+    "unique": lambda **kw: sn.unique(x(), return_inverse=True, **kw),
+    "pairwise_distance": lambda **kw: F.pairwise_distance(x(), x() + 1, **kw),
 }
 # The value given for the axis-like argument, when not 1.
 VALUES = {"permute": (0, 2, 1), "flip": (0, 2)}
 # Functions whose axis-like parameter is named axes/dims rather than axis/dim.
 PLURAL = {"permute", "flip"}
+# Functions whose only axis-like parameter is keepdim (the two names, and the value given).
+KEEPDIM_ONLY = {"pairwise_distance"}
+VALUES.update({name: True for name in KEEPDIM_ONLY})
+
+
+def _names(name):
+    """The NumPy-side and PyTorch-side keyword names of ``name``'s axis-like argument."""
+    if name in KEEPDIM_ONLY:
+        return "keepdims", "keepdim"
+    return ("axes", "dims") if name in PLURAL else ("axis", "dim")
 
 
 def _named_params(func):
@@ -138,13 +152,13 @@ def _same(a, b):
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_dim_and_axis_give_the_same_result(name):
     value = VALUES.get(name, 1)
-    numpy_name, torch_name = ("axes", "dims") if name in PLURAL else ("axis", "dim")
+    numpy_name, torch_name = _names(name)
     _same(SAMPLES[name](**{numpy_name: value}), SAMPLES[name](**{torch_name: value}))
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_giving_both_names_raises_naming_the_function(name):
-    numpy_name, torch_name = ("axes", "dims") if name in PLURAL else ("axis", "dim")
+    numpy_name, torch_name = _names(name)
     value = VALUES.get(name, 1)
     label = "concatenate" if name == "cat" else name   # cat is concatenate's alias
     with pytest.raises(TypeError) as info:
