@@ -28,6 +28,8 @@ from .autograd import (  # noqa: F401
 from . import ops  # noqa: F401
 from .ops import *  # noqa: F401,F403
 from .ops import abs, max, min, pow, sum  # noqa: F401  (shadow builtins only inside sn.*)
+# sn.batch_norm: arguments after input by keyword (torch.* and F.* order them differently)
+from .ops.norm import batch_norm_by_keyword as batch_norm  # noqa: F401,E402
 from .creation import *  # noqa: F401,F403
 from .serialization import load, save  # noqa: F401
 # torch.get_rng_state's names; the state of every backend's generator (CuPy's too).

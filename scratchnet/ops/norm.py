@@ -226,6 +226,33 @@ def _affine_pair(weight, bias, like, shape):
     return weight, bias
 
 
+def batch_norm_by_keyword(input, *args, **kwargs):
+    """``sn.batch_norm``: ``F.batch_norm`` with every argument after ``input`` by keyword.
+
+    ``torch.batch_norm`` takes ``(input, weight, bias, running_mean, running_var, training,
+    momentum, eps, cudnn_enabled)`` while ``torch.nn.functional.batch_norm`` takes
+    ``(input, running_mean, running_var, weight, bias, training, momentum, eps)``. One
+    positional call cannot be right for both: the statistics and the affine parameters
+    would be swapped without a word. So ``sn.batch_norm`` refuses positional arguments
+    (TypeError); ``scratchnet.nn.functional.batch_norm`` keeps ``F``'s positional order.
+
+    >>> import scratchnet as sn
+    >>> x = sn.tensor([[1.0, 2.0], [3.0, 6.0]])
+    >>> sn.batch_norm(x, training=True).numpy().round(3)
+    array([[-1., -1.],
+           [ 1.,  1.]], dtype=float32)
+    """
+    if args:
+        raise TypeError(
+            "sn.batch_norm takes only input positionally: torch.batch_norm orders the rest "
+            "(weight, bias, running_mean, running_var, ...) and F.batch_norm (running_mean, "
+            "running_var, weight, bias, ...), so positional arguments would be misread. Name "
+            "them (running_mean=..., weight=...), or call scratchnet.nn.functional.batch_norm "
+            "with F.batch_norm's order")
+    kwargs.pop("cudnn_enabled", None)      # torch.batch_norm's switch; nothing to switch here
+    return batch_norm(input, **kwargs)
+
+
 def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                training=False, momentum=0.1, eps=1e-5):
     """Batch normalisation of (N, C), (N, C, L) or (N, C, H, W) input (PyTorch's

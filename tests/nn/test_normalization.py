@@ -5,6 +5,7 @@ from hypothesis import given, strategies as st
 
 import scratchnet as sn
 from scratchnet.autograd import gradcheck, gradgradcheck
+import scratchnet.nn.functional as F
 
 
 @given(st.sampled_from([(5, 3), (4, 3, 6), (3, 2, 4, 5), (2, 1, 1, 3)]))
@@ -13,9 +14,9 @@ def test_batch_norm_training_gradients(device, shape):
     C = shape[1]
     t = lambda a: sn.tensor(a, dtype="float64", device=device, requires_grad=True)  # noqa
     x, w, b = t(rng.standard_normal(shape)), t(rng.standard_normal(C)), t(rng.standard_normal(C))
-    assert gradcheck(lambda a, ww, bb: sn.batch_norm(a, None, None, ww, bb, training=True),
+    assert gradcheck(lambda a, ww, bb: F.batch_norm(a, None, None, ww, bb, training=True),
                      [x, w, b])
-    assert gradgradcheck(lambda a, ww: sn.batch_norm(a, None, None, ww, None, training=True)
+    assert gradgradcheck(lambda a, ww: F.batch_norm(a, None, None, ww, None, training=True)
                          ** 2, [x, w])
 
 
@@ -50,7 +51,7 @@ def test_batch_norm_eval_gradients_and_buffers_not_parameters(device):
     bn.eval()
     x = sn.tensor(np.random.default_rng(2).standard_normal((5, 4)), dtype="float64",
                   device=device, requires_grad=True)
-    assert gradcheck(lambda a, w, b: sn.batch_norm(a, bn.running_mean, bn.running_var, w, b),
+    assert gradcheck(lambda a, w, b: F.batch_norm(a, bn.running_mean, bn.running_var, w, b),
                      [x, bn.weight, bn.bias])
     assert [n for n, _ in bn.named_parameters()] == ["weight", "bias"]
     assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var",
@@ -89,3 +90,19 @@ def test_layer_norm(device, shapes):
                      [xt, ln.weight, ln.bias])
     assert gradgradcheck(lambda a, w: sn.layer_norm(a, normalized, w, None) ** 2,
                          [xt, ln.weight])
+
+
+def test_sn_batch_norm_takes_its_arguments_by_keyword_only():
+    """torch.batch_norm puts weight and bias before the running statistics, F.batch_norm
+    after them: a positional sn.batch_norm call would swap them silently for one of the two
+    audiences, so it is refused; by keyword it equals F.batch_norm."""
+    x = sn.randn(6, 3)
+    mean, var, w, b = sn.zeros(3), sn.ones(3) * 4, sn.ones(3) * 2, sn.ones(3)
+    with pytest.raises(TypeError, match="torch.batch_norm orders the rest"):
+        sn.batch_norm(x, w, b, mean, var, False, 0.1, 1e-5, False)
+    got = sn.batch_norm(x, running_mean=mean, running_var=var, weight=w, bias=b,
+                        cudnn_enabled=False)
+    want = F.batch_norm(x, mean, var, w, b)
+    np.testing.assert_allclose(got.numpy(), want.numpy())
+    np.testing.assert_allclose(got.numpy(), x.numpy() / np.sqrt(4 + 1e-5) * 2 + 1, rtol=1e-5,
+                               atol=1e-6)
