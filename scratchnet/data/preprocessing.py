@@ -22,11 +22,12 @@ taken from test data would leak it into training.
 All functions take NumPy arrays (or Tensors, and give Tensors back).
 """
 import numbers
+import warnings
 
 import numpy
 
 from ..autograd.tensor import Tensor
-from .._checks import check_int
+from .._checks import check_int, check_number
 
 __all__ = [
     "one_hot", "StandardScaler", "MinMaxScaler", "Imputer", "impute_missing",
@@ -96,9 +97,50 @@ def _float(x):
     return x if x.dtype.kind == "f" else x.astype(numpy.float32)
 
 
+def _feature_stats(x, axis, where, moments):
+    """Per-feature ``(min, max, mean, var)`` over ``axis`` (kept dimensions), NaN ignored.
+
+    scikit-learn's scalers treat NaN as a missing value: left out of the statistics and kept
+    as NaN by ``transform``; a plain ``mean`` would make one gap turn its whole feature into
+    NaN. A feature with no value at all gets NaN statistics (its outputs stay NaN). An
+    infinity has no mean or range, so it raises instead of spreading NaN silently.
+    ``mean`` and ``var`` are None unless ``moments``.
+    """
+    missing = numpy.isnan(x)
+    has_nan = bool(missing.any())
+    if numpy.isinf(x).any():
+        bad = numpy.argwhere(numpy.isinf(x))[0]
+        raise ValueError(f"{where}: the data holds an infinity (at index {tuple(bad.tolist())}); "
+                         "scaling needs finite values (NaN is taken as missing)")
+    with warnings.catch_warnings():
+        # All-NaN features: "Mean of empty slice" / "All-NaN slice"; their NaN is the answer.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if has_nan:
+            lo = numpy.nanmin(x, axis=axis, keepdims=True)
+            hi = numpy.nanmax(x, axis=axis, keepdims=True)
+            mean = numpy.nanmean(x, axis=axis, keepdims=True) if moments else None
+            var = numpy.nanvar(x, axis=axis, keepdims=True) if moments else None
+        else:
+            lo = x.min(axis=axis, keepdims=True)
+            hi = x.max(axis=axis, keepdims=True)
+            mean = x.mean(axis=axis, keepdims=True) if moments else None
+            var = x.var(axis=axis, keepdims=True) if moments else None
+    if moments:
+        # A constant feature: its rounded mean (3 x 0.1 in float32 averages to 0.10000001)
+        # would leave a residue of ~1e-8 with a std of the same size, and dividing one by
+        # the other gives +-1 instead of 0. Its values are all equal, so take them exactly.
+        constant = lo == hi
+        mean = numpy.where(constant, lo, mean).astype(x.dtype, copy=False)
+        var = numpy.where(constant, 0, var).astype(x.dtype, copy=False)
+    return lo, hi, mean, var
+
+
 class StandardScaler(_Fitted):
     """Per feature: ``(x - mean_) / scale_``, with the mean and standard deviation of the
-    training data. Constant features get ``scale_ = 1`` (left centred, not divided by 0).
+    training data (population standard deviation, ``ddof=0``, as scikit-learn). Constant
+    features get ``scale_ = 1`` and transform to exactly 0 (not divided by 0). NaNs are
+    missing values, as in scikit-learn: left out of ``fit``'s statistics and kept by
+    ``transform``. An infinity in ``fit``'s data raises ``ValueError``.
 
     ``axis`` lists the axes statistics are taken over (default: the sample axis 0); use
     ``axis=(0, 2, 3)`` for per-channel statistics of NCHW images.
@@ -122,9 +164,8 @@ class StandardScaler(_Fitted):
         x, _ = _array(X, "StandardScaler.fit")
         self._fit_shape(x, "fit")
         x = _float(x)
-        self.mean_ = x.mean(axis=self.axis, keepdims=True)
-        std = x.std(axis=self.axis, keepdims=True)
-        self.var_ = std ** 2
+        _, _, self.mean_, self.var_ = _feature_stats(x, self.axis, "StandardScaler.fit", True)
+        std = numpy.sqrt(self.var_)
         self.scale_ = numpy.where(std > 0, std, 1.0).astype(x.dtype)
         # Report statistics without the kept dimensions, as scikit-learn does.
         self.mean_, self.scale_, self.var_ = (
@@ -181,7 +222,10 @@ class MinMaxScaler(_Fitted):
     """Per feature: map the training data's ``[min, max]`` onto ``feature_range``.
 
     Constant features map to the range's low end. Values outside the training range fall
-    outside ``feature_range`` (unless ``clip=True``).
+    outside ``feature_range`` (unless ``clip=True``). NaNs are missing values, as in
+    scikit-learn: left out of ``fit``'s minimum and maximum and kept by ``transform``. An
+    infinity in ``fit``'s data, or a ``feature_range`` that is not two finite numbers with
+    low < high, raises ``ValueError``.
 
     >>> import numpy as np
     >>> from scratchnet.data import MinMaxScaler
@@ -191,6 +235,9 @@ class MinMaxScaler(_Fitted):
 
     def __init__(self, feature_range=(0.0, 1.0), clip=False, axis=0):
         lo, hi = feature_range
+        # NaN compares False with everything: check it apart, or (nan, 1) passes lo >= hi.
+        lo = check_number("MinMaxScaler", "feature_range[0]", lo)
+        hi = check_number("MinMaxScaler", "feature_range[1]", hi)
         if lo >= hi:
             raise ValueError(f"MinMaxScaler: feature_range must be (low, high) with low < high, "
                              f"got {feature_range!r}")
@@ -203,8 +250,9 @@ class MinMaxScaler(_Fitted):
         self._fit_shape(x, "fit")
         x = _float(x)
         shape = _reduced_shape(x.shape, self.axis)
-        self.data_min_ = x.min(axis=self.axis).reshape(shape)
-        self.data_max_ = x.max(axis=self.axis).reshape(shape)
+        lo, hi, _, _ = _feature_stats(x, self.axis, "MinMaxScaler.fit", False)
+        self.data_min_ = lo.reshape(shape)
+        self.data_max_ = hi.reshape(shape)
         span = self.data_max_ - self.data_min_
         lo, hi = self.feature_range
         self.scale_ = ((hi - lo) / numpy.where(span > 0, span, 1.0)).astype(x.dtype)
