@@ -120,6 +120,13 @@ def _test_count(n, test_size, train_size, where):
 
     n_test = count(test_size, "test_size", math.ceil)
     n_train = count(train_size, "train_size", math.floor)
+    fractions = [size for size in (test_size, train_size)
+                 if isinstance(size, numbers.Real) and not isinstance(size, numbers.Integral)]
+    if len(fractions) == 2 and sum(fractions) > 1.0:
+        # scikit-learn's rule: rounding down train and up test could otherwise fit 0.6 + 0.5
+        # into small data sets and give sizes that are neither fraction.
+        raise ValueError(f"{where}: test_size + train_size = {sum(fractions):g} is more than "
+                         "1; reduce them")
     if n_test is None:
         n_test = n - n_train if n_train is not None else int(math.ceil(0.25 * n))
     if n_train is None:

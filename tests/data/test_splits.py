@@ -246,3 +246,20 @@ def test_time_series_split_as_scikit_learn():
         list(TimeSeriesSplit(5).split(5))
     with pytest.raises(ValueError, match="too few"):
         list(TimeSeriesSplit(3, test_size=3, gap=2).split(10))
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 6, 8, 20])
+def test_train_test_split_refuses_fractions_that_add_up_to_more_than_one(n):
+    # scikit-learn 1.9.1: train_test_split(np.arange(n), test_size=0.5, train_size=0.6)
+    # raises "The sum of test_size and train_size = 1.1, should be in the (0, 1) range" for
+    # every n; the old code rounded the parts (test up, train down) and returned, for n=2,
+    # one sample each, neither 60% nor 50%.
+    with pytest.raises(ValueError, match=r"test_size \+ train_size = 1.1"):
+        train_test_split(np.arange(n), test_size=0.5, train_size=0.6, shuffle=False)
+    with pytest.raises(ValueError, match=r"test_size \+ train_size = 1.1"):
+        train_test_split(np.arange(n), test_size=0.5, train_size=0.6, seed=0)
+    # Fractions adding up to exactly 1, or to less, are fine (scikit-learn's sizes).
+    tr, te = train_test_split(np.arange(10), test_size=0.3, train_size=0.7, shuffle=False)
+    assert (len(tr), len(te)) == (7, 3)
+    tr, te = train_test_split(np.arange(10), test_size=0.2, train_size=0.5, shuffle=False)
+    assert tr.tolist() == [0, 1, 2, 3, 4] and te.tolist() == [5, 6]
