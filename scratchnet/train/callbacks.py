@@ -142,6 +142,10 @@ class _Monitor:
         self.monitor = monitor
         self.mode = resolve_mode(monitor, mode)
         self.min_delta = abs(min_delta)
+        self.reset()
+
+    def reset(self):
+        """Forget the best value: nothing seen yet."""
         self.best = math.inf if self.mode == "min" else -math.inf
 
     def state_dict(self):
@@ -160,12 +164,15 @@ class _Monitor:
                            f"{sorted(logs or {})} (validation metrics need a val_loader)")
         return float(logs[self.monitor])
 
-    def improved(self, value):
+    def improved(self, value, reference=None):
+        """Whether ``value`` beats ``reference`` (default: the best so far) by more than
+        ``min_delta``."""
+        reference = self.best if reference is None else reference
         if math.isnan(value):
             return False
         if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
+            return value < reference - self.min_delta
+        return value > reference + self.min_delta
 
 
 def _copy_state(model):
@@ -176,6 +183,14 @@ def _copy_state(model):
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
     epochs; ``restore_best_weights`` puts back the weights of the best epoch at the end.
+
+    With a ``baseline``, an epoch only restarts the patience count when it also beats the
+    baseline (by more than ``min_delta``): training stops after ``patience`` epochs that do
+    not. The best epoch is still the best one seen, baseline or not, so that (Keras' rule)
+    "if no epoch improves on baseline, training will run for patience epochs and restore
+    weights from the best epoch in that set". Each ``fit`` starts afresh (Keras' rule: a
+    callback reused for a second model must not keep, or restore, the first one's best),
+    except a run resumed from a checkpoint, which continues the saved counters.
 
     >>> stop = EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
     """
@@ -200,8 +215,9 @@ class EarlyStopping(Callback):
             return
         self.wait = 0
         self.stopped_epoch = None
-        if self.baseline is not None:
-            self.tracker.best = float(self.baseline)
+        self.tracker.reset()
+        self.best_epoch = None
+        self.best_weights = None
 
     def state_dict(self):
         """The wait counter, the best value and epoch, and (with ``restore_best_weights``)
@@ -221,10 +237,12 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, epoch, logs=None):
         value = self.tracker.value(logs)
         if self.tracker.improved(value):
-            self.tracker.best, self.best_epoch, self.wait = value, epoch, 0
+            self.tracker.best, self.best_epoch = value, epoch
             if self.restore_best_weights:
                 self.best_weights = _copy_state(self.trainer.model)
-            return
+            if self.baseline is None or self.tracker.improved(value, float(self.baseline)):
+                self.wait = 0
+                return
         self.wait += 1
         if self.wait >= self.patience:
             self.stopped_epoch = epoch

@@ -145,3 +145,58 @@ def test_fit_on_a_terminal_shows_live_loss_and_accuracy_in_the_bar(monkeypatch):
     trainer.fit(train, 1, val)
     text = stream.getvalue()
     assert "loss" in text and "accuracy" in text and "val_accuracy" in text
+
+
+def _snapshotter():
+    snapshots = {}
+    keep = LambdaCallback(on_epoch_end=lambda e, logs: snapshots.__setitem__(
+        e, {k: v.numpy().copy() for k, v in keep.trainer.model.state_dict().items()}))
+    return snapshots, keep
+
+
+def test_early_stopping_with_an_unbeaten_baseline_restores_the_best_epoch_seen():
+    # Keras' documentation of restore_best_weights: "If no epoch improves on baseline,
+    # training will run for patience epochs and restore weights from the best epoch in that
+    # set." The old code started the best value at the baseline, so no epoch was ever the
+    # best: best_epoch stayed None and the last epoch's weights were kept.
+    model, opt, train, val = setup()
+    snapshots, keep = _snapshotter()
+    stop = EarlyStopping("val_loss", patience=3, baseline=0.5, restore_best_weights=True,
+                         verbose=False)
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+                      callbacks=[scripted([0.9, 0.8, 0.85, 0.7, 0.6]), keep, stop])
+    history = trainer.fit(train, 5, val)
+    assert history.epoch == [1, 2, 3]          # three epochs above the baseline: stop
+    assert stop.stopped_epoch == 3 and stop.best_epoch == 2 and stop.tracker.best == 0.8
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), snapshots[2][k])
+
+
+def test_early_stopping_baseline_beaten_restarts_the_patience_count():
+    model, opt, train, val = setup()
+    stop = EarlyStopping("val_loss", patience=2, baseline=0.5, verbose=False)
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+                      callbacks=[scripted([0.9, 0.4, 0.45, 0.3, 0.35, 0.36, 0.2]), stop])
+    history = trainer.fit(train, 7, val)
+    assert history.epoch == [1, 2, 3, 4, 5, 6] and stop.best_epoch == 4
+
+
+def test_early_stopping_reused_for_a_second_fit_starts_afresh():
+    # Keras resets best, best_weights and best_epoch in on_train_begin. The old code kept
+    # the first fit's best (0.1): the second model, never better than that, stopped after
+    # `patience` epochs and was given the FIRST model's weights back.
+    stop = EarlyStopping("val_loss", patience=2, restore_best_weights=True, verbose=False)
+    model, opt, train, val = setup(seed=0)
+    Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+            callbacks=[scripted([0.3, 0.1, 0.2]), stop]).fit(train, 3, val)
+    first = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    model2, opt2, train2, val2 = setup(seed=1)
+    snapshots, keep = _snapshotter()
+    history = Trainer(model2, sn.nn.CrossEntropyLoss(), opt2, verbose=0,
+                      callbacks=[scripted([0.9, 0.8, 0.7, 0.6]), keep, stop]
+                      ).fit(train2, 4, val2)
+    assert history.epoch == [1, 2, 3, 4] and stop.best_epoch == 4
+    assert stop.tracker.best == 0.6 and stop.stopped_epoch is None
+    for k, v in model2.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), snapshots[4][k])
+        assert not np.array_equal(v.numpy(), first[k])
