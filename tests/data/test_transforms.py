@@ -218,6 +218,27 @@ def test_normalize_per_channel():
         T.Normalize([0, 0], [1, 1])(sn.zeros(3, 2, 2))
 
 
+@pytest.mark.parametrize("image", [np.full((2, 2, 3), 255, np.uint8),
+                                   np.full((2, 2), 7, np.int64),
+                                   sn.tensor(np.full((1, 2, 2), 255, np.uint8))])
+def test_normalize_refuses_integer_pixels_as_torchvision(image):
+    # torchvision.transforms.functional.normalize raises TypeError "Input tensor should be
+    # a float tensor" for a uint8 tensor. The old code normalized the raw bytes,
+    # (255 - 0.5) / 0.5 = 509, with mean and std meant for [0, 1] pixels.
+    with pytest.raises(TypeError, match="Normalize: expected a float image.*ToTensor"):
+        T.Normalize([0.5], [0.5])(image)
+    assert T.Normalize([0.5], [0.5])(T.ToTensor()(np.full((2, 2, 3), 255, np.uint8))
+                                     ).numpy().max() == 1.0
+
+
+@pytest.mark.parametrize("cls", [T.Normalize, T.BatchNormalize])
+def test_normalize_refuses_a_non_finite_mean_or_std(cls):
+    with pytest.raises(ValueError, match="finite"):
+        cls([0.5], [float("nan")])
+    with pytest.raises(ValueError, match="finite"):
+        cls([float("inf")], [1.0])
+
+
 # ------------------------------------------------------------------ plumbing and seeds
 def test_compose_lambda_random_apply_and_repr():
     t = T.Compose([T.Lambda(lambda v: v + 1), T.RandomApply([T.Lambda(lambda v: v * 10)], p=1.0)])

@@ -120,6 +120,9 @@ class BatchNormalize(Transform):
         self.std = numpy.asarray(std, dtype=numpy.float64).reshape(-1)
         if (self.std == 0).any():
             raise ValueError(f"BatchNormalize: std must not contain zeros, got {std!r}")
+        if not (numpy.isfinite(self.std).all() and numpy.isfinite(self.mean).all()):
+            raise ValueError(f"BatchNormalize: mean and std must be finite, got mean={mean!r}, "
+                             f"std={std!r}")
 
     def __call__(self, batch):
         x, was_tensor = _unwrap(batch, "BatchNormalize")

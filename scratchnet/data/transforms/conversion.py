@@ -53,7 +53,12 @@ class ToTensor(Transform):
 
 
 class Normalize(Transform):
-    """``(x - mean) / std`` per channel: Tensors are CHW, arrays HWC.
+    """``(x - mean) / std`` per channel: Tensors are CHW, arrays HWC, of a float dtype.
+
+    Integer images (uint8 0..255) raise ``TypeError``, as in torchvision ("Input tensor
+    should be a float tensor"): ``mean``/``std`` are given for [0, 1] pixels, so normalizing
+    raw bytes would silently give values in the hundreds; put ``ToTensor()`` first. A zero,
+    NaN or infinite ``std``, or a non-finite ``mean``, raises ``ValueError``.
 
     >>> import scratchnet as sn
     >>> from scratchnet.data import transforms as T
@@ -66,6 +71,9 @@ class Normalize(Transform):
         self.std = numpy.asarray(std, dtype=numpy.float64).reshape(-1)
         if (self.std == 0).any():
             raise ValueError(f"Normalize: std must not contain zeros, got {std!r}")
+        if not (numpy.isfinite(self.std).all() and numpy.isfinite(self.mean).all()):
+            raise ValueError(f"Normalize: mean and std must be finite, got mean={mean!r}, "
+                             f"std={std!r}")
         if self.mean.size != self.std.size and 1 not in (self.mean.size, self.std.size):
             raise ValueError(f"Normalize: mean and std have {self.mean.size} and "
                              f"{self.std.size} values; give one per channel")
@@ -78,6 +86,10 @@ class Normalize(Transform):
         else:
             raise TypeError(f"Normalize: expected a Tensor (C, H, W) or an array (H, W, C), "
                             f"got {type(img).__name__}; use ToTensor first")
+        if data.dtype.kind != "f":
+            raise TypeError(f"Normalize: expected a float image, got {data.dtype}; put "
+                            "ToTensor() first (it scales integer pixels to [0, 1], the range "
+                            "mean and std are given for)")
         if data.ndim == 2:
             data = data[None] if channel_axis == 0 else data[..., None]
         channels = data.shape[channel_axis]
@@ -85,7 +97,7 @@ class Normalize(Transform):
             raise ValueError(f"Normalize: {self.mean.size} means for an image with {channels} "
                              f"channels (shape {tuple(data.shape)})")
         xp = backend.get_array_module(data)
-        dtype = data.dtype if data.dtype.kind == "f" else backend.get_default_dtype()
+        dtype = data.dtype
         shape = (-1, 1, 1) if channel_axis == 0 else (1, 1, -1)
         mean = xp.asarray(self.mean.astype(dtype).reshape(shape))
         inv_std = xp.asarray((1.0 / self.std).astype(dtype).reshape(shape))
