@@ -175,9 +175,8 @@ class EarlyStopping(_train.EarlyStopping):
         super().on_train_begin(logs)
         if not resumed:
             # Keras starts every fit afresh: best value, best weights, mode from the metric.
+            # The baseline is not the starting best: the base class compares with it apart.
             _reset_tracker(self, self.tracker, self.trainer)
-            if self.baseline is not None:
-                self.tracker.best = float(self.baseline)
             self.best_weights, self.best_epoch = None, None
 
     def on_epoch_end(self, epoch, logs=None):
