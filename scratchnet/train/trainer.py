@@ -99,8 +99,17 @@ def _to_device(t, device):
     return t.to(device) if isinstance(t, Tensor) else Tensor(t, device=device)
 
 
-def _batch_size(x):
-    return x.shape[0] if isinstance(x, Tensor) and x.ndim else 1
+def _batch_size(x, y=None):
+    """Samples in a batch, to weight its mean loss in the epoch's: the first dimension of
+    the inputs, or of their first Tensor when they are a tuple/list/dict (a model with
+    several inputs), else of the targets. Counting such a batch as 1 sample would make a
+    short last batch weigh as much as a full one."""
+    for part in (x, y):
+        while isinstance(part, (tuple, list, dict)) and part:
+            part = next(iter(part.values())) if isinstance(part, dict) else part[0]
+        if isinstance(part, (Tensor, np.ndarray)) and part.ndim:
+            return part.shape[0]
+    return 1
 
 
 class Trainer:
@@ -183,7 +192,7 @@ class Trainer:
             else:
                 out = self.model(x)
                 loss = compute_loss(out)
-            n = _batch_size(x)
+            n = _batch_size(x, y)
             value = float(loss.item())
             if reduce and self._world is not None:
                 # Every rank sees the mean over the global batch, so that all take the same

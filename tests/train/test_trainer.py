@@ -140,3 +140,44 @@ def test_history_csv_json_and_best(tmp_path):
     import json
     data = json.loads((h.to_json(tmp_path / "h.json")).read_text())
     assert data["epoch"] == [1, 2] and data["history"]["loss"] == [1.0, 0.5]
+
+
+class _TwoInputs(nn.Module):
+    """y = a @ w1 + b @ w2: a model whose batches are ((a, b), y)."""
+
+    def __init__(self):
+        super().__init__()
+        self.left, self.right = nn.Linear(2, 1), nn.Linear(3, 1)
+
+    def forward(self, inputs):
+        a, b = inputs
+        return self.left(a) + self.right(b)
+
+
+class _PairDataset(sn.data.Dataset):
+    def __init__(self, a, b, y):
+        self.a, self.b, self.y = a, b, y
+
+    def __len__(self):
+        return len(self.y)
+
+    def __getitem__(self, i):
+        return (self.a[i], self.b[i]), self.y[i]
+
+
+def test_epoch_loss_weights_batches_by_size_for_models_with_several_inputs():
+    # 33 samples in batches of 16, 16 and 1: the epoch loss is the mean over the 33 samples
+    # (as for single-input models). The old code counted a batch whose inputs are a tuple as
+    # one sample, so the last lone sample weighed as much as 16.
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((33, 2)).astype(np.float32)
+    b = rng.standard_normal((33, 3)).astype(np.float32)
+    y = rng.standard_normal((33, 1)).astype(np.float32)
+    y[-1] = 50.0                                   # a large error on the lone last sample
+    sn.manual_seed(0)
+    model = _TwoInputs()
+    logs = evaluate(model, nn.MSELoss(), DataLoader(_PairDataset(a, b, y), batch_size=16),
+                    metrics=())
+    with sn.no_grad():
+        full = float(nn.MSELoss()(model((sn.tensor(a), sn.tensor(b))), sn.tensor(y)).item())
+    assert logs["loss"] == pytest.approx(full, rel=1e-5)
