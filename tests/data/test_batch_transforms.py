@@ -121,3 +121,17 @@ def test_cifar_pipeline_shapes_and_statistics():
     assert out.shape == (128, 3, 32, 32) and out.dtype == np.float32
     # padding zeros become -2 after normalising; uniform pixels stay within [-2, 2]
     assert out.min() == pytest.approx(-2.0) and out.max() <= 2.0
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_batch_random_crop_fills_one_value_per_channel(channels_last):
+    # xp.full(shape, (1, 2, 3)) spread the three values along the last axis, the width of
+    # an NCHW batch: with width 3 the old code silently painted columns, not channels.
+    x = np.zeros((2, 3, 3, 3), np.float32)
+    out = T.BatchRandomCrop(5, padding=1, fill=(1, 2, 3), channels_last=channels_last,
+                            seed=0)(x)
+    corner = out[:, 0, 0, :] if channels_last else out[:, :, 0, 0]
+    centre = out[:, 2, 2, :] if channels_last else out[:, :, 2, 2]
+    assert corner.tolist() == [[1, 2, 3]] * 2 and not centre.any()
+    with pytest.raises(ValueError, match="one per channel"):
+        T.BatchRandomCrop(5, padding=1, fill=(1, 2))(x)

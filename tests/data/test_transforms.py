@@ -276,3 +276,20 @@ def test_bad_inputs_name_the_transform():
         T.CenterCrop(2)(np.zeros((2, 2, 2, 2)))
     with pytest.raises(ValueError, match="interpolation"):
         T.Resize(4, interpolation="bicubic")
+
+
+def test_pad_and_random_crop_fill_one_value_per_channel_as_torchvision():
+    # torchvision: Pad(1, fill=(10, 20)) on a 2-channel image fills channel 0 with 10 and
+    # channel 1 with 20 all round. numpy.pad(constant_values=(10, 20)) read the pair as
+    # (before, after): the old code filled the top/left with 10 and the bottom/right with
+    # 20, in every channel; a 3-value fill raised a bare NumPy broadcasting error.
+    img = np.zeros((2, 2, 2), np.uint8)
+    out = T.Pad(1, fill=(10, 20))(img)
+    border = np.ones((4, 4), bool)
+    border[1:3, 1:3] = False
+    assert (out[border] == [10, 20]).all() and (out[~border] == 0).all()
+    rgb = T.RandomCrop(4, padding=1, fill=(255, 0, 9), seed=0)(np.zeros((2, 2, 3), np.uint8))
+    assert rgb[0, 0].tolist() == [255, 0, 9] and rgb[3, 3].tolist() == [255, 0, 9]
+    assert rgb[1, 1].tolist() == [0, 0, 0]
+    with pytest.raises(ValueError, match="one per channel"):
+        T.Pad(1, fill=(1, 2))(np.zeros((2, 2, 3), np.uint8))

@@ -177,7 +177,8 @@ class BatchRandomCrop(RandomTransform):
             shape = list(x.shape)
             shape[h_axis] += 2 * p
             shape[w_axis] += 2 * p
-            canvas = xp.full(shape, self.fill, dtype=x.dtype)
+            canvas = xp.empty(shape, dtype=x.dtype)
+            canvas[...] = _batch_fill(xp, self.fill, x, h_axis, w_axis)
             inner = [slice(None)] * x.ndim
             inner[h_axis] = slice(p, p + x.shape[h_axis])
             inner[w_axis] = slice(p, p + x.shape[w_axis])
@@ -196,6 +197,23 @@ class BatchRandomCrop(RandomTransform):
         else:
             out = _crop_gather(xp, x, dy, dx, th, tw, h_axis)
         return _wrap(out, was_tensor)
+
+
+def _batch_fill(xp, fill, x, h_axis, w_axis):
+    """``fill`` shaped to broadcast over a batch: one value, or one per channel (torchvision's
+    ``fill=(R, G, B)``), along the channel axis; xp.full would spread a tuple along the
+    last axis, the width of an NCHW batch."""
+    value = numpy.asarray(fill, dtype=numpy.float64).reshape(-1)
+    if value.size == 1:
+        return x.dtype.type(value[0])
+    channel_axis = 3 if h_axis == 1 and x.ndim == 4 else 1
+    channels = x.shape[channel_axis] if x.ndim == 4 else 1
+    if value.size != channels:
+        raise ValueError(f"BatchRandomCrop: fill must be one value or one per channel "
+                         f"({channels}), got {fill!r}")
+    shape = [1] * x.ndim
+    shape[channel_axis] = channels
+    return xp.asarray(value.astype(x.dtype).reshape(shape))
 
 
 def _crop_windows(x, dy, dx, th, tw, h_axis):
