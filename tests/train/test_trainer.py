@@ -181,3 +181,16 @@ def test_epoch_loss_weights_batches_by_size_for_models_with_several_inputs():
     with sn.no_grad():
         full = float(nn.MSELoss()(model((sn.tensor(a), sn.tensor(b))), sn.tensor(y)).item())
     assert logs["loss"] == pytest.approx(full, rel=1e-5)
+
+
+@pytest.mark.parametrize("monitor", ["mean_squared_error", "val_mean_absolute_error",
+                                     "mse", "val_loss"])
+def test_history_best_of_an_error_metric_is_its_smallest_value(monitor):
+    # metric_mode("mean_squared_error") is "min", as EarlyStopping(mode="auto") uses; the
+    # old History.best tested the name for "loss"/"mse"/"mae" endings and returned the
+    # worst epoch (2, 0.5) for the long names.
+    h = History()
+    h.append(1, {monitor: 0.1})
+    h.append(2, {monitor: 0.5})
+    assert h.best(monitor) == (1, 0.1)
+    assert h.best(monitor, mode="max") == (2, 0.5)
