@@ -58,9 +58,7 @@ def one_hot(labels, num_classes=None, dtype=numpy.float32):
     [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
     """
     y, was_tensor = _array(labels, "one_hot")
-    if y.dtype.kind not in "iub" and not (y.dtype.kind == "f" and (y == numpy.round(y)).all()):
-        raise TypeError(f"one_hot: labels must be integers, got dtype {y.dtype}")
-    y = y.astype(numpy.int64)
+    y = _class_indices(y, "one_hot")
     if num_classes is None:
         num_classes = int(y.max()) + 1 if y.size else 0
     if y.size and (y.min() < 0 or y.max() >= num_classes):
@@ -69,6 +67,17 @@ def one_hot(labels, num_classes=None, dtype=numpy.float32):
     out = numpy.zeros(y.shape + (num_classes,), dtype=dtype)
     numpy.put_along_axis(out, y[..., None], 1, axis=-1)
     return _back(out, was_tensor)
+
+
+def _class_indices(y, where):
+    """Labels as int64 class indices; fractional or non-numeric labels raise TypeError
+    (casting would turn label 1.5 into class 1 without a word)."""
+    if y.dtype.kind not in "iub" and not (
+            y.dtype.kind == "f" and numpy.isfinite(y).all() and (y == numpy.round(y)).all()):
+        raise TypeError(f"{where}: labels must be integers (class indices), got dtype {y.dtype}"
+                        + (" with fractional or non-finite values" if y.dtype.kind == "f"
+                           else ""))
+    return y.astype(numpy.int64)
 
 
 class _Fitted:
@@ -397,7 +406,7 @@ def class_weights(labels, num_classes=None):
     [0.6666666865348816, 2.0]
     """
     y, _ = _array(labels, "class_weights")
-    y = y.reshape(-1).astype(numpy.int64)
+    y = _class_indices(y.reshape(-1), "class_weights")
     if y.size == 0:
         raise ValueError("class_weights: got no labels")
     if y.min() < 0:

@@ -172,3 +172,16 @@ def test_scalers_refuse_infinities_and_a_nan_feature_range():
         MinMaxScaler((float("nan"), 1.0))
     with pytest.raises(ValueError, match=r"feature_range\[1\]"):
         MinMaxScaler((0.0, float("inf")))
+
+
+def test_class_weights_refuses_fractional_or_non_numeric_labels():
+    # The old code cast with astype(int64): label 1.5 became class 1 and the weights were
+    # those of [0, 1, 1], [1.5, 0.75]; string labels failed with "invalid literal for int()".
+    with pytest.raises(TypeError, match="class_weights: labels must be integers"):
+        class_weights([0, 1.5, 1])
+    with pytest.raises(TypeError, match="class_weights: labels must be integers"):
+        class_weights(np.array(["a", "b"]))
+    with pytest.raises(TypeError, match="class_weights: labels must be integers"):
+        class_weights([0.0, float("nan")])
+    # Whole-number floats are class indices (scikit-learn's "balanced": 3 / (2 * count)).
+    assert class_weights([0.0, 1.0, 1.0]).tolist() == [1.5, 0.75]
