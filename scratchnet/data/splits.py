@@ -170,6 +170,11 @@ def _split_indices(n, n_train, n_test, stratify, shuffle, rng, where):
                          f"least that many samples on each side; got train {n_train}, "
                          f"test {n_test}")
     sizes = numpy.bincount(y, minlength=len(classes))
+    if sizes.min() < 2:
+        # scikit-learn's rule: a class of one sample cannot be on both sides, so the split
+        # could not be stratified; it would land on one side by chance.
+        raise ValueError(f"{where}: class {classes[sizes.argmin()].item()!r} has only 1 sample; a "
+                         "stratified split needs at least 2 of each class")
     test_counts = _stratified_counts(sizes, n_test)
     train_counts = _stratified_counts(sizes - test_counts, n_train)
     train, test = [], []

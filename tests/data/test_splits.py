@@ -263,3 +263,17 @@ def test_train_test_split_refuses_fractions_that_add_up_to_more_than_one(n):
     assert (len(tr), len(te)) == (7, 3)
     tr, te = train_test_split(np.arange(10), test_size=0.2, train_size=0.5, shuffle=False)
     assert tr.tolist() == [0, 1, 2, 3, 4] and te.tolist() == [5, 6]
+
+
+def test_stratified_split_refuses_a_class_with_one_sample():
+    # scikit-learn 1.9.1: train_test_split(X, y, test_size=0.3, stratify=y) with
+    # y = [0] * 10 + [1] raises "The least populated class in y has only 1 member, which is
+    # too few". The old code put the lone sample on one side by chance and returned.
+    y = np.array([0] * 10 + [1])
+    with pytest.raises(ValueError, match="class 1 has only 1 sample"):
+        train_test_split(np.arange(11), y, test_size=0.3, stratify=y, seed=0)
+    with pytest.raises(ValueError, match="holdout_split: class 1 has only 1 sample"):
+        holdout_split(ArrayDataset(np.arange(11)), 0.3, stratify=y, seed=0)
+    ok = np.array([0] * 9 + [1] * 2)
+    _, _, y_tr, y_te = train_test_split(np.arange(11), ok, test_size=0.3, stratify=ok, seed=0)
+    assert np.bincount(y_te).tolist() == [3, 1] and np.bincount(y_tr).tolist() == [6, 1]
