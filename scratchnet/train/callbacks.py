@@ -22,6 +22,8 @@ overwrites ``best.npz`` with a worse model.
 import math
 import os
 
+from .._checks import check_int, check_number
+
 __all__ = ["Callback", "CallbackList", "EarlyStopping", "ModelCheckpoint",
            "LearningRateScheduler", "CSVLogger", "JSONLogger", "LambdaCallback",
            "resolve_mode", "TerminateOnNaN"]
@@ -138,10 +140,11 @@ class CallbackList(Callback):
 class _Monitor:
     """Tracks the best value of one logged quantity ("improved by more than min_delta")."""
 
-    def __init__(self, monitor, mode, min_delta):
+    def __init__(self, monitor, mode, min_delta, owner="callback"):
         self.monitor = monitor
         self.mode = resolve_mode(monitor, mode)
-        self.min_delta = abs(min_delta)
+        # NaN would make every comparison False: no epoch would ever count as better.
+        self.min_delta = abs(check_number(owner, "min_delta", min_delta))
         self.reset()
 
     def reset(self):
@@ -197,8 +200,11 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto",
                  restore_best_weights=False, baseline=None, verbose=True):
-        self.tracker = _Monitor(monitor, mode, min_delta)
-        self.monitor, self.patience = monitor, int(patience)
+        self.tracker = _Monitor(monitor, mode, min_delta, "EarlyStopping")
+        # int(2.7) would quietly wait 2 epochs, a negative patience stop at once.
+        self.monitor = monitor
+        self.patience = check_int("EarlyStopping", "patience", patience, low=0)
+        check_number("EarlyStopping", "baseline", baseline, allow_none=True)
         self.restore_best_weights, self.baseline = restore_best_weights, baseline
         self.verbose = verbose
         self.wait = 0
@@ -272,7 +278,8 @@ class ModelCheckpoint(Callback):
                  min_delta=0.0):
         self.filepath = os.fspath(filepath)
         self.save_best_only = save_best_only
-        self.tracker = _Monitor(monitor, mode, min_delta) if save_best_only else None
+        self.tracker = (_Monitor(monitor, mode, min_delta, "ModelCheckpoint")
+                        if save_best_only else None)
         self.last_saved = None
         self._defer = False         # set by CallbackList: write after all callbacks ran
         self._pending = None

@@ -200,3 +200,23 @@ def test_early_stopping_reused_for_a_second_fit_starts_afresh():
     for k, v in model2.state_dict().items():
         np.testing.assert_array_equal(v.numpy(), snapshots[4][k])
         assert not np.array_equal(v.numpy(), first[k])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"patience": -1}, "patience must be an integer >= 0"),
+    ({"patience": 2.7}, "patience must be an integer"),     # int() cut it to 2 silently
+    ({"min_delta": float("nan")}, "min_delta must be a finite number"),
+    ({"baseline": float("nan")}, "baseline must be a finite number"),
+])
+def test_early_stopping_refuses_settings_that_would_silently_misbehave(kwargs, message):
+    # A NaN min_delta made every comparison False (no epoch ever improved); a NaN baseline
+    # likewise; patience=-1 stopped at the first epoch that did not improve.
+    with pytest.raises((ValueError, TypeError), match=f"EarlyStopping: {message}"):
+        EarlyStopping(**kwargs)
+    with pytest.raises((ValueError, TypeError), match=f"EarlyStopping: {message}"):
+        sn.keras.callbacks.EarlyStopping(**kwargs)
+
+
+def test_model_checkpoint_refuses_a_nan_min_delta(tmp_path):
+    with pytest.raises(ValueError, match="ModelCheckpoint: min_delta must be a finite"):
+        ModelCheckpoint(tmp_path / "best.npz", save_best_only=True, min_delta=float("nan"))
