@@ -18,6 +18,7 @@
 import inspect
 import math
 
+from .._checks import check_int, check_number
 from ..train import callbacks as _train
 
 __all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau",
@@ -237,11 +238,16 @@ class ReduceLROnPlateau(_train.Callback):
             raise TypeError(f"ReduceLROnPlateau: unexpected {', '.join(kwargs)}")
         if not 0.0 <= factor < 1.0 or math.isnan(factor):
             raise ValueError(f"ReduceLROnPlateau: factor must be in [0, 1), got {factor}")
-        self.monitor, self.factor, self.patience = monitor, float(factor), int(patience)
+        # NaN min_delta or min_lr would make every comparison False (a cut every
+        # `patience` epochs, or none); int() would cut a fractional patience silently.
+        where = "ReduceLROnPlateau"
+        self.monitor, self.factor = monitor, float(factor)
+        self.patience = check_int(where, "patience", patience, low=0)
         self.keras_mode = mode
         self.mode = mode if mode in ("min", "max") else _train.resolve_mode(monitor)
-        self.min_delta, self.cooldown, self.min_lr = abs(float(min_delta)), int(cooldown), \
-            float(min_lr)
+        self.min_delta = abs(check_number(where, "min_delta", min_delta))
+        self.cooldown = check_int(where, "cooldown", cooldown, low=0)
+        self.min_lr = check_number(where, "min_lr", min_lr, low=0.0)
         self.verbose = verbose
         self.wants_learning_rate_log = True
         self._reset()

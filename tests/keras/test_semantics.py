@@ -540,3 +540,17 @@ def test_bad_targets_and_datasets_are_refused():
     with pytest.raises(ValueError, match="one-hot"):
         model.compile(optimizer="adam", loss="categorical_crossentropy")
         model.fit(np.zeros((2, 2)), np.array([0, 2]), verbose=0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"patience": -1}, "patience must be an integer >= 0"),
+    ({"patience": 2.5}, "patience must be an integer"),
+    ({"min_delta": float("nan")}, "min_delta must be a finite number"),
+    ({"min_lr": float("nan")}, "min_lr must be a finite number >= 0"),
+    ({"cooldown": -2}, "cooldown must be an integer >= 0"),
+])
+def test_reduce_lr_on_plateau_refuses_settings_that_would_silently_misbehave(kwargs, message):
+    # The old code took int(2.5) = 2, and a NaN min_delta made no epoch an improvement,
+    # so the rate was cut every `patience` epochs whatever the loss did.
+    with pytest.raises((ValueError, TypeError), match=f"ReduceLROnPlateau: {message}"):
+        callbacks.ReduceLROnPlateau(**kwargs)
