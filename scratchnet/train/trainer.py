@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 from .. import backend
+from .._checks import check_int
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..autograd.tensor import tensor as _new_tensor  # keeps integer data integer
@@ -287,7 +288,9 @@ class Trainer:
     # ----------------------------------------------------------------- the training loop
     def fit(self, train_loader, epochs, val_loader=None):
         """Train until epoch ``epochs`` (counted from 1; a resumed trainer continues after
-        ``self.epoch``); returns the ``History``."""
+        ``self.epoch``); returns the ``History``. ``epochs`` must be an int >= 0 (2.5 would
+        silently train 3 epochs)."""
+        epochs = check_int("fit", "epochs", epochs, low=0)
         self.stop_training = False
         self.history.nan_stop = None
         self.train_loader = train_loader

@@ -194,3 +194,14 @@ def test_history_best_of_an_error_metric_is_its_smallest_value(monitor):
     h.append(2, {monitor: 0.5})
     assert h.best(monitor) == (1, 0.1)
     assert h.best(monitor, mode="max") == (2, 0.5)
+
+
+@pytest.mark.parametrize("epochs, error", [(2.5, TypeError), (-1, ValueError),
+                                           (float("nan"), TypeError)])
+def test_fit_refuses_epochs_that_are_not_a_count(epochs, error):
+    # The old loop `while epoch < epochs` trained 3 epochs for 2.5 and none for NaN, silently.
+    model = nn.Linear(2, 2)
+    loader = DataLoader(ArrayDataset(np.zeros((4, 2), np.float32), np.zeros(4, np.int64)), 2)
+    with pytest.raises(error, match="fit: epochs must be an integer"):
+        fit(model, nn.CrossEntropyLoss(), sn.optim.SGD(model.parameters(), lr=0.1), loader,
+            epochs, verbose=0)
