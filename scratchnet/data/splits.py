@@ -192,6 +192,10 @@ def _take(data, indices):
         return Tensor._make(data.array[xp.asarray(indices)])
     if isinstance(data, numpy.ndarray):
         return data[indices]
+    if hasattr(data, "iloc"):
+        # A pandas DataFrame/Series (scikit-learn's users pass them): rows by position, as
+        # scikit-learn does. df[i] would be column i, so wrapping it in a Subset gave columns.
+        return data.iloc[indices]
     if isinstance(data, (Dataset,)) or (hasattr(data, "__getitem__") and hasattr(
             data, "__len__") and not isinstance(data, (list, tuple))):
         return Subset(data, indices.tolist())
@@ -204,7 +208,8 @@ def train_test_split(*arrays, test_size=None, train_size=None, stratify=None, sh
                      seed=None, generator=None):
     """Split arrays (or Tensors, lists, datasets) of equal length into train and test parts.
 
-    Returns ``[a_train, a_test, b_train, b_test, ...]``, scikit-learn's order. ``test_size``
+    Returns ``[a_train, a_test, b_train, b_test, ...]``, scikit-learn's order, each part of
+    the kind of its input (pandas objects are split by row position, ``.iloc``). ``test_size``
     is a fraction (rounded up) or a count; 25% when neither size is given. ``stratify=labels``
     keeps each class's share the same on both sides. ``shuffle=False`` keeps the order: the
     first samples train and the last ``test_size`` test (scikit-learn's rule; on a time

@@ -277,3 +277,37 @@ def test_stratified_split_refuses_a_class_with_one_sample():
     ok = np.array([0] * 9 + [1] * 2)
     _, _, y_tr, y_te = train_test_split(np.arange(11), ok, test_size=0.3, stratify=ok, seed=0)
     assert np.bincount(y_te).tolist() == [3, 1] and np.bincount(y_tr).tolist() == [6, 1]
+
+
+class _FrameLike:
+    """The two pandas behaviours that matter here (pandas is not a dependency): ``len`` is
+    the number of rows, ``frame[j]`` is COLUMN j, ``frame.iloc[rows]`` selects rows."""
+
+    def __init__(self, table):
+        self.table = np.asarray(table)
+        outer = self
+
+        class _ILoc:
+            def __getitem__(self, rows):
+                return _FrameLike(outer.table[rows])
+        self.iloc = _ILoc()
+
+    def __len__(self):
+        return len(self.table)
+
+    def __getitem__(self, column):
+        return self.table[:, column]
+
+
+def test_train_test_split_takes_rows_of_a_data_frame():
+    # scikit-learn indexes DataFrames by row position (.iloc). The old code wrapped one in a
+    # Subset, whose items were frame[i]: for a frame with integer column labels, columns.
+    frame = _FrameLike(np.arange(12).reshape(6, 2))
+    train, test = train_test_split(frame, test_size=2, shuffle=False)
+    assert isinstance(test, _FrameLike)
+    assert train.table.tolist() == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert test.table.tolist() == [[8, 9], [10, 11]]
+    y = np.array([0, 1, 0, 1, 0, 1])
+    f_tr, f_te, y_tr, y_te = train_test_split(frame, y, test_size=2, stratify=y, seed=0)
+    np.testing.assert_array_equal(f_te.table[:, 0] // 2 % 2, y_te)   # rows stay aligned
+    np.testing.assert_array_equal(f_tr.table[:, 0] // 2 % 2, y_tr)
