@@ -322,8 +322,12 @@ class LearningRateScheduler(Callback):
                              f"{type(scheduler).__name__} is stepped after every batch: give "
                              "it to fit(..., scheduler=...) or Trainer(scheduler=...) instead")
         self.scheduler, self.monitor = scheduler, monitor
+        self._checked = False
 
     def on_epoch_end(self, epoch, logs=None):
+        if not self._checked:
+            check_plateau_mode(self.scheduler, self.monitor, "val_loss" in (logs or {}))
+            self._checked = True
         step_scheduler(self.scheduler, logs, self.monitor)
 
     def state_dict(self):
@@ -336,6 +340,28 @@ class LearningRateScheduler(Callback):
     def load_state_dict(self, state):
         if state.get("scheduler") is not None:
             self.scheduler.load_state_dict(state["scheduler"])
+
+
+def check_plateau_mode(scheduler, monitor, has_validation):
+    """Raise ValueError when a ``ReduceLROnPlateau`` would watch a known quantity in the wrong
+    direction, e.g. mode="min" (its default) on "val_accuracy": it would cut the rate every
+    time accuracy *improved*, without any error. Names whose direction is unknown (a metric
+    of your own) are left alone."""
+    from ..optim.lr_scheduler import ReduceLROnPlateau
+    if not isinstance(scheduler, ReduceLROnPlateau):
+        return
+    name = monitor or ("val_loss" if has_validation else "loss")
+    bare = name[4:] if name.startswith("val_") else name
+    try:
+        from .metrics import metric_mode
+        wanted = "min" if "loss" in bare else metric_mode(bare)
+    except (ImportError, KeyError, ValueError, TypeError):
+        return
+    if scheduler.mode != wanted:
+        raise ValueError(f"ReduceLROnPlateau(mode={scheduler.mode!r}) watches '{name}', which "
+                         f"is better when {'smaller' if wanted == 'min' else 'larger'}: it "
+                         f"would cut the learning rate whenever '{name}' improves; pass "
+                         f"mode={wanted!r}")
 
 
 def step_scheduler(scheduler, logs, monitor=None):

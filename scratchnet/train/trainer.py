@@ -28,7 +28,7 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..autograd.tensor import tensor as _new_tensor  # keeps integer data integer
 from ..serialization import load, save
-from .callbacks import CallbackList, TerminateOnNaN, step_scheduler
+from .callbacks import CallbackList, TerminateOnNaN, check_plateau_mode, step_scheduler
 from .history import History
 from .progress import Progress
 
@@ -298,6 +298,8 @@ class Trainer:
             # Resuming: the loader continues its sequence of shuffles where it stopped.
             train_loader.load_state_dict(self._loader_state)
             self._loader_state = None
+        if self.scheduler is not None:
+            check_plateau_mode(self.scheduler, self.monitor, val_loader is not None)
         self.callbacks.on_train_begin()
         try:
             steps = len(train_loader)

@@ -220,3 +220,29 @@ def test_early_stopping_refuses_settings_that_would_silently_misbehave(kwargs, m
 def test_model_checkpoint_refuses_a_nan_min_delta(tmp_path):
     with pytest.raises(ValueError, match="ModelCheckpoint: min_delta must be a finite"):
         ModelCheckpoint(tmp_path / "best.npz", save_best_only=True, min_delta=float("nan"))
+
+
+def test_reduce_lr_on_plateau_watching_the_wrong_way_is_refused():
+    # ReduceLROnPlateau's default mode is "min"; watching val_accuracy with it cuts the rate
+    # whenever accuracy improves (PyTorch does that silently). The trainer knows the
+    # direction of accuracy and of losses, so it says so before training.
+    from scratchnet.optim.lr_scheduler import ReduceLROnPlateau
+    model, opt, train, val = setup()
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, scheduler=ReduceLROnPlateau(opt),
+                      monitor="val_accuracy", verbose=0)
+    with pytest.raises(ValueError, match=r"mode='min'\) watches 'val_accuracy'.*mode='max'"):
+        trainer.fit(train, 1, val)
+    callback = LearningRateScheduler(ReduceLROnPlateau(opt, mode="max"))
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, callbacks=[callback], verbose=0)
+    with pytest.raises(ValueError, match=r"mode='max'\) watches 'val_loss'.*mode='min'"):
+        trainer.fit(train, 1, val)
+    # The right directions train; so does a metric whose direction is unknown.
+    Trainer(model, sn.nn.CrossEntropyLoss(), opt, monitor="val_accuracy", verbose=0,
+            scheduler=ReduceLROnPlateau(opt, mode="max")).fit(train, 1, val)
+    Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+            scheduler=ReduceLROnPlateau(opt)).fit(train, 1)          # monitors "loss"
+
+    def my_score(out, y):
+        return 0.5
+    Trainer(model, sn.nn.CrossEntropyLoss(), opt, metrics=[my_score], monitor="val_my_score",
+            scheduler=ReduceLROnPlateau(opt), verbose=0).fit(train, 1, val)
