@@ -135,3 +135,19 @@ def test_batch_random_crop_fills_one_value_per_channel(channels_last):
     assert corner.tolist() == [[1, 2, 3]] * 2 and not centre.any()
     with pytest.raises(ValueError, match="one per channel"):
         T.BatchRandomCrop(5, padding=1, fill=(1, 2))(x)
+
+
+def test_batch_random_crop_takes_torchvision_padding_forms():
+    # RandomCrop(size, padding=(2, 1)) pads 2 left/right and 1 top/bottom in torchvision;
+    # (1, 2, 3, 4) is (left, top, right, bottom). The old BatchRandomCrop called int() on the
+    # tuple and failed with "int() argument must be ... not 'tuple'".
+    x = np.ones((3, 1, 2, 2), np.float32)
+    pairs = T.BatchRandomCrop((4, 6), padding=(2, 1), seed=0)(x)
+    assert pairs.shape == (3, 1, 4, 6) and (pairs.sum(axis=(1, 2, 3)) == 4).all()
+    np.testing.assert_array_equal(pairs[:, 0, 1:3, 2:4], 1.0)     # the only window: offset 0
+    four = T.BatchRandomCrop((2 + 2 + 4, 2 + 1 + 3), padding=(1, 2, 3, 4), seed=0)(x)
+    np.testing.assert_array_equal(four[0, 0, 2:4, 1:3], 1.0)
+    assert four.sum() == 3 * 4
+    assert T.BatchRandomCrop(2, padding=None, seed=0)(x).shape == (3, 1, 2, 2)
+    with pytest.raises(ValueError, match="padding must be an int, a pair or 4 values"):
+        T.BatchRandomCrop(2, padding=(1, 2, 3))

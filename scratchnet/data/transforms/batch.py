@@ -30,7 +30,7 @@ import numpy
 from ... import backend
 from ...autograd.tensor import Tensor
 from .base import RandomTransform, Transform, _probability
-from .functional import pair
+from .functional import _padding, pair
 
 __all__ = [
     "BatchToTensor", "BatchNormalize", "BatchRandomCrop", "BatchRandomHorizontalFlip",
@@ -144,7 +144,9 @@ class BatchNormalize(Transform):
 
 class BatchRandomCrop(RandomTransform):
     """Each image of the batch cropped to ``size`` at its own random offset, after zero
-    ``padding`` on every side (``fill`` sets the value).
+    ``padding`` (``fill`` sets the value: one, or one per channel). ``padding`` takes
+    torchvision's forms: p on every side, (left/right, top/bottom) or (left, top, right,
+    bottom).
 
     NumPy: the padded batch is viewed as all its ``size`` windows (``sliding_window_view``, no
     copy) and one fancy index picks each image's window. CuPy: one gather kernel.
@@ -161,9 +163,15 @@ class BatchRandomCrop(RandomTransform):
                  generator=None):
         super().__init__(seed, generator)
         self.size = pair(size)
-        self.padding = int(padding)
-        if self.padding < 0:
+        # torchvision's forms: p, (left/right, top/bottom) or (left, top, right, bottom).
+        try:
+            self._pads = _padding(0 if padding is None else padding)
+        except (TypeError, ValueError):
+            raise ValueError(f"BatchRandomCrop: padding must be an int, a pair or 4 values "
+                             f"(left, top, right, bottom), got {padding!r}") from None
+        if min(self._pads) < 0:
             raise ValueError(f"BatchRandomCrop: padding must be >= 0, got {padding}")
+        self.padding = padding
         self.fill = fill
         self.channels_last = channels_last
 
@@ -171,17 +179,17 @@ class BatchRandomCrop(RandomTransform):
         x, was_tensor = _unwrap(batch, "BatchRandomCrop")
         h_axis, w_axis = _spatial_axes(x, self.channels_last, "BatchRandomCrop")
         xp = backend.get_array_module(x)
-        p = self.padding
-        if p:
+        left, top, right, bottom = self._pads
+        if left or top or right or bottom:
             # A filled canvas and one slice assignment: twice as fast as numpy.pad.
             shape = list(x.shape)
-            shape[h_axis] += 2 * p
-            shape[w_axis] += 2 * p
+            shape[h_axis] += top + bottom
+            shape[w_axis] += left + right
             canvas = xp.empty(shape, dtype=x.dtype)
             canvas[...] = _batch_fill(xp, self.fill, x, h_axis, w_axis)
             inner = [slice(None)] * x.ndim
-            inner[h_axis] = slice(p, p + x.shape[h_axis])
-            inner[w_axis] = slice(p, p + x.shape[w_axis])
+            inner[h_axis] = slice(top, top + x.shape[h_axis])
+            inner[w_axis] = slice(left, left + x.shape[w_axis])
             canvas[tuple(inner)] = x
             x = canvas
         th, tw = self.size
