@@ -151,3 +151,17 @@ def test_batch_random_crop_takes_torchvision_padding_forms():
     assert T.BatchRandomCrop(2, padding=None, seed=0)(x).shape == (3, 1, 2, 2)
     with pytest.raises(ValueError, match="padding must be an int, a pair or 4 values"):
         T.BatchRandomCrop(2, padding=(1, 2, 3))
+
+
+@pytest.mark.parametrize("dtype, top", [(np.dtype(np.uint16), 65535), (np.dtype(">u2"), 65535),
+                                        (np.dtype(np.bool_), 1), (np.dtype(np.uint8), 255),
+                                        (np.dtype(np.int64), 255)])
+def test_to_tensor_scales_integer_pixels_by_their_dtype_range(dtype, top):
+    # 16-bit images: torchvision's ToDtype(torch.float32, scale=True) divides uint16 by
+    # 65535. The old code divided by 255 (pixels up to 257.0); BatchToTensor also divided a
+    # bool mask by 255. int64 arrays built from 0..255 lists keep 255.
+    image = np.full((2, 2), top, dtype)
+    assert T.ToTensor()(image).numpy().max() == 1.0
+    assert T.BatchToTensor()(image[None]).max() == 1.0
+    if dtype.kind != "b":       # an explicit max_value still wins
+        assert T.BatchToTensor(max_value=16)(np.full((1, 2, 2), 16, dtype)).max() == 1.0

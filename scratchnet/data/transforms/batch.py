@@ -30,6 +30,7 @@ import numpy
 from ... import backend
 from ...autograd.tensor import Tensor
 from .base import RandomTransform, Transform, _probability
+from .conversion import default_max_value
 from .functional import _padding, pair
 
 __all__ = [
@@ -70,8 +71,9 @@ def _spatial_axes(x, channels_last, where):
 
 class BatchToTensor(Transform):
     """The batched ``ToTensor``: ``(N, H, W, C)`` or ``(N, H, W)`` integers to ``(N, C, H, W)``
-    floats, divided by ``max_value`` (255; 16 for ``datasets.Digits``). Float batches are
-    transposed, not scaled. ``channels_last=False`` takes ``(N, C, H, W)`` and only scales.
+    floats, divided by ``max_value`` (default: 255, 65535 for uint16, 1 for bool, as
+    ``ToTensor``; 16 for ``datasets.Digits``). Float batches are transposed, not scaled.
+    ``channels_last=False`` takes ``(N, C, H, W)`` and only scales.
 
     >>> import numpy as np
     >>> from scratchnet.data import transforms as T
@@ -80,7 +82,7 @@ class BatchToTensor(Transform):
     ((2, 1, 28, 28), dtype('float32'), 1.0)
     """
 
-    def __init__(self, max_value=255, dtype=None, channels_last=True):
+    def __init__(self, max_value=None, dtype=None, channels_last=True):
         self.max_value = max_value
         self.dtype = dtype
         self.channels_last = channels_last
@@ -100,7 +102,8 @@ class BatchToTensor(Transform):
         xp = backend.get_array_module(x)
         if x.dtype.kind in "iub":
             out = x.astype(dtype)
-            out *= dtype.type(1.0 / self.max_value)
+            top = self.max_value if self.max_value is not None else default_max_value(x.dtype)
+            out *= dtype.type(1.0 / top)
         else:
             out = xp.ascontiguousarray(x.astype(dtype, copy=False))
         return _wrap(out, was_tensor)

@@ -21,8 +21,9 @@ __all__ = ["ToTensor", "Normalize"]
 
 class ToTensor(Transform):
     """A PIL image or an HWC/HW array to a CHW float32 Tensor; integers are divided by
-    ``max_value`` (255 by default, 16 for ``datasets.Digits``), so uint8 lands in [0, 1].
-    Floating arrays are transposed, not scaled (torchvision's rule).
+    ``max_value`` (by default 255, or 65535 for uint16 images such as 16-bit PNGs, as
+    torchvision's ``ToDtype(scale=True)``; 16 for ``datasets.Digits``), so pixels land in
+    [0, 1]. Floating arrays are transposed, not scaled (torchvision's rule).
 
     >>> import numpy as np
     >>> from scratchnet.data import transforms as T
@@ -44,12 +45,22 @@ class ToTensor(Transform):
         dtype = backend.get_default_dtype()
         chw = hwc.transpose(2, 0, 1)
         if hwc.dtype.kind in "iub":
-            top = self.max_value if self.max_value is not None else (
-                255 if hwc.dtype.kind != "b" else 1)
+            top = self.max_value if self.max_value is not None else \
+                default_max_value(hwc.dtype)
             out = chw.astype(dtype) * dtype.type(1.0 / top)
         else:
             out = chw.astype(dtype)
         return Tensor._make(numpy.ascontiguousarray(out))
+
+
+def default_max_value(dtype):
+    """The full-intensity value of integer pixels of ``dtype``: 65535 for uint16 (16-bit
+    images; dividing them by 255 gave values up to 257), 1 for bool, else 255 (uint8, and
+    int32/int64 arrays built from 0..255 lists)."""
+    dtype = numpy.dtype(dtype)
+    if dtype.kind == "b":
+        return 1
+    return 65535 if dtype.kind == "u" and dtype.itemsize == 2 else 255   # any byte order
 
 
 class Normalize(Transform):
