@@ -260,6 +260,7 @@ class Trainer:
 
         Under data-parallel training a loader whose sampler is a ``DistributedSampler`` is
         scored over every rank's shard together, so every rank must call this."""
+        _check_loader(loader, "evaluate: loader")
         was_training = self.model.training
         self.model.eval()
         try:
@@ -291,6 +292,9 @@ class Trainer:
         ``self.epoch``); returns the ``History``. ``epochs`` must be an int >= 0 (2.5 would
         silently train 3 epochs)."""
         epochs = check_int("fit", "epochs", epochs, low=0)
+        _check_loader(train_loader, "fit: train_loader")
+        if val_loader is not None:
+            _check_loader(val_loader, "fit: val_loader")
         self.stop_training = False
         self.history.nan_stop = None
         self.train_loader = train_loader
@@ -380,6 +384,16 @@ class Trainer:
         # Checkpoints written before callbacks were saved have no entry: callbacks start fresh.
         self.callbacks.load_state_dict(state.get("callbacks"))
         return state
+
+
+def _check_loader(loader, name):
+    """A map-style dataset is not a loader: iterated, it gives single unbatched samples, which
+    the model would take for batches (a (features,) sample counted as `features` samples)."""
+    from ..data import Dataset
+    if isinstance(loader, Dataset):
+        raise TypeError(f"{name} is a dataset ({type(loader).__name__}) of single samples, "
+                        "not a loader of batches: wrap it, e.g. "
+                        "DataLoader(dataset, batch_size=64)")
 
 
 def check_checkpoint(state, where):
@@ -473,11 +487,17 @@ def evaluate(model, loss_fn, loader, metrics=("accuracy",), device=None):
 
 
 def predict(model, data, batch_size=256, device=None):
-    """Outputs of ``model`` for a loader, a Tensor or an array, gathered on the host.
+    """Outputs of ``model`` for a loader, a map-style dataset, a Tensor or an array,
+    gathered on the host.
 
     The model runs in eval mode under ``no_grad``; the batches of a loader may be
-    (inputs, targets) pairs, of which only the inputs are used.
+    (inputs, targets) pairs, of which only the inputs are used. A dataset is read in order
+    in batches of ``batch_size`` (iterated sample by sample, each unbatched sample would
+    go through the model alone and the outputs be joined end to end: (N * classes,)).
     """
+    from ..data import DataLoader, Dataset
+    if isinstance(data, Dataset):
+        data = DataLoader(data, batch_size=batch_size)
     if isinstance(data, (Tensor, np.ndarray)):
         array = data
         data = ((array[i:i + batch_size],) for i in range(0, len(array), batch_size))

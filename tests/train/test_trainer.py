@@ -205,3 +205,31 @@ def test_fit_refuses_epochs_that_are_not_a_count(epochs, error):
     with pytest.raises(error, match="fit: epochs must be an integer"):
         fit(model, nn.CrossEntropyLoss(), sn.optim.SGD(model.parameters(), lr=0.1), loader,
             epochs, verbose=0)
+
+
+def test_predict_on_a_dataset_batches_it():
+    # The old predict iterated a Dataset sample by sample: each unbatched sample went
+    # through Linear(2, 3) alone and the (3,) outputs were joined into one (15,) vector.
+    sn.manual_seed(0)
+    model = nn.Linear(2, 3)
+    x = np.random.default_rng(0).standard_normal((5, 2)).astype(np.float32)
+    data = ArrayDataset(x, np.zeros(5, np.int64))
+    out = predict(model, data, batch_size=2)
+    assert out.shape == (5, 3)
+    with sn.no_grad():
+        np.testing.assert_allclose(out.numpy(), model(sn.tensor(x)).numpy(), rtol=1e-6)
+
+
+def test_fit_and_evaluate_refuse_a_dataset_for_a_loader():
+    # Iterated, a dataset gives unbatched samples: the old code ran the model on each (2,)
+    # sample and weighted its loss as 2 samples, returning numbers without an error.
+    model = nn.Linear(2, 2)
+    data = ArrayDataset(np.zeros((4, 2), np.float32), np.zeros(4, np.int64))
+    opt = sn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match=r"evaluate: loader is a dataset \(ArrayDataset\).*DataLoader"):
+        evaluate(model, nn.CrossEntropyLoss(), data)
+    with pytest.raises(TypeError, match="fit: train_loader is a dataset"):
+        fit(model, nn.CrossEntropyLoss(), opt, data, 1, verbose=0)
+    with pytest.raises(TypeError, match="fit: val_loader is a dataset"):
+        fit(model, nn.CrossEntropyLoss(), opt, DataLoader(data, 2), 1, val_loader=data,
+            verbose=0)
