@@ -57,7 +57,11 @@ class Sampler:
         raise NotImplementedError(f"{type(self).__name__} must define __iter__()")
 
     def __len__(self):
-        raise NotImplementedError(f"{type(self).__name__} must define __len__()")
+        # TypeError, as len() of an object without a length: PyTorch's Sampler has no
+        # __len__, and code that asks (a progress bar, fit's step count) catches TypeError
+        # to carry on without one; NotImplementedError stopped training instead.
+        raise TypeError(f"{type(self).__name__} has no len(); define __len__() to give "
+                        "the number of indices per epoch")
 
 
 class SequentialSampler(Sampler):

@@ -132,3 +132,21 @@ def test_subset_indices_must_be_whole_numbers():
     assert int(Subset(data, np.array([2.0, 3.0]))[1][0]) == 30
     assert sorted(SubsetRandomSampler(sn.tensor([4, 1]), seed=0)) == [1, 4]
     assert len(Subset(data, range(3))) == 3 and len(Subset(data, [])) == 0
+
+
+def test_a_sampler_without_len_still_trains():
+    # PyTorch's Sampler has no __len__: len() raises TypeError, which fit (and a progress
+    # bar) catch to run without a step count. The old base raised NotImplementedError, so
+    # fit stopped with "Backwards must define __len__()" before the first batch.
+    class Backwards(Sampler):
+        def __iter__(self):
+            return iter(range(3, -1, -1))
+
+    with pytest.raises(TypeError, match="Backwards has no len"):
+        len(Backwards())
+    model = sn.nn.Linear(2, 2)
+    data = ArrayDataset(np.zeros((4, 2), np.float32), np.zeros(4, np.int64))
+    loader = sn.data.DataLoader(data, 2, sampler=Backwards())
+    history = sn.train.fit(model, sn.nn.CrossEntropyLoss(),
+                           sn.optim.SGD(model.parameters(), lr=0.1), loader, 2, verbose=1)
+    assert history.epoch == [1, 2]
