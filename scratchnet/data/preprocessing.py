@@ -115,9 +115,10 @@ def _feature_stats(x, axis, where, moments):
     infinity has no mean or range, so it raises instead of spreading NaN silently.
     ``mean`` and ``var`` are None unless ``moments``.
     """
-    missing = numpy.isnan(x)
-    has_nan = bool(missing.any())
-    if numpy.isinf(x).any():
+    # One pass for the usual all-finite data; the NaN and infinity tests only otherwise.
+    finite = bool(numpy.isfinite(x).all())
+    has_nan = not finite and bool(numpy.isnan(x).any())
+    if not finite and numpy.isinf(x).any():
         bad = numpy.argwhere(numpy.isinf(x))[0]
         raise ValueError(f"{where}: the data holds an infinity (at index {tuple(bad.tolist())}); "
                          "scaling needs finite values (NaN is taken as missing)")
