@@ -324,6 +324,14 @@ class LearningRateScheduler(Callback):
         self.scheduler, self.monitor = scheduler, monitor
         self._checked = False
 
+    def on_train_begin(self, logs=None):
+        if self.trainer is not None and self.trainer.scheduler is self.scheduler:
+            # Both would step it: every epoch would advance the schedule twice (StepLR's
+            # rate halving twice as fast) without any error.
+            raise ValueError(f"LearningRateScheduler: this {type(self.scheduler).__name__} is "
+                             "also the trainer's scheduler, which steps it already; pass it "
+                             "once (Trainer(scheduler=...) or this callback)")
+
     def on_epoch_end(self, epoch, logs=None):
         if not self._checked:
             check_plateau_mode(self.scheduler, self.monitor, "val_loss" in (logs or {}))

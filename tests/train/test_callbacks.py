@@ -246,3 +246,19 @@ def test_reduce_lr_on_plateau_watching_the_wrong_way_is_refused():
         return 0.5
     Trainer(model, sn.nn.CrossEntropyLoss(), opt, metrics=[my_score], monitor="val_my_score",
             scheduler=ReduceLROnPlateau(opt), verbose=0).fit(train, 1, val)
+
+
+def test_a_scheduler_given_to_both_the_trainer_and_a_callback_is_refused():
+    # Both stepped it: StepLR(step_size=1, gamma=0.5) gave the rates 1, 0.25, 0.0625 instead
+    # of 1, 0.5, 0.25, silently.
+    model, opt, train, val = setup(lr=1.0)
+    sched = sn.optim.lr_scheduler.StepLR(opt, 1, 0.5)
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, scheduler=sched, verbose=0,
+                      callbacks=[LearningRateScheduler(sched)])
+    with pytest.raises(ValueError, match="also the trainer's scheduler"):
+        trainer.fit(train, 3, val)
+    model, opt, train, val = setup(lr=1.0)
+    sched = sn.optim.lr_scheduler.StepLR(opt, 1, 0.5)
+    history = Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+                      callbacks=[LearningRateScheduler(sched)]).fit(train, 3, val)
+    assert history.history["lr"] == [1.0, 0.5, 0.25]
