@@ -226,7 +226,8 @@ def test_fit_and_evaluate_refuse_a_dataset_for_a_loader():
     model = nn.Linear(2, 2)
     data = ArrayDataset(np.zeros((4, 2), np.float32), np.zeros(4, np.int64))
     opt = sn.optim.SGD(model.parameters(), lr=0.1)
-    with pytest.raises(TypeError, match=r"evaluate: loader is a dataset \(ArrayDataset\).*DataLoader"):
+    with pytest.raises(TypeError,
+                       match=r"evaluate: loader is a dataset \(ArrayDataset\).*DataLoader"):
         evaluate(model, nn.CrossEntropyLoss(), data)
     with pytest.raises(TypeError, match="fit: train_loader is a dataset"):
         fit(model, nn.CrossEntropyLoss(), opt, data, 1, verbose=0)
