@@ -385,9 +385,15 @@ def train(args):
             raise UsageError(f"--batch-size {args.batch_size} is the global batch: it must "
                              f"be a multiple of the {dist.world_size()} processes")
         batch_size = args.batch_size // dist.world_size()
+    # A resumed run normalises with the statistics it was trained with (its checkpoint's),
+    # not with ones recomputed by this version of the code.
+    saved = state["meta"] if state is not None else {}
+    stats = ((saved["mean"], saved["std"])
+             if saved.get("mean") is not None and saved.get("std") is not None else None)
     data = _load_data(args, batch_size=batch_size, val_split=args.val_split,
                       augment=args.augment, seed=args.seed,
-                      device=device if device != "cpu" else None, num_workers=args.workers)
+                      device=device if device != "cpu" else None, num_workers=args.workers,
+                      stats=stats)
     if dist is not None:
         data.train_loader = _shard_loader(data.train_loader, args.seed, dist)
     from . import models

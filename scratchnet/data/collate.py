@@ -44,14 +44,8 @@ def collate_arrays(samples):
         return _stack([s.array for s in samples])
     if isinstance(first, numpy.ndarray) or backend.get_array_module(first) is not numpy:
         return _stack(samples)
-    if isinstance(first, (bool, numpy.bool_)):
-        return numpy.array(samples, dtype=numpy.bool_)
-    if isinstance(first, numpy.number):
-        return numpy.array(samples, dtype=first.dtype)
-    if isinstance(first, numbers.Integral):
-        return numpy.array(samples, dtype=numpy.int64)
-    if isinstance(first, numbers.Real):
-        return numpy.array(samples, dtype=backend.get_default_dtype())
+    if isinstance(first, (numbers.Number, numpy.bool_, numpy.number)):
+        return _collate_scalars(samples)
     if isinstance(first, (str, bytes)) or first is None:
         return list(samples)
     if isinstance(first, collections.abc.Mapping):
@@ -66,6 +60,46 @@ def collate_arrays(samples):
                         "Lambda(numpy.asarray)) to the dataset's transform to stack them")
     raise TypeError(f"collate: do not know how to batch samples of type "
                     f"{type(first).__name__}; pass collate_fn= to the DataLoader")
+
+
+def _scalar_dtype(samples):
+    """The batch dtype of a list of numbers, from all of them (not just the first): a label
+    list ``[1, 2.5]`` is float, as in PyTorch, where the first sample's int64 would truncate
+    2.5 to 2. NumPy scalars keep their (promoted) dtype, Python floats become the default
+    float dtype, Python ints int64, and bools stay bool only if every sample is one."""
+    first = type(samples[0])
+    if all(type(s) is first for s in samples):     # the usual case: one type throughout
+        kinds = [samples[0]]
+    else:
+        kinds = samples
+    numpy_dtypes = {s.dtype for s in kinds if isinstance(s, (numpy.number, numpy.bool_))}
+    python = [s for s in kinds if not isinstance(s, (numpy.number, numpy.bool_))]
+    if any(isinstance(s, complex) for s in python):
+        return numpy.result_type(complex, *numpy_dtypes)
+    if any(isinstance(s, float) for s in python):
+        # numpy.float64 subclasses float but is a NumPy scalar, so it is not in ``python``.
+        floats = [d for d in numpy_dtypes if d.kind in "fc"]
+        return numpy.result_type(*floats) if floats else backend.get_default_dtype()
+    if python and all(isinstance(s, bool) for s in python) and all(
+            d == numpy.bool_ for d in numpy_dtypes):
+        return numpy.dtype(numpy.bool_)
+    if python:
+        if any(d.kind in "fc" for d in numpy_dtypes):
+            return numpy.result_type(*[d for d in numpy_dtypes if d.kind in "fc"])
+        return numpy.dtype(numpy.int64)
+    return numpy.result_type(*numpy_dtypes)
+
+
+def _collate_scalars(samples):
+    dtype = _scalar_dtype(samples)
+    if dtype.kind in "iu":
+        # An int too large for the dtype (np.uint8 then 300) must not wrap around.
+        try:
+            return numpy.array(samples, dtype=dtype)
+        except OverflowError:
+            raise OverflowError(f"collate: the labels {min(samples)}..{max(samples)} do not "
+                                f"fit the dtype {dtype} of the samples") from None
+    return numpy.array(samples, dtype=dtype)
 
 
 def _transpose(samples):

@@ -90,6 +90,25 @@ def _as_index_array(indices, xp=numpy):
     return array if xp is numpy else xp.asarray(array)
 
 
+def integer_indices(indices, where):
+    """``indices`` (a list, an array or a Tensor) as a 1-D intp array; a fractional index
+    raises instead of being cut to an int (``[1.7]`` would silently become sample 1)."""
+    if isinstance(indices, Tensor):
+        indices = backend.to_device(indices.array, "cpu")
+    array = numpy.asarray(indices)
+    if array.size and array.dtype.kind == "b":
+        raise TypeError(f"{where}: indices must be integers, got booleans (a mask? pass "
+                        "numpy.flatnonzero(mask))")
+    if array.size and array.dtype.kind not in "iuf":
+        raise TypeError(f"{where}: indices must be integers, got {array.dtype}")
+    if array.dtype.kind == "f":
+        whole = numpy.isfinite(array) & (array == numpy.round(array))
+        if not whole.all():
+            raise ValueError(f"{where}: indices must be whole numbers, got "
+                             f"{float(array[~whole].reshape(-1)[0])}")
+    return array.astype(numpy.intp, copy=False).reshape(-1)
+
+
 def _check_index(index, length, where):
     """Normalise an integer index (negative allowed) or raise IndexError saying where."""
     if not isinstance(index, numbers.Integral):
@@ -225,7 +244,7 @@ class Subset(Dataset):
     def __init__(self, dataset, indices):
         self.dataset = dataset
         self.indices = indices
-        self._index_array = numpy.asarray(indices, dtype=numpy.intp).reshape(-1)
+        self._index_array = integer_indices(indices, "Subset")
 
     def __len__(self):
         return len(self._index_array)

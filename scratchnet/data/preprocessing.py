@@ -22,11 +22,12 @@ taken from test data would leak it into training.
 All functions take NumPy arrays (or Tensors, and give Tensors back).
 """
 import numbers
+import warnings
 
 import numpy
 
 from ..autograd.tensor import Tensor
-from .._checks import check_int
+from .._checks import check_int, check_number
 
 __all__ = [
     "one_hot", "StandardScaler", "MinMaxScaler", "Imputer", "impute_missing",
@@ -57,9 +58,7 @@ def one_hot(labels, num_classes=None, dtype=numpy.float32):
     [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
     """
     y, was_tensor = _array(labels, "one_hot")
-    if y.dtype.kind not in "iub" and not (y.dtype.kind == "f" and (y == numpy.round(y)).all()):
-        raise TypeError(f"one_hot: labels must be integers, got dtype {y.dtype}")
-    y = y.astype(numpy.int64)
+    y = _class_indices(y, "one_hot")
     if num_classes is None:
         num_classes = int(y.max()) + 1 if y.size else 0
     if y.size and (y.min() < 0 or y.max() >= num_classes):
@@ -68,6 +67,17 @@ def one_hot(labels, num_classes=None, dtype=numpy.float32):
     out = numpy.zeros(y.shape + (num_classes,), dtype=dtype)
     numpy.put_along_axis(out, y[..., None], 1, axis=-1)
     return _back(out, was_tensor)
+
+
+def _class_indices(y, where):
+    """Labels as int64 class indices; fractional or non-numeric labels raise TypeError
+    (casting would turn label 1.5 into class 1 without a word)."""
+    if y.dtype.kind not in "iub" and not (
+            y.dtype.kind == "f" and numpy.isfinite(y).all() and (y == numpy.round(y)).all()):
+        raise TypeError(f"{where}: labels must be integers (class indices), got dtype {y.dtype}"
+                        + (" with fractional or non-finite values" if y.dtype.kind == "f"
+                           else ""))
+    return y.astype(numpy.int64)
 
 
 class _Fitted:
@@ -96,9 +106,51 @@ def _float(x):
     return x if x.dtype.kind == "f" else x.astype(numpy.float32)
 
 
+def _feature_stats(x, axis, where, moments):
+    """Per-feature ``(min, max, mean, var)`` over ``axis`` (kept dimensions), NaN ignored.
+
+    scikit-learn's scalers treat NaN as a missing value: left out of the statistics and kept
+    as NaN by ``transform``; a plain ``mean`` would make one gap turn its whole feature into
+    NaN. A feature with no value at all gets NaN statistics (its outputs stay NaN). An
+    infinity has no mean or range, so it raises instead of spreading NaN silently.
+    ``mean`` and ``var`` are None unless ``moments``.
+    """
+    # One pass for the usual all-finite data; the NaN and infinity tests only otherwise.
+    finite = bool(numpy.isfinite(x).all())
+    has_nan = not finite and bool(numpy.isnan(x).any())
+    if not finite and numpy.isinf(x).any():
+        bad = numpy.argwhere(numpy.isinf(x))[0]
+        raise ValueError(f"{where}: the data holds an infinity (at index {tuple(bad.tolist())}); "
+                         "scaling needs finite values (NaN is taken as missing)")
+    with warnings.catch_warnings():
+        # All-NaN features: "Mean of empty slice" / "All-NaN slice"; their NaN is the answer.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if has_nan:
+            lo = numpy.nanmin(x, axis=axis, keepdims=True)
+            hi = numpy.nanmax(x, axis=axis, keepdims=True)
+            mean = numpy.nanmean(x, axis=axis, keepdims=True) if moments else None
+            var = numpy.nanvar(x, axis=axis, keepdims=True) if moments else None
+        else:
+            lo = x.min(axis=axis, keepdims=True)
+            hi = x.max(axis=axis, keepdims=True)
+            mean = x.mean(axis=axis, keepdims=True) if moments else None
+            var = x.var(axis=axis, keepdims=True) if moments else None
+    if moments:
+        # A constant feature: its rounded mean (3 x 0.1 in float32 averages to 0.10000001)
+        # would leave a residue of ~1e-8 with a std of the same size, and dividing one by
+        # the other gives +-1 instead of 0. Its values are all equal, so take them exactly.
+        constant = lo == hi
+        mean = numpy.where(constant, lo, mean).astype(x.dtype, copy=False)
+        var = numpy.where(constant, 0, var).astype(x.dtype, copy=False)
+    return lo, hi, mean, var
+
+
 class StandardScaler(_Fitted):
     """Per feature: ``(x - mean_) / scale_``, with the mean and standard deviation of the
-    training data. Constant features get ``scale_ = 1`` (left centred, not divided by 0).
+    training data (population standard deviation, ``ddof=0``, as scikit-learn). Constant
+    features get ``scale_ = 1`` and transform to exactly 0 (not divided by 0). NaNs are
+    missing values, as in scikit-learn: left out of ``fit``'s statistics and kept by
+    ``transform``. An infinity in ``fit``'s data raises ``ValueError``.
 
     ``axis`` lists the axes statistics are taken over (default: the sample axis 0); use
     ``axis=(0, 2, 3)`` for per-channel statistics of NCHW images.
@@ -122,9 +174,8 @@ class StandardScaler(_Fitted):
         x, _ = _array(X, "StandardScaler.fit")
         self._fit_shape(x, "fit")
         x = _float(x)
-        self.mean_ = x.mean(axis=self.axis, keepdims=True)
-        std = x.std(axis=self.axis, keepdims=True)
-        self.var_ = std ** 2
+        _, _, self.mean_, self.var_ = _feature_stats(x, self.axis, "StandardScaler.fit", True)
+        std = numpy.sqrt(self.var_)
         self.scale_ = numpy.where(std > 0, std, 1.0).astype(x.dtype)
         # Report statistics without the kept dimensions, as scikit-learn does.
         self.mean_, self.scale_, self.var_ = (
@@ -181,7 +232,10 @@ class MinMaxScaler(_Fitted):
     """Per feature: map the training data's ``[min, max]`` onto ``feature_range``.
 
     Constant features map to the range's low end. Values outside the training range fall
-    outside ``feature_range`` (unless ``clip=True``).
+    outside ``feature_range`` (unless ``clip=True``). NaNs are missing values, as in
+    scikit-learn: left out of ``fit``'s minimum and maximum and kept by ``transform``. An
+    infinity in ``fit``'s data, or a ``feature_range`` that is not two finite numbers with
+    low < high, raises ``ValueError``.
 
     >>> import numpy as np
     >>> from scratchnet.data import MinMaxScaler
@@ -191,6 +245,9 @@ class MinMaxScaler(_Fitted):
 
     def __init__(self, feature_range=(0.0, 1.0), clip=False, axis=0):
         lo, hi = feature_range
+        # NaN compares False with everything: check it apart, or (nan, 1) passes lo >= hi.
+        lo = check_number("MinMaxScaler", "feature_range[0]", lo)
+        hi = check_number("MinMaxScaler", "feature_range[1]", hi)
         if lo >= hi:
             raise ValueError(f"MinMaxScaler: feature_range must be (low, high) with low < high, "
                              f"got {feature_range!r}")
@@ -203,8 +260,9 @@ class MinMaxScaler(_Fitted):
         self._fit_shape(x, "fit")
         x = _float(x)
         shape = _reduced_shape(x.shape, self.axis)
-        self.data_min_ = x.min(axis=self.axis).reshape(shape)
-        self.data_max_ = x.max(axis=self.axis).reshape(shape)
+        lo, hi, _, _ = _feature_stats(x, self.axis, "MinMaxScaler.fit", False)
+        self.data_min_ = lo.reshape(shape)
+        self.data_max_ = hi.reshape(shape)
         span = self.data_max_ - self.data_min_
         lo, hi = self.feature_range
         self.scale_ = ((hi - lo) / numpy.where(span > 0, span, 1.0)).astype(x.dtype)
@@ -349,7 +407,7 @@ def class_weights(labels, num_classes=None):
     [0.6666666865348816, 2.0]
     """
     y, _ = _array(labels, "class_weights")
-    y = y.reshape(-1).astype(numpy.int64)
+    y = _class_indices(y.reshape(-1), "class_weights")
     if y.size == 0:
         raise ValueError("class_weights: got no labels")
     if y.min() < 0:

@@ -4,7 +4,8 @@
 ``scratchnet`` command, the benchmarks and the notebooks use, built the standard way:
 
 * images stay uint8 in memory; each batch is scaled to [0, 1] (``BatchToTensor``) and
-  standardised with the training set's per-channel mean and std (``BatchNormalize``);
+  standardised with the per-channel mean and std of the images trained on (the training set
+  less the validation hold-out; ``BatchNormalize``);
 * ``val_split`` holds out a stratified part of the *training* set for validation (the test
   set is only for the final report);
 * ``augment`` adds random crops (padding 4 for 32x32 images, 2 for 28x28) and, for CIFAR
@@ -136,8 +137,15 @@ def load_preset(name, root=None, batch_size=128, val_split=0.0, augment=False, s
     images = train.data
     channels = 1 if images.ndim == 3 else images.shape[3]
     input_shape = (channels,) + tuple(images.shape[1:3])
+    train_part = val_part = None
+    if val_split:
+        # Split first: the statistics must come from the images trained on, not from the
+        # validation images too (scikit-learn's rule: fit preprocessing on training data).
+        train_part, val_part = holdout_split(train, val_split, stratify=True, seed=seed)
     if stats is None:
-        mean, std = channel_stats(images, max_value)
+        mean, std = channel_stats(
+            images if train_part is None else images[numpy.asarray(train_part.indices)],
+            max_value)
     else:
         mean, std = [float(m) for m in stats[0]], [float(s) for s in stats[1]]
         if len(mean) != channels or len(std) != channels:
@@ -153,9 +161,9 @@ def load_preset(name, root=None, batch_size=128, val_split=0.0, augment=False, s
             steps.append(T.BatchRandomHorizontalFlip())
     train_transform = T.Compose(steps + [T.BatchNormalize(mean, std)])
     val_loader = None
-    train_part = train
-    if val_split:
-        train_part, val_part = holdout_split(train, val_split, stratify=True, seed=seed)
+    if train_part is None:
+        train_part = train
+    else:
         val_loader = DataLoader(val_part, batch_size=eval_batch_size, batch_transform=plain,
                                 device=device)
     train_loader = DataLoader(train_part, batch_size=batch_size, shuffle=True, seed=seed,

@@ -25,6 +25,7 @@ True
 import numpy
 
 from ._random import fresh_seed, make_generator
+from .dataset import integer_indices
 
 __all__ = [
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
@@ -56,7 +57,11 @@ class Sampler:
         raise NotImplementedError(f"{type(self).__name__} must define __iter__()")
 
     def __len__(self):
-        raise NotImplementedError(f"{type(self).__name__} must define __len__()")
+        # TypeError, as len() of an object without a length: PyTorch's Sampler has no
+        # __len__, and code that asks (a progress bar, fit's step count) catches TypeError
+        # to carry on without one; NotImplementedError stopped training instead.
+        raise TypeError(f"{type(self).__name__} has no len(); define __len__() to give "
+                        "the number of indices per epoch")
 
 
 class SequentialSampler(Sampler):
@@ -108,7 +113,7 @@ class RandomSampler(_RandomBase):
         self.replacement = bool(replacement)
         self._num_samples = num_samples
         if num_samples is not None and (not isinstance(num_samples, (int, numpy.integer))
-                                        or num_samples <= 0):
+                                        or isinstance(num_samples, bool) or num_samples <= 0):
             raise ValueError(f"RandomSampler: num_samples must be a positive int, "
                              f"got {num_samples!r}")
 
@@ -141,7 +146,7 @@ class SubsetRandomSampler(_RandomBase):
     def __init__(self, indices, seed=None, generator=None):
         super().__init__(seed, generator, "SubsetRandomSampler")
         self.indices = indices
-        self._index_array = numpy.asarray(indices, dtype=numpy.int64).reshape(-1)
+        self._index_array = integer_indices(indices, "SubsetRandomSampler").astype(numpy.int64)
 
     def __len__(self):
         return len(self._index_array)
@@ -166,11 +171,19 @@ class WeightedRandomSampler(_RandomBase):
 
     def __init__(self, weights, num_samples, replacement=True, seed=None, generator=None):
         super().__init__(seed, generator, "WeightedRandomSampler")
-        w = numpy.asarray(weights, dtype=numpy.float64).reshape(-1)
+        if hasattr(weights, "numpy") and not isinstance(weights, numpy.ndarray):
+            weights = weights.numpy()
+        w = numpy.asarray(weights, dtype=numpy.float64)
+        if w.ndim != 1:
+            # PyTorch refuses them too: flattened, (N, C) weights would draw indices up to
+            # N * C - 1, past the end of the data set.
+            raise ValueError(f"WeightedRandomSampler: weights must be 1-D, one per sample; "
+                             f"got shape {w.shape}")
         if w.size == 0 or not numpy.all(numpy.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
             raise ValueError("WeightedRandomSampler: weights must be finite, non-negative and "
                              f"not all zero; got {w.size} weights with sum {w.sum()!r}")
-        if not isinstance(num_samples, (int, numpy.integer)) or num_samples <= 0:
+        if not isinstance(num_samples, (int, numpy.integer)) or isinstance(num_samples, bool) \
+                or num_samples <= 0:
             raise ValueError(f"WeightedRandomSampler: num_samples must be a positive int, "
                              f"got {num_samples!r}")
         if not replacement and num_samples > numpy.count_nonzero(w):

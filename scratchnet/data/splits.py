@@ -120,6 +120,13 @@ def _test_count(n, test_size, train_size, where):
 
     n_test = count(test_size, "test_size", math.ceil)
     n_train = count(train_size, "train_size", math.floor)
+    fractions = [size for size in (test_size, train_size)
+                 if isinstance(size, numbers.Real) and not isinstance(size, numbers.Integral)]
+    if len(fractions) == 2 and sum(fractions) > 1.0:
+        # scikit-learn's rule: rounding down train and up test could otherwise fit 0.6 + 0.5
+        # into small data sets and give sizes that are neither fraction.
+        raise ValueError(f"{where}: test_size + train_size = {sum(fractions):g} is more than "
+                         "1; reduce them")
     if n_test is None:
         n_test = n - n_train if n_train is not None else int(math.ceil(0.25 * n))
     if n_train is None:
@@ -163,6 +170,11 @@ def _split_indices(n, n_train, n_test, stratify, shuffle, rng, where):
                          f"least that many samples on each side; got train {n_train}, "
                          f"test {n_test}")
     sizes = numpy.bincount(y, minlength=len(classes))
+    if sizes.min() < 2:
+        # scikit-learn's rule: a class of one sample cannot be on both sides, so the split
+        # could not be stratified; it would land on one side by chance.
+        raise ValueError(f"{where}: class {classes[sizes.argmin()].item()!r} has only 1 sample; a "
+                         "stratified split needs at least 2 of each class")
     test_counts = _stratified_counts(sizes, n_test)
     train_counts = _stratified_counts(sizes - test_counts, n_train)
     train, test = [], []
@@ -180,6 +192,10 @@ def _take(data, indices):
         return Tensor._make(data.array[xp.asarray(indices)])
     if isinstance(data, numpy.ndarray):
         return data[indices]
+    if hasattr(data, "iloc"):
+        # A pandas DataFrame/Series (scikit-learn's users pass them): rows by position, as
+        # scikit-learn does. df[i] would be column i, so wrapping it in a Subset gave columns.
+        return data.iloc[indices]
     if isinstance(data, (Dataset,)) or (hasattr(data, "__getitem__") and hasattr(
             data, "__len__") and not isinstance(data, (list, tuple))):
         return Subset(data, indices.tolist())
@@ -192,7 +208,8 @@ def train_test_split(*arrays, test_size=None, train_size=None, stratify=None, sh
                      seed=None, generator=None):
     """Split arrays (or Tensors, lists, datasets) of equal length into train and test parts.
 
-    Returns ``[a_train, a_test, b_train, b_test, ...]``, scikit-learn's order. ``test_size``
+    Returns ``[a_train, a_test, b_train, b_test, ...]``, scikit-learn's order, each part of
+    the kind of its input (pandas objects are split by row position, ``.iloc``). ``test_size``
     is a fraction (rounded up) or a count; 25% when neither size is given. ``stratify=labels``
     keeps each class's share the same on both sides. ``shuffle=False`` keeps the order: the
     first samples train and the last ``test_size`` test (scikit-learn's rule; on a time

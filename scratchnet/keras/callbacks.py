@@ -18,6 +18,7 @@
 import inspect
 import math
 
+from .._checks import check_int, check_number
 from ..train import callbacks as _train
 
 __all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau",
@@ -175,9 +176,8 @@ class EarlyStopping(_train.EarlyStopping):
         super().on_train_begin(logs)
         if not resumed:
             # Keras starts every fit afresh: best value, best weights, mode from the metric.
+            # The baseline is not the starting best: the base class compares with it apart.
             _reset_tracker(self, self.tracker, self.trainer)
-            if self.baseline is not None:
-                self.tracker.best = float(self.baseline)
             self.best_weights, self.best_epoch = None, None
 
     def on_epoch_end(self, epoch, logs=None):
@@ -238,11 +238,16 @@ class ReduceLROnPlateau(_train.Callback):
             raise TypeError(f"ReduceLROnPlateau: unexpected {', '.join(kwargs)}")
         if not 0.0 <= factor < 1.0 or math.isnan(factor):
             raise ValueError(f"ReduceLROnPlateau: factor must be in [0, 1), got {factor}")
-        self.monitor, self.factor, self.patience = monitor, float(factor), int(patience)
+        # NaN min_delta or min_lr would make every comparison False (a cut every
+        # `patience` epochs, or none); int() would cut a fractional patience silently.
+        where = "ReduceLROnPlateau"
+        self.monitor, self.factor = monitor, float(factor)
+        self.patience = check_int(where, "patience", patience, low=0)
         self.keras_mode = mode
         self.mode = mode if mode in ("min", "max") else _train.resolve_mode(monitor)
-        self.min_delta, self.cooldown, self.min_lr = abs(float(min_delta)), int(cooldown), \
-            float(min_lr)
+        self.min_delta = abs(check_number(where, "min_delta", min_delta))
+        self.cooldown = check_int(where, "cooldown", cooldown, low=0)
+        self.min_lr = check_number(where, "min_lr", min_lr, low=0.0)
         self.verbose = verbose
         self.wants_learning_rate_log = True
         self._reset()

@@ -22,6 +22,8 @@ overwrites ``best.npz`` with a worse model.
 import math
 import os
 
+from .._checks import check_int, check_number
+
 __all__ = ["Callback", "CallbackList", "EarlyStopping", "ModelCheckpoint",
            "LearningRateScheduler", "CSVLogger", "JSONLogger", "LambdaCallback",
            "resolve_mode", "TerminateOnNaN"]
@@ -138,10 +140,15 @@ class CallbackList(Callback):
 class _Monitor:
     """Tracks the best value of one logged quantity ("improved by more than min_delta")."""
 
-    def __init__(self, monitor, mode, min_delta):
+    def __init__(self, monitor, mode, min_delta, owner="callback"):
         self.monitor = monitor
         self.mode = resolve_mode(monitor, mode)
-        self.min_delta = abs(min_delta)
+        # NaN would make every comparison False: no epoch would ever count as better.
+        self.min_delta = abs(check_number(owner, "min_delta", min_delta))
+        self.reset()
+
+    def reset(self):
+        """Forget the best value: nothing seen yet."""
         self.best = math.inf if self.mode == "min" else -math.inf
 
     def state_dict(self):
@@ -160,12 +167,15 @@ class _Monitor:
                            f"{sorted(logs or {})} (validation metrics need a val_loader)")
         return float(logs[self.monitor])
 
-    def improved(self, value):
+    def improved(self, value, reference=None):
+        """Whether ``value`` beats ``reference`` (default: the best so far) by more than
+        ``min_delta``."""
+        reference = self.best if reference is None else reference
         if math.isnan(value):
             return False
         if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
+            return value < reference - self.min_delta
+        return value > reference + self.min_delta
 
 
 def _copy_state(model):
@@ -177,13 +187,24 @@ class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
     epochs; ``restore_best_weights`` puts back the weights of the best epoch at the end.
 
+    With a ``baseline``, an epoch only restarts the patience count when it also beats the
+    baseline (by more than ``min_delta``): training stops after ``patience`` epochs that do
+    not. The best epoch is still the best one seen, baseline or not, so that (Keras' rule)
+    "if no epoch improves on baseline, training will run for patience epochs and restore
+    weights from the best epoch in that set". Each ``fit`` starts afresh (Keras' rule: a
+    callback reused for a second model must not keep, or restore, the first one's best),
+    except a run resumed from a checkpoint, which continues the saved counters.
+
     >>> stop = EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
     """
 
     def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto",
                  restore_best_weights=False, baseline=None, verbose=True):
-        self.tracker = _Monitor(monitor, mode, min_delta)
-        self.monitor, self.patience = monitor, int(patience)
+        self.tracker = _Monitor(monitor, mode, min_delta, "EarlyStopping")
+        # int(2.7) would quietly wait 2 epochs, a negative patience stop at once.
+        self.monitor = monitor
+        self.patience = check_int("EarlyStopping", "patience", patience, low=0)
+        check_number("EarlyStopping", "baseline", baseline, allow_none=True)
         self.restore_best_weights, self.baseline = restore_best_weights, baseline
         self.verbose = verbose
         self.wait = 0
@@ -200,8 +221,9 @@ class EarlyStopping(Callback):
             return
         self.wait = 0
         self.stopped_epoch = None
-        if self.baseline is not None:
-            self.tracker.best = float(self.baseline)
+        self.tracker.reset()
+        self.best_epoch = None
+        self.best_weights = None
 
     def state_dict(self):
         """The wait counter, the best value and epoch, and (with ``restore_best_weights``)
@@ -221,10 +243,12 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, epoch, logs=None):
         value = self.tracker.value(logs)
         if self.tracker.improved(value):
-            self.tracker.best, self.best_epoch, self.wait = value, epoch, 0
+            self.tracker.best, self.best_epoch = value, epoch
             if self.restore_best_weights:
                 self.best_weights = _copy_state(self.trainer.model)
-            return
+            if self.baseline is None or self.tracker.improved(value, float(self.baseline)):
+                self.wait = 0
+                return
         self.wait += 1
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
@@ -254,7 +278,8 @@ class ModelCheckpoint(Callback):
                  min_delta=0.0):
         self.filepath = os.fspath(filepath)
         self.save_best_only = save_best_only
-        self.tracker = _Monitor(monitor, mode, min_delta) if save_best_only else None
+        self.tracker = (_Monitor(monitor, mode, min_delta, "ModelCheckpoint")
+                        if save_best_only else None)
         self.last_saved = None
         self._defer = False         # set by CallbackList: write after all callbacks ran
         self._pending = None
@@ -299,8 +324,20 @@ class LearningRateScheduler(Callback):
                              f"{type(scheduler).__name__} is stepped after every batch: give "
                              "it to fit(..., scheduler=...) or Trainer(scheduler=...) instead")
         self.scheduler, self.monitor = scheduler, monitor
+        self._checked = False
+
+    def on_train_begin(self, logs=None):
+        if self.trainer is not None and self.trainer.scheduler is self.scheduler:
+            # Both would step it: every epoch would advance the schedule twice (StepLR's
+            # rate halving twice as fast) without any error.
+            raise ValueError(f"LearningRateScheduler: this {type(self.scheduler).__name__} is "
+                             "also the trainer's scheduler, which steps it already; pass it "
+                             "once (Trainer(scheduler=...) or this callback)")
 
     def on_epoch_end(self, epoch, logs=None):
+        if not self._checked:
+            check_plateau_mode(self.scheduler, self.monitor, "val_loss" in (logs or {}))
+            self._checked = True
         step_scheduler(self.scheduler, logs, self.monitor)
 
     def state_dict(self):
@@ -313,6 +350,28 @@ class LearningRateScheduler(Callback):
     def load_state_dict(self, state):
         if state.get("scheduler") is not None:
             self.scheduler.load_state_dict(state["scheduler"])
+
+
+def check_plateau_mode(scheduler, monitor, has_validation):
+    """Raise ValueError when a ``ReduceLROnPlateau`` would watch a known quantity in the wrong
+    direction, e.g. mode="min" (its default) on "val_accuracy": it would cut the rate every
+    time accuracy *improved*, without any error. Names whose direction is unknown (a metric
+    of your own) are left alone."""
+    from ..optim.lr_scheduler import ReduceLROnPlateau
+    if not isinstance(scheduler, ReduceLROnPlateau):
+        return
+    name = monitor or ("val_loss" if has_validation else "loss")
+    bare = name[4:] if name.startswith("val_") else name
+    try:
+        from .metrics import metric_mode
+        wanted = "min" if "loss" in bare else metric_mode(bare)
+    except (ImportError, KeyError, ValueError, TypeError):
+        return
+    if scheduler.mode != wanted:
+        raise ValueError(f"ReduceLROnPlateau(mode={scheduler.mode!r}) watches '{name}', which "
+                         f"is better when {'smaller' if wanted == 'min' else 'larger'}: it "
+                         f"would cut the learning rate whenever '{name}' improves; pass "
+                         f"mode={wanted!r}")
 
 
 def step_scheduler(scheduler, logs, monitor=None):

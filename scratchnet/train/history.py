@@ -53,11 +53,16 @@ class History:
         return {name: values[-1] for name, values in self.history.items()} if self.epoch else {}
 
     def best(self, monitor, mode=None):
-        """(epoch, value) of the best value of ``monitor`` (min for losses unless ``mode``)."""
+        """(epoch, value) of the best value of ``monitor``: the smallest for losses and errors
+        (``metric_mode``'s rule, as EarlyStopping's mode="auto"), else the largest, unless
+        ``mode`` says."""
+        from .callbacks import resolve_mode
+
         if monitor not in self.history:
             raise KeyError(f"History has no {monitor!r}; it has {sorted(self.history)}")
-        mode = mode or ("min" if "loss" in monitor or monitor.endswith(("mse", "mae"))
-                        else "max")
+        # The same rule as the callbacks: a name test of its own took "mean_squared_error"
+        # for a score to maximise and returned the worst epoch.
+        mode = resolve_mode(monitor, mode or "auto")
         pairs = [(e, v) for e, v in zip(self.epoch, self.history[monitor]) if not math.isnan(v)]
         pick = min if mode == "min" else max
         return pick(pairs, key=lambda p: p[1])

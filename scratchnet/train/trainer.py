@@ -23,11 +23,12 @@ import time
 import numpy as np
 
 from .. import backend
+from .._checks import check_int
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..autograd.tensor import tensor as _new_tensor  # keeps integer data integer
 from ..serialization import load, save
-from .callbacks import CallbackList, TerminateOnNaN, step_scheduler
+from .callbacks import CallbackList, TerminateOnNaN, check_plateau_mode, step_scheduler
 from .history import History
 from .progress import Progress
 
@@ -99,8 +100,17 @@ def _to_device(t, device):
     return t.to(device) if isinstance(t, Tensor) else Tensor(t, device=device)
 
 
-def _batch_size(x):
-    return x.shape[0] if isinstance(x, Tensor) and x.ndim else 1
+def _batch_size(x, y=None):
+    """Samples in a batch, to weight its mean loss in the epoch's: the first dimension of
+    the inputs, or of their first Tensor when they are a tuple/list/dict (a model with
+    several inputs), else of the targets. Counting such a batch as 1 sample would make a
+    short last batch weigh as much as a full one."""
+    for part in (x, y):
+        while isinstance(part, (tuple, list, dict)) and part:
+            part = next(iter(part.values())) if isinstance(part, dict) else part[0]
+        if isinstance(part, (Tensor, np.ndarray)) and part.ndim:
+            return part.shape[0]
+    return 1
 
 
 class Trainer:
@@ -183,7 +193,7 @@ class Trainer:
             else:
                 out = self.model(x)
                 loss = compute_loss(out)
-            n = _batch_size(x)
+            n = _batch_size(x, y)
             value = float(loss.item())
             if reduce and self._world is not None:
                 # Every rank sees the mean over the global batch, so that all take the same
@@ -250,6 +260,7 @@ class Trainer:
 
         Under data-parallel training a loader whose sampler is a ``DistributedSampler`` is
         scored over every rank's shard together, so every rank must call this."""
+        _check_loader(loader, "evaluate: loader")
         was_training = self.model.training
         self.model.eval()
         try:
@@ -278,7 +289,12 @@ class Trainer:
     # ----------------------------------------------------------------- the training loop
     def fit(self, train_loader, epochs, val_loader=None):
         """Train until epoch ``epochs`` (counted from 1; a resumed trainer continues after
-        ``self.epoch``); returns the ``History``."""
+        ``self.epoch``); returns the ``History``. ``epochs`` must be an int >= 0 (2.5 would
+        silently train 3 epochs)."""
+        epochs = check_int("fit", "epochs", epochs, low=0)
+        _check_loader(train_loader, "fit: train_loader")
+        if val_loader is not None:
+            _check_loader(val_loader, "fit: val_loader")
         self.stop_training = False
         self.history.nan_stop = None
         self.train_loader = train_loader
@@ -286,6 +302,8 @@ class Trainer:
             # Resuming: the loader continues its sequence of shuffles where it stopped.
             train_loader.load_state_dict(self._loader_state)
             self._loader_state = None
+        if self.scheduler is not None:
+            check_plateau_mode(self.scheduler, self.monitor, val_loader is not None)
         self.callbacks.on_train_begin()
         try:
             steps = len(train_loader)
@@ -417,6 +435,16 @@ def _own_entry(state, group):
     return ranks[group.rank]
 
 
+def _check_loader(loader, name):
+    """A map-style dataset is not a loader: iterated, it gives single unbatched samples, which
+    the model would take for batches (a (features,) sample counted as `features` samples)."""
+    from ..data import Dataset
+    if isinstance(loader, Dataset):
+        raise TypeError(f"{name} is a dataset ({type(loader).__name__}) of single samples, "
+                        "not a loader of batches: wrap it, e.g. "
+                        "DataLoader(dataset, batch_size=64)")
+
+
 def check_checkpoint(state, where):
     """Raise ValueError unless ``state`` looks like a ``Trainer.checkpoint()``."""
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
@@ -508,11 +536,17 @@ def evaluate(model, loss_fn, loader, metrics=("accuracy",), device=None):
 
 
 def predict(model, data, batch_size=256, device=None):
-    """Outputs of ``model`` for a loader, a Tensor or an array, gathered on the host.
+    """Outputs of ``model`` for a loader, a map-style dataset, a Tensor or an array,
+    gathered on the host.
 
     The model runs in eval mode under ``no_grad``; the batches of a loader may be
-    (inputs, targets) pairs, of which only the inputs are used.
+    (inputs, targets) pairs, of which only the inputs are used. A dataset is read in order
+    in batches of ``batch_size`` (iterated sample by sample, each unbatched sample would
+    go through the model alone and the outputs be joined end to end: (N * classes,)).
     """
+    from ..data import DataLoader, Dataset
+    if isinstance(data, Dataset):
+        data = DataLoader(data, batch_size=batch_size)
     if isinstance(data, (Tensor, np.ndarray)):
         array = data
         data = ((array[i:i + batch_size],) for i in range(0, len(array), batch_size))

@@ -30,6 +30,7 @@ import time
 import numpy as np
 
 from .. import backend
+from .._checks import check_int, check_number
 from ..serialization import atomic_write
 from .trainer import Trainer
 
@@ -44,19 +45,36 @@ class _Distribution:
         return self.text
 
 
+def _bounds(name, low, high, positive=False):
+    """Check a distribution's bounds now, with a message naming them, not at the first draw
+    (``loguniform(0, 1)`` failed there with "math domain error")."""
+    low = check_number(name, "low", low, low=0.0 if positive else None, low_open=positive)
+    high = check_number(name, "high", high)
+    if not low < high:
+        raise ValueError(f"{name}: low must be < high, got low={low}, high={high}")
+    return low, high
+
+
 def uniform(low, high):
     """A value drawn uniformly from [low, high) (random search only)."""
+    low, high = _bounds("uniform", low, high)
     return _Distribution(lambda rng: float(rng.uniform(low, high)), f"uniform({low}, {high})")
 
 
 def loguniform(low, high):
-    """A value whose logarithm is uniform: equal chances for each decade (learning rates)."""
+    """A value whose logarithm is uniform: equal chances for each decade (learning rates);
+    needs 0 < low < high."""
+    low, high = _bounds("loguniform", low, high, positive=True)
     return _Distribution(lambda rng: float(math.exp(rng.uniform(math.log(low), math.log(high)))),
                          f"loguniform({low}, {high})")
 
 
 def randint(low, high):
     """An integer drawn uniformly from [low, high)."""
+    low = check_int("randint", "low", low)
+    high = check_int("randint", "high", high)
+    if not low < high:
+        raise ValueError(f"randint: low must be < high, got low={low}, high={high}")
     return _Distribution(lambda rng: int(rng.integers(low, high)), f"randint({low}, {high})")
 
 
@@ -188,7 +206,11 @@ def tune(build, space, data, strategy="grid", n_trials=None, cv="holdout", val_s
         for number, config in enumerate(configs, 1):
             rows.append(_trial(number, config, configs, folds, build, seed, batch_size,
                                batch_transform, epochs, key, metric, verbose, DataLoader))
-    rows.sort(key=lambda r: r["mean"], reverse=(mode == "max"))
+    # A diverged configuration scores NaN. NaN compares False with everything, so a plain
+    # sort could leave it anywhere, even first ("best"): NaN goes last, whatever the mode.
+    sign = -1.0 if mode == "max" else 1.0
+    rows.sort(key=lambda r: (math.isnan(r["mean"]), sign * r["mean"]
+                             if not math.isnan(r["mean"]) else 0.0))
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     board = Leaderboard(rows, metric, list(space))

@@ -71,3 +71,31 @@ def test_evaluate_on_digits_with_a_seed_and_split_matches_train(sandbox, capsys)
     code, out, err = run(["evaluate", sandbox / "run" / "last.npz"], capsys)
     assert code == 0, err
     assert printed_accuracy(out, "accuracy ") == trained
+
+
+def test_normalisation_statistics_come_from_the_training_part_only():
+    # With val_split, the validation images are held out of training; the old code still
+    # took the mean and std over them too (a leak of validation data into preprocessing).
+    from scratchnet.data.datasets import Digits
+    from scratchnet.data.presets import channel_stats
+    data = load_preset("digits", val_split=0.25, seed=0, batch_size=8)
+    images = Digits(train=True).data
+    kept = images[data.train_set.indices]
+    assert (data.mean, data.std) == channel_stats(kept, 16)
+    assert data.mean != channel_stats(images, 16)[0]
+    whole = load_preset("digits", seed=0, batch_size=8)          # no hold-out: all of it
+    assert (whole.mean, whole.std) == channel_stats(images, 16)
+
+
+def test_a_resumed_run_keeps_the_statistics_of_its_checkpoint(sandbox, capsys):
+    code, _, err = run(["train", "--dataset", "digits", "--epochs", "1", "--val-split",
+                        "0.2", "--out", sandbox / "run", "--quiet"], capsys)
+    assert code == 0, err
+    state = sn.load(sandbox / "run" / "last.npz")
+    state["meta"]["mean"], state["meta"]["std"] = [0.25], [0.5]   # as if computed otherwise
+    sn.save(state, sandbox / "run" / "last.npz")
+    code, _, err = run(["train", "--resume", "--epochs", "2", "--out", sandbox / "run",
+                        "--quiet"], capsys)
+    assert code == 0, err
+    meta = sn.load(sandbox / "run" / "last.npz")["meta"]
+    assert meta["mean"] == [0.25] and meta["std"] == [0.5]

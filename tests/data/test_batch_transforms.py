@@ -121,3 +121,47 @@ def test_cifar_pipeline_shapes_and_statistics():
     assert out.shape == (128, 3, 32, 32) and out.dtype == np.float32
     # padding zeros become -2 after normalising; uniform pixels stay within [-2, 2]
     assert out.min() == pytest.approx(-2.0) and out.max() <= 2.0
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_batch_random_crop_fills_one_value_per_channel(channels_last):
+    # xp.full(shape, (1, 2, 3)) spread the three values along the last axis, the width of
+    # an NCHW batch: with width 3 the old code silently painted columns, not channels.
+    x = np.zeros((2, 3, 3, 3), np.float32)
+    out = T.BatchRandomCrop(5, padding=1, fill=(1, 2, 3), channels_last=channels_last,
+                            seed=0)(x)
+    corner = out[:, 0, 0, :] if channels_last else out[:, :, 0, 0]
+    centre = out[:, 2, 2, :] if channels_last else out[:, :, 2, 2]
+    assert corner.tolist() == [[1, 2, 3]] * 2 and not centre.any()
+    with pytest.raises(ValueError, match="one per channel"):
+        T.BatchRandomCrop(5, padding=1, fill=(1, 2))(x)
+
+
+def test_batch_random_crop_takes_torchvision_padding_forms():
+    # RandomCrop(size, padding=(2, 1)) pads 2 left/right and 1 top/bottom in torchvision;
+    # (1, 2, 3, 4) is (left, top, right, bottom). The old BatchRandomCrop called int() on the
+    # tuple and failed with "int() argument must be ... not 'tuple'".
+    x = np.ones((3, 1, 2, 2), np.float32)
+    pairs = T.BatchRandomCrop((4, 6), padding=(2, 1), seed=0)(x)
+    assert pairs.shape == (3, 1, 4, 6) and (pairs.sum(axis=(1, 2, 3)) == 4).all()
+    np.testing.assert_array_equal(pairs[:, 0, 1:3, 2:4], 1.0)     # the only window: offset 0
+    four = T.BatchRandomCrop((2 + 2 + 4, 2 + 1 + 3), padding=(1, 2, 3, 4), seed=0)(x)
+    np.testing.assert_array_equal(four[0, 0, 2:4, 1:3], 1.0)
+    assert four.sum() == 3 * 4
+    assert T.BatchRandomCrop(2, padding=None, seed=0)(x).shape == (3, 1, 2, 2)
+    with pytest.raises(ValueError, match="padding must be an int, a pair or 4 values"):
+        T.BatchRandomCrop(2, padding=(1, 2, 3))
+
+
+@pytest.mark.parametrize("dtype, top", [(np.dtype(np.uint16), 65535), (np.dtype(">u2"), 65535),
+                                        (np.dtype(np.bool_), 1), (np.dtype(np.uint8), 255),
+                                        (np.dtype(np.int64), 255)])
+def test_to_tensor_scales_integer_pixels_by_their_dtype_range(dtype, top):
+    # 16-bit images: torchvision's ToDtype(torch.float32, scale=True) divides uint16 by
+    # 65535. The old code divided by 255 (pixels up to 257.0); BatchToTensor also divided a
+    # bool mask by 255. int64 arrays built from 0..255 lists keep 255.
+    image = np.full((2, 2), top, dtype)
+    assert T.ToTensor()(image).numpy().max() == 1.0
+    assert T.BatchToTensor()(image[None]).max() == 1.0
+    if dtype.kind != "b":       # an explicit max_value still wins
+        assert T.BatchToTensor(max_value=16)(np.full((1, 2, 2), 16, dtype)).max() == 1.0

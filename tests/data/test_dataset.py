@@ -147,3 +147,37 @@ def test_datasets_and_loaders_pickle():
         np.testing.assert_array_equal(copy.get_batch([0, 1])[0], obj.get_batch([0, 1])[0])
     loader = pickle.loads(pickle.dumps(DataLoader(sub, batch_size=2)))
     assert [yb.tolist() for _, yb in loader] == [[int(y[3]), int(y[1])]]
+
+
+@pytest.mark.parametrize("samples, values, dtype", [
+    # PyTorch 2.13 default_collate: [1, 2.5] -> tensor([1.0, 2.5]) (float), and
+    # [np.int64(1), np.float64(2.5)] -> float64; the old code took the first sample's int64
+    # dtype and truncated 2.5 to 2.
+    ([1, 2.5], [1.0, 2.5], np.float32),
+    ([np.int64(1), np.float64(2.5)], [1.0, 2.5], np.float64),
+    ([2, np.float32(1.5)], [2.0, 1.5], np.float32),
+    # [True, 2] -> tensor([1, 2]) in PyTorch; the old code gave [True, True].
+    ([True, 2], [1, 2], np.int64),
+    # A uint8 first label must not make 300 wrap or fail.
+    ([np.uint8(3), 300], [3, 300], np.int64),
+    ([True, False], [True, False], np.bool_),
+    ([np.float32(1.0), 2.5], [1.0, 2.5], np.float32),
+    ([np.int32(1), np.int32(3)], [1, 3], np.int32),
+])
+def test_collate_numbers_take_a_dtype_that_holds_every_sample(samples, values, dtype):
+    out = collate_arrays(samples)
+    assert out.dtype == dtype and out.tolist() == values
+    # Through a DataLoader's per-sample path too (a dataset without get_batch).
+    class Labels(Dataset):
+        def __len__(self):
+            return len(samples)
+
+        def __getitem__(self, i):
+            return samples[i]
+    (batch,) = list(sn.data.DataLoader(Labels(), batch_size=len(samples)))
+    assert batch.dtype == dtype and batch.tolist() == values
+
+
+def test_collate_an_int_too_large_for_int64_says_so():
+    with pytest.raises(OverflowError, match="collate"):
+        collate_arrays([1, 2 ** 70])

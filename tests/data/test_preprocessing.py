@@ -119,3 +119,69 @@ def test_class_weights_balance_the_classes():
     assert class_weights([0, 2], num_classes=4).tolist() == [1.0, 0.0, 1.0, 0.0]
     with pytest.raises(ValueError, match="outside"):
         class_weights([5], num_classes=3)
+
+
+@pytest.mark.parametrize("value, dtype", [(0.1, np.float32), (3.3, np.float64),
+                                          (1e5 + 0.1, np.float32), (0.1, np.float64)])
+def test_standard_scaler_maps_a_constant_float_feature_to_zero(value, dtype):
+    # The mean of 7 copies of 0.1 in float32 is not exactly 0.1; the old code divided that
+    # rounding residue by a std of the same size and gave -1 or +1 for every sample.
+    # scikit-learn 1.9.1 gives 0 (to 1e-11): StandardScaler().fit_transform(np.full((7, 1),
+    # v, dtype)).
+    X = np.full((7, 2), value, dtype)
+    X[:, 1] = np.arange(7)
+    s = StandardScaler().fit(X)
+    out = s.transform(X)
+    assert out[:, 0].tolist() == [0.0] * 7
+    assert s.scale_[0] == 1.0 and s.var_[0] == 0.0 and s.mean_[0] == dtype(value)
+    np.testing.assert_allclose(s.inverse_transform(out), X, rtol=1e-6)
+    # Per-channel statistics take the same path.
+    images = np.full((4, 2, 3, 3), value, dtype)
+    assert not StandardScaler(axis=(0, 2, 3)).fit_transform(images).any()
+
+
+def test_scalers_leave_nan_out_of_the_statistics_as_scikit_learn():
+    # Reference: scikit-learn 1.9.1, StandardScaler().fit_transform(X) and
+    # MinMaxScaler().fit_transform(X) for this X: NaN is a missing value, ignored by fit and
+    # kept by transform. The old code turned the whole second column into NaN.
+    X = np.array([[1.0, np.nan], [2.0, 3.0], [4.0, 5.0]])
+    s = StandardScaler().fit(X)
+    np.testing.assert_allclose(s.mean_, [7 / 3, 4.0])
+    np.testing.assert_allclose(s.var_, [14 / 9, 1.0])
+    out = s.transform(X)
+    np.testing.assert_allclose(out, [[-1.0690449676496976, np.nan],
+                                     [-0.2672612419124244, -1.0],
+                                     [1.3363062095621219, 1.0]])
+    m = MinMaxScaler().fit(X)
+    assert m.data_min_.tolist() == [1.0, 3.0] and m.data_max_.tolist() == [4.0, 5.0]
+    np.testing.assert_allclose(m.transform(X), [[0.0, np.nan], [1 / 3, 0.0], [1.0, 1.0]])
+    # A feature with no value at all stays NaN (no RuntimeWarning: they are errors here).
+    empty = np.array([[np.nan, 1.0], [np.nan, 3.0]])
+    assert np.isnan(StandardScaler().fit_transform(empty)[:, 0]).all()
+    assert np.isnan(MinMaxScaler().fit_transform(empty)[:, 0]).all()
+
+
+def test_scalers_refuse_infinities_and_a_nan_feature_range():
+    X = np.array([[1.0], [np.inf]])
+    with pytest.raises(ValueError, match="StandardScaler.fit.*infinity"):
+        StandardScaler().fit(X)
+    with pytest.raises(ValueError, match="MinMaxScaler.fit.*infinity"):
+        MinMaxScaler().fit(X)
+    # (nan, 1) passed the old "low >= high" test and scaled everything to NaN.
+    with pytest.raises(ValueError, match=r"feature_range\[0\]"):
+        MinMaxScaler((float("nan"), 1.0))
+    with pytest.raises(ValueError, match=r"feature_range\[1\]"):
+        MinMaxScaler((0.0, float("inf")))
+
+
+def test_class_weights_refuses_fractional_or_non_numeric_labels():
+    # The old code cast with astype(int64): label 1.5 became class 1 and the weights were
+    # those of [0, 1, 1], [1.5, 0.75]; string labels failed with "invalid literal for int()".
+    with pytest.raises(TypeError, match="class_weights: labels must be integers"):
+        class_weights([0, 1.5, 1])
+    with pytest.raises(TypeError, match="class_weights: labels must be integers"):
+        class_weights(np.array(["a", "b"]))
+    with pytest.raises(TypeError, match="class_weights: labels must be integers"):
+        class_weights([0.0, float("nan")])
+    # Whole-number floats are class indices (scikit-learn's "balanced": 3 / (2 * count)).
+    assert class_weights([0.0, 1.0, 1.0]).tolist() == [1.5, 0.75]

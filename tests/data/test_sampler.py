@@ -4,8 +4,8 @@ import pytest
 
 import scratchnet as sn
 from scratchnet.data import (
-    BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
-    WeightedRandomSampler,
+    ArrayDataset, BatchSampler, RandomSampler, Sampler, SequentialSampler, Subset,
+    SubsetRandomSampler, WeightedRandomSampler,
 )
 
 
@@ -95,3 +95,58 @@ def test_generator_and_seed_are_exclusive():
         RandomSampler(range(3), seed=1, generator=np.random.default_rng(1))
     with pytest.raises(TypeError, match="numpy.random.Generator"):
         RandomSampler(range(3), generator=42)
+
+
+def test_weighted_sampler_refuses_weights_that_are_not_1d():
+    # PyTorch 2.13: WeightedRandomSampler(torch.ones(5, 2), 4) raises "weights should be a
+    # 1d sequence". The old code flattened them and drew index 6 of a 5-sample data set.
+    with pytest.raises(ValueError, match=r"1-D.*\(5, 2\)"):
+        WeightedRandomSampler(np.ones((5, 2)), 4, seed=0)
+    # A Tensor of weights is fine.
+    drawn = list(WeightedRandomSampler(sn.tensor([0.0, 1.0, 0.0]), 5, seed=0))
+    assert drawn == [1] * 5
+
+
+@pytest.mark.parametrize("cls", [RandomSampler, WeightedRandomSampler])
+def test_samplers_refuse_a_bool_num_samples(cls):
+    # PyTorch: "num_samples should be a positive integer value, but got num_samples=True";
+    # the old code took True for 1.
+    with pytest.raises(ValueError, match="num_samples"):
+        if cls is RandomSampler:
+            cls(range(4), num_samples=True)
+        else:
+            cls([1.0, 1.0], True)
+
+
+def test_subset_indices_must_be_whole_numbers():
+    # The old code cut 1.7 to 1 (numpy.asarray(..., dtype=intp)), silently taking another
+    # sample; PyTorch's Subset would index the data set with 1.7 and fail.
+    data = ArrayDataset(np.arange(10) * 10)
+    with pytest.raises(ValueError, match="SubsetRandomSampler: indices must be whole.*1.7"):
+        SubsetRandomSampler([1.7, 2.2], seed=0)
+    with pytest.raises(ValueError, match="Subset: indices must be whole.*1.7"):
+        Subset(data, [1.7, 2.2])
+    with pytest.raises(TypeError, match="booleans"):
+        Subset(data, np.array([True, False]))
+    # Whole numbers of any dtype, Tensors and ranges are indices.
+    assert int(Subset(data, np.array([2.0, 3.0]))[1][0]) == 30
+    assert sorted(SubsetRandomSampler(sn.tensor([4, 1]), seed=0)) == [1, 4]
+    assert len(Subset(data, range(3))) == 3 and len(Subset(data, [])) == 0
+
+
+def test_a_sampler_without_len_still_trains():
+    # PyTorch's Sampler has no __len__: len() raises TypeError, which fit (and a progress
+    # bar) catch to run without a step count. The old base raised NotImplementedError, so
+    # fit stopped with "Backwards must define __len__()" before the first batch.
+    class Backwards(Sampler):
+        def __iter__(self):
+            return iter(range(3, -1, -1))
+
+    with pytest.raises(TypeError, match="Backwards has no len"):
+        len(Backwards())
+    model = sn.nn.Linear(2, 2)
+    data = ArrayDataset(np.zeros((4, 2), np.float32), np.zeros(4, np.int64))
+    loader = sn.data.DataLoader(data, 2, sampler=Backwards())
+    history = sn.train.fit(model, sn.nn.CrossEntropyLoss(),
+                           sn.optim.SGD(model.parameters(), lr=0.1), loader, 2, verbose=1)
+    assert history.epoch == [1, 2]

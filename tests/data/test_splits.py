@@ -246,3 +246,68 @@ def test_time_series_split_as_scikit_learn():
         list(TimeSeriesSplit(5).split(5))
     with pytest.raises(ValueError, match="too few"):
         list(TimeSeriesSplit(3, test_size=3, gap=2).split(10))
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 6, 8, 20])
+def test_train_test_split_refuses_fractions_that_add_up_to_more_than_one(n):
+    # scikit-learn 1.9.1: train_test_split(np.arange(n), test_size=0.5, train_size=0.6)
+    # raises "The sum of test_size and train_size = 1.1, should be in the (0, 1) range" for
+    # every n; the old code rounded the parts (test up, train down) and returned, for n=2,
+    # one sample each, neither 60% nor 50%.
+    with pytest.raises(ValueError, match=r"test_size \+ train_size = 1.1"):
+        train_test_split(np.arange(n), test_size=0.5, train_size=0.6, shuffle=False)
+    with pytest.raises(ValueError, match=r"test_size \+ train_size = 1.1"):
+        train_test_split(np.arange(n), test_size=0.5, train_size=0.6, seed=0)
+    # Fractions adding up to exactly 1, or to less, are fine (scikit-learn's sizes).
+    tr, te = train_test_split(np.arange(10), test_size=0.3, train_size=0.7, shuffle=False)
+    assert (len(tr), len(te)) == (7, 3)
+    tr, te = train_test_split(np.arange(10), test_size=0.2, train_size=0.5, shuffle=False)
+    assert tr.tolist() == [0, 1, 2, 3, 4] and te.tolist() == [5, 6]
+
+
+def test_stratified_split_refuses_a_class_with_one_sample():
+    # scikit-learn 1.9.1: train_test_split(X, y, test_size=0.3, stratify=y) with
+    # y = [0] * 10 + [1] raises "The least populated class in y has only 1 member, which is
+    # too few". The old code put the lone sample on one side by chance and returned.
+    y = np.array([0] * 10 + [1])
+    with pytest.raises(ValueError, match="class 1 has only 1 sample"):
+        train_test_split(np.arange(11), y, test_size=0.3, stratify=y, seed=0)
+    with pytest.raises(ValueError, match="holdout_split: class 1 has only 1 sample"):
+        holdout_split(ArrayDataset(np.arange(11)), 0.3, stratify=y, seed=0)
+    ok = np.array([0] * 9 + [1] * 2)
+    _, _, y_tr, y_te = train_test_split(np.arange(11), ok, test_size=0.3, stratify=ok, seed=0)
+    assert np.bincount(y_te).tolist() == [3, 1] and np.bincount(y_tr).tolist() == [6, 1]
+
+
+class _FrameLike:
+    """The two pandas behaviours that matter here (pandas is not a dependency): ``len`` is
+    the number of rows, ``frame[j]`` is COLUMN j, ``frame.iloc[rows]`` selects rows."""
+
+    def __init__(self, table):
+        self.table = np.asarray(table)
+        outer = self
+
+        class _ILoc:
+            def __getitem__(self, rows):
+                return _FrameLike(outer.table[rows])
+        self.iloc = _ILoc()
+
+    def __len__(self):
+        return len(self.table)
+
+    def __getitem__(self, column):
+        return self.table[:, column]
+
+
+def test_train_test_split_takes_rows_of_a_data_frame():
+    # scikit-learn indexes DataFrames by row position (.iloc). The old code wrapped one in a
+    # Subset, whose items were frame[i]: for a frame with integer column labels, columns.
+    frame = _FrameLike(np.arange(12).reshape(6, 2))
+    train, test = train_test_split(frame, test_size=2, shuffle=False)
+    assert isinstance(test, _FrameLike)
+    assert train.table.tolist() == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert test.table.tolist() == [[8, 9], [10, 11]]
+    y = np.array([0, 1, 0, 1, 0, 1])
+    f_tr, f_te, y_tr, y_te = train_test_split(frame, y, test_size=2, stratify=y, seed=0)
+    np.testing.assert_array_equal(f_te.table[:, 0] // 2 % 2, y_te)   # rows stay aligned
+    np.testing.assert_array_equal(f_tr.table[:, 0] // 2 % 2, y_tr)

@@ -218,6 +218,27 @@ def test_normalize_per_channel():
         T.Normalize([0, 0], [1, 1])(sn.zeros(3, 2, 2))
 
 
+@pytest.mark.parametrize("image", [np.full((2, 2, 3), 255, np.uint8),
+                                   np.full((2, 2), 7, np.int64),
+                                   sn.tensor(np.full((1, 2, 2), 255, np.uint8))])
+def test_normalize_refuses_integer_pixels_as_torchvision(image):
+    # torchvision.transforms.functional.normalize raises TypeError "Input tensor should be
+    # a float tensor" for a uint8 tensor. The old code normalized the raw bytes,
+    # (255 - 0.5) / 0.5 = 509, with mean and std meant for [0, 1] pixels.
+    with pytest.raises(TypeError, match="Normalize: expected a float image.*ToTensor"):
+        T.Normalize([0.5], [0.5])(image)
+    assert T.Normalize([0.5], [0.5])(T.ToTensor()(np.full((2, 2, 3), 255, np.uint8))
+                                     ).numpy().max() == 1.0
+
+
+@pytest.mark.parametrize("cls", [T.Normalize, T.BatchNormalize])
+def test_normalize_refuses_a_non_finite_mean_or_std(cls):
+    with pytest.raises(ValueError, match="finite"):
+        cls([0.5], [float("nan")])
+    with pytest.raises(ValueError, match="finite"):
+        cls([float("inf")], [1.0])
+
+
 # ------------------------------------------------------------------ plumbing and seeds
 def test_compose_lambda_random_apply_and_repr():
     t = T.Compose([T.Lambda(lambda v: v + 1), T.RandomApply([T.Lambda(lambda v: v * 10)], p=1.0)])
@@ -255,3 +276,20 @@ def test_bad_inputs_name_the_transform():
         T.CenterCrop(2)(np.zeros((2, 2, 2, 2)))
     with pytest.raises(ValueError, match="interpolation"):
         T.Resize(4, interpolation="bicubic")
+
+
+def test_pad_and_random_crop_fill_one_value_per_channel_as_torchvision():
+    # torchvision: Pad(1, fill=(10, 20)) on a 2-channel image fills channel 0 with 10 and
+    # channel 1 with 20 all round. numpy.pad(constant_values=(10, 20)) read the pair as
+    # (before, after): the old code filled the top/left with 10 and the bottom/right with
+    # 20, in every channel; a 3-value fill raised a bare NumPy broadcasting error.
+    img = np.zeros((2, 2, 2), np.uint8)
+    out = T.Pad(1, fill=(10, 20))(img)
+    border = np.ones((4, 4), bool)
+    border[1:3, 1:3] = False
+    assert (out[border] == [10, 20]).all() and (out[~border] == 0).all()
+    rgb = T.RandomCrop(4, padding=1, fill=(255, 0, 9), seed=0)(np.zeros((2, 2, 3), np.uint8))
+    assert rgb[0, 0].tolist() == [255, 0, 9] and rgb[3, 3].tolist() == [255, 0, 9]
+    assert rgb[1, 1].tolist() == [0, 0, 0]
+    with pytest.raises(ValueError, match="one per channel"):
+        T.Pad(1, fill=(1, 2))(np.zeros((2, 2, 3), np.uint8))

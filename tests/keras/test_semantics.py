@@ -130,6 +130,31 @@ def test_early_stopping_restores_the_best_weights():
         np.testing.assert_array_equal(got, want)
 
 
+def test_early_stopping_with_an_unbeaten_baseline_restores_the_best_epoch_of_the_run():
+    # Keras' documentation: "If no epoch improves on baseline, training will run for
+    # patience epochs and restore weights from the best epoch in that set." The old code
+    # took the baseline for the best value so far: nothing was ever restored.
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((32, 3)).astype("float32")
+    y = x @ np.array([[1.0], [-1.0], [0.5]], dtype="float32")
+    model = _linear_model()
+    model.compile(optimizer=optimizers.SGD(learning_rate=0.3), loss="mse")
+    model.fit(x, y, epochs=1, verbose=0, batch_size=32)
+    model.optimizer.learning_rate = 2.5          # diverges: the first epoch is the best
+    seen = []
+    record = callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append((logs["loss"], model.get_weights())))
+    stop = callbacks.EarlyStopping(monitor="loss", patience=3, baseline=0.0,
+                                   restore_best_weights=True)
+    history = model.fit(x, y, epochs=8, batch_size=32, callbacks=[record, stop], verbose=0,
+                        terminate_on_nan=False)
+    assert history.epoch == [0, 1, 2]               # patience epochs, none beat 0.0
+    losses = [loss for loss, _ in seen]
+    assert losses[0] < losses[1] < losses[2]
+    for got, want in zip(model.get_weights(), seen[0][1]):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_reduce_lr_on_plateau_keras_rule():
     model = _constant_model()
     x, y = np.zeros((4, 1)), np.ones((4, 1))
@@ -515,3 +540,17 @@ def test_bad_targets_and_datasets_are_refused():
     with pytest.raises(ValueError, match="one-hot"):
         model.compile(optimizer="adam", loss="categorical_crossentropy")
         model.fit(np.zeros((2, 2)), np.array([0, 2]), verbose=0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"patience": -1}, "patience must be an integer >= 0"),
+    ({"patience": 2.5}, "patience must be an integer"),
+    ({"min_delta": float("nan")}, "min_delta must be a finite number"),
+    ({"min_lr": float("nan")}, "min_lr must be a finite number >= 0"),
+    ({"cooldown": -2}, "cooldown must be an integer >= 0"),
+])
+def test_reduce_lr_on_plateau_refuses_settings_that_would_silently_misbehave(kwargs, message):
+    # The old code took int(2.5) = 2, and a NaN min_delta made no epoch an improvement,
+    # so the rate was cut every `patience` epochs whatever the loss did.
+    with pytest.raises((ValueError, TypeError), match=f"ReduceLROnPlateau: {message}"):
+        callbacks.ReduceLROnPlateau(**kwargs)

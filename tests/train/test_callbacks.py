@@ -145,3 +145,120 @@ def test_fit_on_a_terminal_shows_live_loss_and_accuracy_in_the_bar(monkeypatch):
     trainer.fit(train, 1, val)
     text = stream.getvalue()
     assert "loss" in text and "accuracy" in text and "val_accuracy" in text
+
+
+def _snapshotter():
+    snapshots = {}
+    keep = LambdaCallback(on_epoch_end=lambda e, logs: snapshots.__setitem__(
+        e, {k: v.numpy().copy() for k, v in keep.trainer.model.state_dict().items()}))
+    return snapshots, keep
+
+
+def test_early_stopping_with_an_unbeaten_baseline_restores_the_best_epoch_seen():
+    # Keras' documentation of restore_best_weights: "If no epoch improves on baseline,
+    # training will run for patience epochs and restore weights from the best epoch in that
+    # set." The old code started the best value at the baseline, so no epoch was ever the
+    # best: best_epoch stayed None and the last epoch's weights were kept.
+    model, opt, train, val = setup()
+    snapshots, keep = _snapshotter()
+    stop = EarlyStopping("val_loss", patience=3, baseline=0.5, restore_best_weights=True,
+                         verbose=False)
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+                      callbacks=[scripted([0.9, 0.8, 0.85, 0.7, 0.6]), keep, stop])
+    history = trainer.fit(train, 5, val)
+    assert history.epoch == [1, 2, 3]          # three epochs above the baseline: stop
+    assert stop.stopped_epoch == 3 and stop.best_epoch == 2 and stop.tracker.best == 0.8
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), snapshots[2][k])
+
+
+def test_early_stopping_baseline_beaten_restarts_the_patience_count():
+    model, opt, train, val = setup()
+    stop = EarlyStopping("val_loss", patience=2, baseline=0.5, verbose=False)
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+                      callbacks=[scripted([0.9, 0.4, 0.45, 0.3, 0.35, 0.36, 0.2]), stop])
+    history = trainer.fit(train, 7, val)
+    assert history.epoch == [1, 2, 3, 4, 5, 6] and stop.best_epoch == 4
+
+
+def test_early_stopping_reused_for_a_second_fit_starts_afresh():
+    # Keras resets best, best_weights and best_epoch in on_train_begin. The old code kept
+    # the first fit's best (0.1): the second model, never better than that, stopped after
+    # `patience` epochs and was given the FIRST model's weights back.
+    stop = EarlyStopping("val_loss", patience=2, restore_best_weights=True, verbose=False)
+    model, opt, train, val = setup(seed=0)
+    Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+            callbacks=[scripted([0.3, 0.1, 0.2]), stop]).fit(train, 3, val)
+    first = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    model2, opt2, train2, val2 = setup(seed=1)
+    snapshots, keep = _snapshotter()
+    history = Trainer(model2, sn.nn.CrossEntropyLoss(), opt2, verbose=0,
+                      callbacks=[scripted([0.9, 0.8, 0.7, 0.6]), keep, stop]
+                      ).fit(train2, 4, val2)
+    assert history.epoch == [1, 2, 3, 4] and stop.best_epoch == 4
+    assert stop.tracker.best == 0.6 and stop.stopped_epoch is None
+    for k, v in model2.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), snapshots[4][k])
+        assert not np.array_equal(v.numpy(), first[k])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"patience": -1}, "patience must be an integer >= 0"),
+    ({"patience": 2.7}, "patience must be an integer"),     # int() cut it to 2 silently
+    ({"min_delta": float("nan")}, "min_delta must be a finite number"),
+    ({"baseline": float("nan")}, "baseline must be a finite number"),
+])
+def test_early_stopping_refuses_settings_that_would_silently_misbehave(kwargs, message):
+    # A NaN min_delta made every comparison False (no epoch ever improved); a NaN baseline
+    # likewise; patience=-1 stopped at the first epoch that did not improve.
+    with pytest.raises((ValueError, TypeError), match=f"EarlyStopping: {message}"):
+        EarlyStopping(**kwargs)
+    with pytest.raises((ValueError, TypeError), match=f"EarlyStopping: {message}"):
+        sn.keras.callbacks.EarlyStopping(**kwargs)
+
+
+def test_model_checkpoint_refuses_a_nan_min_delta(tmp_path):
+    with pytest.raises(ValueError, match="ModelCheckpoint: min_delta must be a finite"):
+        ModelCheckpoint(tmp_path / "best.npz", save_best_only=True, min_delta=float("nan"))
+
+
+def test_reduce_lr_on_plateau_watching_the_wrong_way_is_refused():
+    # ReduceLROnPlateau's default mode is "min"; watching val_accuracy with it cuts the rate
+    # whenever accuracy improves (PyTorch does that silently). The trainer knows the
+    # direction of accuracy and of losses, so it says so before training.
+    from scratchnet.optim.lr_scheduler import ReduceLROnPlateau
+    model, opt, train, val = setup()
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, scheduler=ReduceLROnPlateau(opt),
+                      monitor="val_accuracy", verbose=0)
+    with pytest.raises(ValueError, match=r"mode='min'\) watches 'val_accuracy'.*mode='max'"):
+        trainer.fit(train, 1, val)
+    callback = LearningRateScheduler(ReduceLROnPlateau(opt, mode="max"))
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, callbacks=[callback], verbose=0)
+    with pytest.raises(ValueError, match=r"mode='max'\) watches 'val_loss'.*mode='min'"):
+        trainer.fit(train, 1, val)
+    # The right directions train; so does a metric whose direction is unknown.
+    Trainer(model, sn.nn.CrossEntropyLoss(), opt, monitor="val_accuracy", verbose=0,
+            scheduler=ReduceLROnPlateau(opt, mode="max")).fit(train, 1, val)
+    Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+            scheduler=ReduceLROnPlateau(opt)).fit(train, 1)          # monitors "loss"
+
+    def my_score(out, y):
+        return 0.5
+    Trainer(model, sn.nn.CrossEntropyLoss(), opt, metrics=[my_score], monitor="val_my_score",
+            scheduler=ReduceLROnPlateau(opt), verbose=0).fit(train, 1, val)
+
+
+def test_a_scheduler_given_to_both_the_trainer_and_a_callback_is_refused():
+    # Both stepped it: StepLR(step_size=1, gamma=0.5) gave the rates 1, 0.25, 0.0625 instead
+    # of 1, 0.5, 0.25, silently.
+    model, opt, train, val = setup(lr=1.0)
+    sched = sn.optim.lr_scheduler.StepLR(opt, 1, 0.5)
+    trainer = Trainer(model, sn.nn.CrossEntropyLoss(), opt, scheduler=sched, verbose=0,
+                      callbacks=[LearningRateScheduler(sched)])
+    with pytest.raises(ValueError, match="also the trainer's scheduler"):
+        trainer.fit(train, 3, val)
+    model, opt, train, val = setup(lr=1.0)
+    sched = sn.optim.lr_scheduler.StepLR(opt, 1, 0.5)
+    history = Trainer(model, sn.nn.CrossEntropyLoss(), opt, verbose=0,
+                      callbacks=[LearningRateScheduler(sched)]).fit(train, 3, val)
+    assert history.history["lr"] == [1.0, 0.5, 0.25]

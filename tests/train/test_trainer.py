@@ -140,3 +140,97 @@ def test_history_csv_json_and_best(tmp_path):
     import json
     data = json.loads((h.to_json(tmp_path / "h.json")).read_text())
     assert data["epoch"] == [1, 2] and data["history"]["loss"] == [1.0, 0.5]
+
+
+class _TwoInputs(nn.Module):
+    """y = a @ w1 + b @ w2: a model whose batches are ((a, b), y)."""
+
+    def __init__(self):
+        super().__init__()
+        self.left, self.right = nn.Linear(2, 1), nn.Linear(3, 1)
+
+    def forward(self, inputs):
+        a, b = inputs
+        return self.left(a) + self.right(b)
+
+
+class _PairDataset(sn.data.Dataset):
+    def __init__(self, a, b, y):
+        self.a, self.b, self.y = a, b, y
+
+    def __len__(self):
+        return len(self.y)
+
+    def __getitem__(self, i):
+        return (self.a[i], self.b[i]), self.y[i]
+
+
+def test_epoch_loss_weights_batches_by_size_for_models_with_several_inputs():
+    # 33 samples in batches of 16, 16 and 1: the epoch loss is the mean over the 33 samples
+    # (as for single-input models). The old code counted a batch whose inputs are a tuple as
+    # one sample, so the last lone sample weighed as much as 16.
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((33, 2)).astype(np.float32)
+    b = rng.standard_normal((33, 3)).astype(np.float32)
+    y = rng.standard_normal((33, 1)).astype(np.float32)
+    y[-1] = 50.0                                   # a large error on the lone last sample
+    sn.manual_seed(0)
+    model = _TwoInputs()
+    logs = evaluate(model, nn.MSELoss(), DataLoader(_PairDataset(a, b, y), batch_size=16),
+                    metrics=())
+    with sn.no_grad():
+        full = float(nn.MSELoss()(model((sn.tensor(a), sn.tensor(b))), sn.tensor(y)).item())
+    assert logs["loss"] == pytest.approx(full, rel=1e-5)
+
+
+@pytest.mark.parametrize("monitor", ["mean_squared_error", "val_mean_absolute_error",
+                                     "mse", "val_loss"])
+def test_history_best_of_an_error_metric_is_its_smallest_value(monitor):
+    # metric_mode("mean_squared_error") is "min", as EarlyStopping(mode="auto") uses; the
+    # old History.best tested the name for "loss"/"mse"/"mae" endings and returned the
+    # worst epoch (2, 0.5) for the long names.
+    h = History()
+    h.append(1, {monitor: 0.1})
+    h.append(2, {monitor: 0.5})
+    assert h.best(monitor) == (1, 0.1)
+    assert h.best(monitor, mode="max") == (2, 0.5)
+
+
+@pytest.mark.parametrize("epochs, error", [(2.5, TypeError), (-1, ValueError),
+                                           (float("nan"), TypeError)])
+def test_fit_refuses_epochs_that_are_not_a_count(epochs, error):
+    # The old loop `while epoch < epochs` trained 3 epochs for 2.5 and none for NaN, silently.
+    model = nn.Linear(2, 2)
+    loader = DataLoader(ArrayDataset(np.zeros((4, 2), np.float32), np.zeros(4, np.int64)), 2)
+    with pytest.raises(error, match="fit: epochs must be an integer"):
+        fit(model, nn.CrossEntropyLoss(), sn.optim.SGD(model.parameters(), lr=0.1), loader,
+            epochs, verbose=0)
+
+
+def test_predict_on_a_dataset_batches_it():
+    # The old predict iterated a Dataset sample by sample: each unbatched sample went
+    # through Linear(2, 3) alone and the (3,) outputs were joined into one (15,) vector.
+    sn.manual_seed(0)
+    model = nn.Linear(2, 3)
+    x = np.random.default_rng(0).standard_normal((5, 2)).astype(np.float32)
+    data = ArrayDataset(x, np.zeros(5, np.int64))
+    out = predict(model, data, batch_size=2)
+    assert out.shape == (5, 3)
+    with sn.no_grad():
+        np.testing.assert_allclose(out.numpy(), model(sn.tensor(x)).numpy(), rtol=1e-6)
+
+
+def test_fit_and_evaluate_refuse_a_dataset_for_a_loader():
+    # Iterated, a dataset gives unbatched samples: the old code ran the model on each (2,)
+    # sample and weighted its loss as 2 samples, returning numbers without an error.
+    model = nn.Linear(2, 2)
+    data = ArrayDataset(np.zeros((4, 2), np.float32), np.zeros(4, np.int64))
+    opt = sn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError,
+                       match=r"evaluate: loader is a dataset \(ArrayDataset\).*DataLoader"):
+        evaluate(model, nn.CrossEntropyLoss(), data)
+    with pytest.raises(TypeError, match="fit: train_loader is a dataset"):
+        fit(model, nn.CrossEntropyLoss(), opt, data, 1, verbose=0)
+    with pytest.raises(TypeError, match="fit: val_loader is a dataset"):
+        fit(model, nn.CrossEntropyLoss(), opt, DataLoader(data, 2), 1, val_loader=data,
+            verbose=0)

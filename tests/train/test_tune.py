@@ -97,3 +97,35 @@ def test_tune_gives_back_the_global_generator_as_it_was():
     sn.manual_seed(11)
     tune(build_unseeded, {"lr": [0.1]}, data(), epochs=1, seed=0, verbose=0)
     np.testing.assert_array_equal(sn.randn(4).numpy(), expected)
+
+
+def build_or_diverge(lr, broken=False):
+    model, loss_fn, opt = build(lr)
+    if broken:          # a configuration whose training blows up: NaN weights
+        for p in model.parameters():
+            p.array[...] = np.nan
+    return model, loss_fn, opt
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "loss"])
+def test_a_diverged_configuration_is_ranked_last(metric):
+    # Its score is NaN; sorted() with NaN keys left it first here ([nan, 0.9, 0.5] stays in
+    # that order), so board.best was the configuration that diverged.
+    board = tune(build_or_diverge, {"broken": [True, False], "lr": [0.3, 1e-4]}, data(),
+                 epochs=2, metric=metric, verbose=0)
+    means = [r["mean"] for r in board.rows]
+    assert [r["broken"] for r in board.rows] == [False, False, True, True]
+    assert np.isnan(means[2:]).all()
+    assert means[:2] == sorted(means[:2], reverse=(metric == "accuracy"))
+    assert board.best["broken"] is False and board.best["lr"] == 0.3
+
+
+def test_distributions_check_their_bounds():
+    with pytest.raises(ValueError, match="loguniform: low must be a finite number > 0"):
+        loguniform(0, 1.0)
+    with pytest.raises(ValueError, match="uniform: low must be < high"):
+        uniform(1.0, 0.5)
+    with pytest.raises(ValueError, match="randint: low must be < high"):
+        randint(3, 3)
+    with pytest.raises(ValueError, match="uniform: high"):
+        uniform(0.0, float("nan"))

@@ -30,7 +30,8 @@ import numpy
 from ... import backend
 from ...autograd.tensor import Tensor
 from .base import RandomTransform, Transform, _probability
-from .functional import pair
+from .conversion import default_max_value
+from .functional import _padding, pair
 
 __all__ = [
     "BatchToTensor", "BatchNormalize", "BatchRandomCrop", "BatchRandomHorizontalFlip",
@@ -70,8 +71,9 @@ def _spatial_axes(x, channels_last, where):
 
 class BatchToTensor(Transform):
     """The batched ``ToTensor``: ``(N, H, W, C)`` or ``(N, H, W)`` integers to ``(N, C, H, W)``
-    floats, divided by ``max_value`` (255; 16 for ``datasets.Digits``). Float batches are
-    transposed, not scaled. ``channels_last=False`` takes ``(N, C, H, W)`` and only scales.
+    floats, divided by ``max_value`` (default: 255, 65535 for uint16, 1 for bool, as
+    ``ToTensor``; 16 for ``datasets.Digits``). Float batches are transposed, not scaled.
+    ``channels_last=False`` takes ``(N, C, H, W)`` and only scales.
 
     >>> import numpy as np
     >>> from scratchnet.data import transforms as T
@@ -80,7 +82,7 @@ class BatchToTensor(Transform):
     ((2, 1, 28, 28), dtype('float32'), 1.0)
     """
 
-    def __init__(self, max_value=255, dtype=None, channels_last=True):
+    def __init__(self, max_value=None, dtype=None, channels_last=True):
         self.max_value = max_value
         self.dtype = dtype
         self.channels_last = channels_last
@@ -100,7 +102,8 @@ class BatchToTensor(Transform):
         xp = backend.get_array_module(x)
         if x.dtype.kind in "iub":
             out = x.astype(dtype)
-            out *= dtype.type(1.0 / self.max_value)
+            top = self.max_value if self.max_value is not None else default_max_value(x.dtype)
+            out *= dtype.type(1.0 / top)
         else:
             out = xp.ascontiguousarray(x.astype(dtype, copy=False))
         return _wrap(out, was_tensor)
@@ -120,6 +123,9 @@ class BatchNormalize(Transform):
         self.std = numpy.asarray(std, dtype=numpy.float64).reshape(-1)
         if (self.std == 0).any():
             raise ValueError(f"BatchNormalize: std must not contain zeros, got {std!r}")
+        if not (numpy.isfinite(self.std).all() and numpy.isfinite(self.mean).all()):
+            raise ValueError(f"BatchNormalize: mean and std must be finite, got mean={mean!r}, "
+                             f"std={std!r}")
 
     def __call__(self, batch):
         x, was_tensor = _unwrap(batch, "BatchNormalize")
@@ -141,7 +147,9 @@ class BatchNormalize(Transform):
 
 class BatchRandomCrop(RandomTransform):
     """Each image of the batch cropped to ``size`` at its own random offset, after zero
-    ``padding`` on every side (``fill`` sets the value).
+    ``padding`` (``fill`` sets the value: one, or one per channel). ``padding`` takes
+    torchvision's forms: p on every side, (left/right, top/bottom) or (left, top, right,
+    bottom).
 
     NumPy: the padded batch is viewed as all its ``size`` windows (``sliding_window_view``, no
     copy) and one fancy index picks each image's window. CuPy: one gather kernel.
@@ -158,9 +166,15 @@ class BatchRandomCrop(RandomTransform):
                  generator=None):
         super().__init__(seed, generator)
         self.size = pair(size)
-        self.padding = int(padding)
-        if self.padding < 0:
+        # torchvision's forms: p, (left/right, top/bottom) or (left, top, right, bottom).
+        try:
+            self._pads = _padding(0 if padding is None else padding)
+        except (TypeError, ValueError):
+            raise ValueError(f"BatchRandomCrop: padding must be an int, a pair or 4 values "
+                             f"(left, top, right, bottom), got {padding!r}") from None
+        if min(self._pads) < 0:
             raise ValueError(f"BatchRandomCrop: padding must be >= 0, got {padding}")
+        self.padding = padding
         self.fill = fill
         self.channels_last = channels_last
 
@@ -168,16 +182,17 @@ class BatchRandomCrop(RandomTransform):
         x, was_tensor = _unwrap(batch, "BatchRandomCrop")
         h_axis, w_axis = _spatial_axes(x, self.channels_last, "BatchRandomCrop")
         xp = backend.get_array_module(x)
-        p = self.padding
-        if p:
+        left, top, right, bottom = self._pads
+        if left or top or right or bottom:
             # A filled canvas and one slice assignment: twice as fast as numpy.pad.
             shape = list(x.shape)
-            shape[h_axis] += 2 * p
-            shape[w_axis] += 2 * p
-            canvas = xp.full(shape, self.fill, dtype=x.dtype)
+            shape[h_axis] += top + bottom
+            shape[w_axis] += left + right
+            canvas = xp.empty(shape, dtype=x.dtype)
+            canvas[...] = _batch_fill(xp, self.fill, x, h_axis, w_axis)
             inner = [slice(None)] * x.ndim
-            inner[h_axis] = slice(p, p + x.shape[h_axis])
-            inner[w_axis] = slice(p, p + x.shape[w_axis])
+            inner[h_axis] = slice(top, top + x.shape[h_axis])
+            inner[w_axis] = slice(left, left + x.shape[w_axis])
             canvas[tuple(inner)] = x
             x = canvas
         th, tw = self.size
@@ -193,6 +208,23 @@ class BatchRandomCrop(RandomTransform):
         else:
             out = _crop_gather(xp, x, dy, dx, th, tw, h_axis)
         return _wrap(out, was_tensor)
+
+
+def _batch_fill(xp, fill, x, h_axis, w_axis):
+    """``fill`` shaped to broadcast over a batch: one value, or one per channel (torchvision's
+    ``fill=(R, G, B)``), along the channel axis; xp.full would spread a tuple along the
+    last axis, the width of an NCHW batch."""
+    value = numpy.asarray(fill, dtype=numpy.float64).reshape(-1)
+    if value.size == 1:
+        return x.dtype.type(value[0])
+    channel_axis = 3 if h_axis == 1 and x.ndim == 4 else 1
+    channels = x.shape[channel_axis] if x.ndim == 4 else 1
+    if value.size != channels:
+        raise ValueError(f"BatchRandomCrop: fill must be one value or one per channel "
+                         f"({channels}), got {fill!r}")
+    shape = [1] * x.ndim
+    shape[channel_axis] = channels
+    return xp.asarray(value.astype(x.dtype).reshape(shape))
 
 
 def _crop_windows(x, dy, dx, th, tw, h_axis):

@@ -69,14 +69,23 @@ def _padding(padding):
 def pad(img, padding, fill=0, mode="constant"):
     """Add a border: ``padding`` as p, (lr, tb) or (left, top, right, bottom).
 
-    ``mode``: "constant" (with ``fill``), "edge", "reflect" or "symmetric".
+    ``mode``: "constant" (with ``fill``: one value, or one per channel as torchvision's
+    ``fill=(R, G, B)``), "edge", "reflect" or "symmetric". ``img`` is HWC.
     """
     left, top, right, bottom = _padding(padding)
     if min(left, top, right, bottom) < 0:
         raise ValueError(f"pad: padding must be >= 0, got {padding!r}")
     widths = ((top, bottom), (left, right), (0, 0))
     if mode == "constant":
-        return numpy.pad(img, widths, mode="constant", constant_values=fill)
+        if numpy.ndim(fill) == 0:
+            return numpy.pad(img, widths, mode="constant", constant_values=fill)
+        # numpy.pad reads a pair as (before, after) values, not channels: (255, 0) would
+        # fill the top and left with 255 and the bottom and right with 0.
+        h, w, c = img.shape
+        out = numpy.empty((h + top + bottom, w + left + right, c), dtype=img.dtype)
+        out[...] = _fill_pixel(fill, c, img.dtype)
+        out[top:top + h, left:left + w] = img
+        return out
     if mode not in ("edge", "reflect", "symmetric"):
         raise ValueError(f"pad: mode must be constant, edge, reflect or symmetric, got {mode!r}")
     return numpy.pad(img, widths, mode=mode)
