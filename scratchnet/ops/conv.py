@@ -4,9 +4,9 @@ A convolution slides a (C, kh, kw) kernel over the input. ``im2col`` copies ever
 kernel sees into one column of a matrix, so that all output pixels of all images and all
 output channels come out of ONE matrix product:
 
-    cols  (C*kh*kw, B*OH*OW)   column n = the input window under output pixel n
+    cols  (C*kh*kw, OH*OW*B)   column n = the input window under output pixel n
     W     (O, C*kh*kw)         row o = kernel o, flattened
-    Y = W @ cols               (O, B*OH*OW) -> viewed as (B, O, OH, OW)
+    Y = W @ cols               (O, OH*OW*B) -> viewed as (B, O, OH, OW)
 
 Output size along one axis, for input size n, padding p, dilation d, kernel k, stride s:
 
@@ -16,11 +16,16 @@ Backward: Y = W @ cols is a matrix product, so dL/dW = dY @ cols^T and dL/dcols 
 ``col2im`` then adds each column of dL/dcols back onto the input pixels it was copied from
 (a pixel under several windows receives the sum of their gradients).
 
-Memory layout, chosen for speed (measured on a 2-core CPU, see benchmarks/bench_layers.py):
-the column matrix is ordered (C, kh, kw) x (B, OH, OW), so the innermost run of each copy is
-a row of the output (contiguous in the input for stride 1), and the product's result
-(O, B, OH, OW) is returned as a *transposed view* (B, O, OH, OW) without a copy: elementwise
-ops keep that layout, and the next im2col reads it through strides just as well.
+Memory layout, chosen for speed (measured on a 2-core CPU, see benchmarks/bench_layers.py
+and docs/performance.md): the batch is the innermost axis everywhere. The column matrix is
+ordered (C, kh, kw) x (OH, OW, B), read from the input laid out (C, H, W, B) (copied so once,
+padding included, unless it already is), so that for stride 1 each copied run of im2col and
+each slice-add of col2im covers OW*B contiguous floats. Image-major columns ((B, OH, OW))
+copy runs of OW floats, 10 for LeNet's second convolution: per-run overhead, not the
+products, then dominated small-channel convolutions. The product's result (O, OH, OW, B) is
+returned as a *transposed view* (B, O, OH, OW) without a copy: elementwise ops and pooling
+keep that memory order, so the next convolution's im2col reads it without a copy, and the
+gradient of the output usually arrives in it, so the weight-gradient product reads it as is.
 
 Three differentiable Functions make convolution differentiable to any order:
 ``Conv2dFunction`` (x, W -> y), ``Conv2dGradInput`` (dy, W -> dx, which is also the
@@ -39,39 +44,47 @@ def conv_output_size(n, k, s=1, p=0, d=1):
     return (n + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-def _pad_hw(x, padding, value=0):
-    """Pad the last two axes of an array by ((top, bottom), (left, right))."""
-    (top, bottom), (left, right) = padding
-    if not (top or bottom or left or right):
-        return x
+def _batch_last(x, padding):
+    """x (B, C, H, W), zero-padded by ((top, bottom), (left, right)), as a view of memory laid
+    out (C, H, W, B): the batch is the innermost axis.
+
+    No copy when x is unpadded and already in that order (a conv output, or a pooling or an
+    elementwise op of one); otherwise one copy into a pooled buffer, which pads at the same
+    time. Only the border of the buffer is zeroed: the interior is overwritten.
+    """
     xp = backend.get_array_module(x)
+    (top, bottom), (left, right) = padding
     B, C, H, W = x.shape
-    # Allocate in the same (C, B, H, W) memory order that our conv outputs use, so that the
-    # copy below and the window reads of im2col walk memory forwards.
-    out = _buffers.empty(xp, (C, B, H + top + bottom, W + left + right), x.dtype).transpose(
-        1, 0, 2, 3)
-    if value == 0:
-        out[...] = 0
-    else:
-        out[...] = value
-    out[:, :, top:top + H, left:left + W] = x
-    return out
+    if not (top or bottom or left or right) and (B == 1 or x.strides[0] == x.itemsize):
+        return x
+    Hp, Wp = H + top + bottom, W + left + right
+    out = _buffers.empty(xp, (C, Hp, Wp, B), x.dtype)
+    out[:, :top] = 0
+    out[:, top + H:] = 0
+    out[:, :, :left] = 0
+    out[:, :, left + W:] = 0
+    out[:, top:top + H, left:left + W] = x.transpose(1, 2, 3, 0)
+    return out.transpose(3, 0, 1, 2)
 
 
 def im2col(x, kernel, stride, padding, dilation, out_hw=None):
-    """Columns (C*kh*kw, B*OH*OW) of the windows of x (B, C, H, W); also returns (OH, OW).
+    """Columns (C*kh*kw, OH*OW*B) of the windows of x (B, C, H, W); also returns (OH, OW).
 
-    ``out_hw`` limits the windows to the first (OH, OW) (see ``_ConvParams``).
+    Column n = (oh, ow, b) holds the window under output pixel (oh, ow) of image b: the batch
+    is the fastest-varying index (for a batch of one, the columns are the output pixels in
+    reading order). ``out_hw`` limits the windows to the first (OH, OW) (see ``_ConvParams``).
 
-    Built from a strided *view* of the padded input of shape (C, kh, kw, B, OH, OW) (no
-    copy: each axis is a stride into the same memory), copied once into a contiguous matrix
-    (a pooled one, reused across steps: ``scratchnet._buffers``).
+    Built from a strided *view* of the padded, batch-last input of shape
+    (C, kh, kw, OH, OW, B) (no copy: each axis is a stride into the same memory), copied once
+    into a contiguous matrix (a pooled one, reused across steps: ``scratchnet._buffers``).
+    For stride 1 every copied run is OW*B contiguous floats (1,280 for LeNet's second
+    convolution at batch 128, against 10 in image-major order); for any stride, at least B.
     """
     xp = backend.get_array_module(x)
     kh, kw = kernel
     sh, sw = stride
     dh, dw = dilation
-    x = _pad_hw(x, padding)
+    x = _batch_last(x, padding)
     B, C, H, W = x.shape
     if out_hw is None:
         oh = (H - dh * (kh - 1) - 1) // sh + 1
@@ -83,22 +96,23 @@ def im2col(x, kernel, stride, padding, dilation, out_hw=None):
     # only read, and NumPy's is made read-only so that a stray write cannot alias pixels.
     readonly = {} if backend.is_cuda_module(xp) else {"writeable": False}
     windows = xp.lib.stride_tricks.as_strided(
-        x, shape=(C, kh, kw, B, oh, ow),
-        strides=(sC, sH * dh, sW * dw, sB, sH * sh, sW * sw), **readonly)
+        x, shape=(C, kh, kw, oh, ow, B),
+        strides=(sC, sH * dh, sW * dw, sH * sh, sW * sw, sB), **readonly)
     cols = _buffers.empty(xp, windows.shape, x.dtype)
     cols[...] = windows
-    return cols.reshape(C * kh * kw, B * oh * ow), (oh, ow)
+    return cols.reshape(C * kh * kw, oh * ow * B), (oh, ow)
 
 
 def col2im(cols, x_shape, out_hw, kernel, stride, padding, dilation):
     """The adjoint of im2col: add each column back onto the pixels it came from.
 
-    ``cols`` is (C*kh*kw, B*OH*OW) with (OH, OW) = ``out_hw``; returns (B, C, H, W). (The
-    output size is passed, not recomputed: a transposed convolution's ``output_padding``
-    can leave input rows that no window covers, which then receive zero.) One strided
-    slice-add per kernel position (kh*kw of them), each over all channels, images and output
-    pixels at once;
-    ``np.add.at`` would do the same scatter but is many times slower.
+    ``cols`` is (C*kh*kw, OH*OW*B) in im2col's order with (OH, OW) = ``out_hw``; returns
+    (B, C, H, W), a view of memory laid out (C, H, W, B). (The output size is passed, not
+    recomputed: a transposed convolution's ``output_padding`` can leave input rows that no
+    window covers, which then receive zero.) One strided slice-add per kernel position
+    (kh*kw of them), each over all channels, images and output pixels at once, in runs of
+    OW*B contiguous floats for stride 1; ``np.add.at`` would do the same scatter but is
+    many times slower.
     """
     xp = backend.get_array_module(cols)
     B, C, H, W = x_shape
@@ -108,15 +122,15 @@ def col2im(cols, x_shape, out_hw, kernel, stride, padding, dilation):
     (top, bottom), (left, right) = padding
     Hp, Wp = H + top + bottom, W + left + right
     oh, ow = out_hw
-    cols = cols.reshape(C, kh, kw, B, oh, ow)
-    out = _buffers.zeros(xp, (C, B, Hp, Wp), cols.dtype)
+    cols = cols.reshape(C, kh, kw, oh, ow, B)
+    out = _buffers.zeros(xp, (C, Hp, Wp, B), cols.dtype)
     for i in range(kh):
         rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
         for j in range(kw):
             columns = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
-            out[:, :, rows, columns] += cols[:, i, j]
-    out = out[:, :, top:top + H, left:left + W]
-    return out.transpose(1, 0, 2, 3)
+            out[:, rows, columns] += cols[:, i, j]
+    out = out[:, top:top + H, left:left + W]
+    return out.transpose(3, 0, 1, 2)
 
 
 class _ConvParams:
@@ -133,7 +147,8 @@ class _ConvParams:
 
 
 def _conv_forward_arrays(x, weight, p, cols=None):
-    """y = conv(x, weight) on arrays; returns (y, cols) with y viewed as (B, O, OH, OW)."""
+    """y = conv(x, weight) on arrays; returns (y, cols), y a (B, O, OH, OW) view of memory
+    laid out (O, OH, OW, B)."""
     xp = backend.get_array_module(x)
     B = x.shape[0]
     O, Cg, kh, kw = weight.shape
@@ -148,7 +163,7 @@ def _conv_forward_arrays(x, weight, p, cols=None):
     else:
         # Grouped: group k's kernels see only group k's channels: one batched product.
         y = xp.matmul(weight.reshape(g, O // g, -1), cols.reshape(g, -1, cols.shape[1]))
-    y = y.reshape(O, B, oh, ow).transpose(1, 0, 2, 3)
+    y = y.reshape(O, oh, ow, B).transpose(3, 0, 1, 2)
     return y, cols
 
 
@@ -162,9 +177,10 @@ def _out_hw(x_shape, kernel, p):
 
 
 def _as_rows(dy):
-    """(B, O, OH, OW) -> (O, B*OH*OW), free when dy has our (O, B, ...) memory order."""
+    """(B, O, OH, OW) -> (O, OH*OW*B) in im2col's column order; free when dy has our
+    (O, OH, OW, B) memory order (a conv output's gradient usually does), else one copy."""
     B, O, oh, ow = dy.shape
-    return dy.transpose(1, 0, 2, 3).reshape(O, B * oh * ow)
+    return dy.transpose(1, 2, 3, 0).reshape(O, oh * ow * B)
 
 
 class Conv2dFunction(Function):

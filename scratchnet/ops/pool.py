@@ -166,13 +166,15 @@ class _MaxPoolGather(Function):
 
 
 def _empty_like_layout(shape, like, xp):
-    """An uninitialised (B, C, H, W) array in the memory order of ``like``: (C, B, H, W)
-    when ``like`` is a transposed view in that order (as conv outputs are), so that the
-    elementwise ops that follow walk both arrays in the same order."""
-    if like.ndim == 4 and like.strides[1] > like.strides[0]:
-        B, C, H, W = shape
-        return xp.empty((C, B, H, W), dtype=like.dtype).transpose(1, 0, 2, 3)
-    return xp.empty(shape, dtype=like.dtype)
+    """An uninitialised array of ``shape`` whose axes lie in memory in the order of
+    ``like``'s (largest stride outermost): (C, H, W, B) underneath when ``like`` is a conv
+    output, so that the elementwise ops that follow walk both arrays in the same order."""
+    order = sorted(range(like.ndim), key=lambda a: -like.strides[a])
+    out = xp.empty(tuple(shape[a] for a in order), dtype=like.dtype)
+    inverse = [0] * len(order)
+    for position, axis in enumerate(order):
+        inverse[axis] = position
+    return out.transpose(inverse)
 
 
 class AvgPool2dFunction(Function):
