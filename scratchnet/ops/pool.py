@@ -109,7 +109,9 @@ def _first_max_routes(geometry, x, y):
     for _, rows, cols in geometry.positions():
         hit = x[:, :, rows, cols] == y
         if taken is None:
-            taken = hit.copy()
+            # order="K": in hit's memory order. A C-order copy of a batch-last map made
+            # every later &= and |= walk two layouts at once (4x slower, measured).
+            taken = hit.copy(order="K")
         else:
             hit &= ~taken
             taken |= hit
