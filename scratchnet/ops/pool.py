@@ -96,7 +96,7 @@ class MaxPool2dFunction(Function):
     def backward(self, gy):
         scatter = _MaxPoolScatter(self.g, _first_max_routes(self.g, self.x, self.y))
         # The gradient goes back to x: lay it out in x's memory order (conv outputs are
-        # (C, B, H, W) underneath), so that the ops upstream read both alike.
+        # (C, H, W, B) underneath), so that the ops upstream read both alike.
         scatter.layout_like = self.x
         return scatter(gy)
 
