@@ -46,9 +46,12 @@ def conv_output_size(n, k, s=1, p=0, d=1):
 
 # Images per block when a (B, C, H, W) array that is not batch-last is copied into (C, H, W, B)
 # memory: each block reads this many images side by side. A whole-batch transpose reads 128
-# images at once, one float from each in turn, and ran 2-2.5x slower (TLB and cache misses)
-# on a (128, 64, 24, 24) array; blocks of 8-32 images all gained, 16 the most (measured).
+# images at once, one float from each in turn, and ran 1.5-2.5x slower (TLB and cache misses)
+# on (128, 32, 28, 28) and (128, 64, 24, 24) arrays; blocks of 16 images gained the most of
+# 8-64 (measured). Below _TRANSPOSE_BLOCK_BYTES (a LeNet-5 layer's arrays) the plain
+# transpose was as fast or faster, so blocks are used only above it.
 _TRANSPOSE_BLOCK = 16
+_TRANSPOSE_BLOCK_BYTES = 8 << 20
 
 
 def _is_batch_last(a):
@@ -59,7 +62,7 @@ def _is_batch_last(a):
 
 def _copy_batch_last(out, a):
     """out (C, H, W, B) = a (B, C, H, W) transposed, in blocks of images."""
-    if _is_batch_last(a):
+    if _is_batch_last(a) or a.nbytes <= _TRANSPOSE_BLOCK_BYTES:
         out[...] = a.transpose(1, 2, 3, 0)
         return
     for b in range(0, a.shape[0], _TRANSPOSE_BLOCK):

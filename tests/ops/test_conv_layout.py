@@ -75,13 +75,16 @@ def test_conv_output_is_batch_last_and_the_next_conv_reads_it_without_a_copy():
         rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("blocks", [False, True])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("batch", [1, 16, 37])
-def test_every_input_and_gradient_layout_gives_the_same_values(device, dtype, batch,
-                                                                never_chunk):
+def test_every_input_and_gradient_layout_gives_the_same_values(device, dtype, batch, blocks,
+                                                                never_chunk, monkeypatch):
     """Inputs and output gradients in NCHW, (C, B, H, W) or batch-last memory give the
     same output and gradients, bit for bit; 37 images make partial blocks of the blocked
-    transpose (16 images a block)."""
+    transpose (16 images a block; forced on these small arrays with ``blocks``)."""
+    if blocks:
+        monkeypatch.setattr(C, "_TRANSPOSE_BLOCK_BYTES", 0)
     rng = np.random.default_rng(3)
     x0 = rng.standard_normal((batch, 3, 8, 7)).astype(dtype)
     g0 = rng.standard_normal((batch, 4, 8, 7)).astype(dtype)
@@ -104,7 +107,9 @@ def test_every_input_and_gradient_layout_gives_the_same_values(device, dtype, ba
             np.testing.assert_array_equal(a, b)
 
 
-def test_copy_batch_last_in_blocks_is_a_transpose():
+@pytest.mark.parametrize("block_bytes", [0, C._TRANSPOSE_BLOCK_BYTES])
+def test_copy_batch_last_in_blocks_is_a_transpose(block_bytes, monkeypatch):
+    monkeypatch.setattr(C, "_TRANSPOSE_BLOCK_BYTES", block_bytes)
     rng = np.random.default_rng(4)
     for batch in (1, 15, 16, 17, 40):
         a = rng.standard_normal((batch, 3, 4, 5)).astype(np.float32)
