@@ -4,9 +4,9 @@ A convolution slides a (C, kh, kw) kernel over the input. ``im2col`` copies ever
 kernel sees into one column of a matrix, so that all output pixels of all images and all
 output channels come out of ONE matrix product:
 
-    cols  (C*kh*kw, B*OH*OW)   column n = the input window under output pixel n
+    cols  (C*kh*kw, OH*OW*B)   column n = the input window under output pixel n
     W     (O, C*kh*kw)         row o = kernel o, flattened
-    Y = W @ cols               (O, B*OH*OW) -> viewed as (B, O, OH, OW)
+    Y = W @ cols               (O, OH*OW*B) -> viewed as (B, O, OH, OW)
 
 Output size along one axis, for input size n, padding p, dilation d, kernel k, stride s:
 
@@ -16,11 +16,16 @@ Backward: Y = W @ cols is a matrix product, so dL/dW = dY @ cols^T and dL/dcols 
 ``col2im`` then adds each column of dL/dcols back onto the input pixels it was copied from
 (a pixel under several windows receives the sum of their gradients).
 
-Memory layout, chosen for speed (measured on a 2-core CPU, see benchmarks/bench_layers.py):
-the column matrix is ordered (C, kh, kw) x (B, OH, OW), so the innermost run of each copy is
-a row of the output (contiguous in the input for stride 1), and the product's result
-(O, B, OH, OW) is returned as a *transposed view* (B, O, OH, OW) without a copy: elementwise
-ops keep that layout, and the next im2col reads it through strides just as well.
+Memory layout, chosen for speed (measured on a 2-core CPU, see benchmarks/bench_layers.py
+and docs/performance.md): the batch is the innermost axis everywhere. The column matrix is
+ordered (C, kh, kw) x (OH, OW, B), read from the input laid out (C, H, W, B) (copied so once,
+padding included, unless it already is), so that for stride 1 each copied run of im2col and
+each slice-add of col2im covers OW*B contiguous floats. Image-major columns ((B, OH, OW))
+copy runs of OW floats, 10 for LeNet's second convolution: per-run overhead, not the
+products, then dominated small-channel convolutions. The product's result (O, OH, OW, B) is
+returned as a *transposed view* (B, O, OH, OW) without a copy: elementwise ops and pooling
+keep that memory order, so the next convolution's im2col reads it without a copy, and the
+gradient of the output usually arrives in it, so the weight-gradient product reads it as is.
 
 Three differentiable Functions make convolution differentiable to any order:
 ``Conv2dFunction`` (x, W -> y), ``Conv2dGradInput`` (dy, W -> dx, which is also the
@@ -39,39 +44,81 @@ def conv_output_size(n, k, s=1, p=0, d=1):
     return (n + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-def _pad_hw(x, padding, value=0):
-    """Pad the last two axes of an array by ((top, bottom), (left, right))."""
-    (top, bottom), (left, right) = padding
-    if not (top or bottom or left or right):
-        return x
+# Images per block when a (B, C, H, W) array that is not batch-last is copied into (C, H, W, B)
+# memory: each block reads this many images side by side. A whole-batch transpose reads 128
+# images at once, one float from each in turn, and ran 1.5-2.5x slower (TLB and cache misses)
+# on (128, 32, 28, 28) and (128, 64, 24, 24) arrays; blocks of 16 images gained the most of
+# 8-64 (measured). Below _TRANSPOSE_BLOCK_BYTES (a LeNet-5 layer's arrays) the plain
+# transpose was as fast or faster, so blocks are used only above it.
+_TRANSPOSE_BLOCK = 16
+_TRANSPOSE_BLOCK_BYTES = 8 << 20
+
+
+def _is_batch_last(a):
+    """True when the (B, C, H, W) array a lies in memory with the batch innermost, as a
+    conv output does (or when its batch has one image, where the order is the same)."""
+    return a.shape[0] == 1 or a.strides[0] == a.itemsize
+
+
+def _copy_batch_last(out, a):
+    """out (C, H, W, B) = a (B, C, H, W) transposed, in blocks of images."""
+    if _is_batch_last(a) or a.nbytes <= _TRANSPOSE_BLOCK_BYTES:
+        out[...] = a.transpose(1, 2, 3, 0)
+        return
+    for b in range(0, a.shape[0], _TRANSPOSE_BLOCK):
+        out[..., b:b + _TRANSPOSE_BLOCK] = a[b:b + _TRANSPOSE_BLOCK].transpose(1, 2, 3, 0)
+
+
+def _batch_last(x, padding):
+    """x (B, C, H, W), zero-padded by ((top, bottom), (left, right)), as a view of memory laid
+    out (C, H, W, B): the batch is the innermost axis.
+
+    No copy when x is unpadded and already in that order (a conv output, or a pooling or an
+    elementwise op of one); otherwise one copy into a pooled buffer, which pads at the same
+    time. Only the border of the buffer is zeroed: the interior is overwritten.
+    """
     xp = backend.get_array_module(x)
+    (top, bottom), (left, right) = padding
     B, C, H, W = x.shape
-    # Allocate in the same (C, B, H, W) memory order that our conv outputs use, so that the
-    # copy below and the window reads of im2col walk memory forwards.
-    out = _buffers.empty(xp, (C, B, H + top + bottom, W + left + right), x.dtype).transpose(
-        1, 0, 2, 3)
-    if value == 0:
-        out[...] = 0
-    else:
-        out[...] = value
-    out[:, :, top:top + H, left:left + W] = x
-    return out
+    if not (top or bottom or left or right) and _is_batch_last(x):
+        return x
+    Hp, Wp = H + top + bottom, W + left + right
+    out = _buffers.empty(xp, (C, Hp, Wp, B), x.dtype)
+    out[:, :top] = 0
+    out[:, top + H:] = 0
+    out[:, :, :left] = 0
+    out[:, :, left + W:] = 0
+    _copy_batch_last(out[:, top:top + H, left:left + W], x)
+    return out.transpose(3, 0, 1, 2)
 
 
 def im2col(x, kernel, stride, padding, dilation, out_hw=None):
-    """Columns (C*kh*kw, B*OH*OW) of the windows of x (B, C, H, W); also returns (OH, OW).
+    """Columns (C*kh*kw, OH*OW*B) of the windows of x (B, C, H, W); also returns (OH, OW).
 
-    ``out_hw`` limits the windows to the first (OH, OW) (see ``_ConvParams``).
+    Column n = (oh, ow, b) holds the window under output pixel (oh, ow) of image b: the batch
+    is the fastest-varying index (for a batch of one, the columns are the output pixels in
+    reading order). ``out_hw`` limits the windows to the first (OH, OW) (see ``_ConvParams``).
 
-    Built from a strided *view* of the padded input of shape (C, kh, kw, B, OH, OW) (no
-    copy: each axis is a stride into the same memory), copied once into a contiguous matrix
-    (a pooled one, reused across steps: ``scratchnet._buffers``).
+    Built from a strided *view* of the padded, batch-last input of shape
+    (C, kh, kw, OH, OW, B) (no copy: each axis is a stride into the same memory), copied once
+    into a contiguous matrix (a pooled one, reused across steps: ``scratchnet._buffers``).
+    For stride 1 every copied run is OW*B contiguous floats (1,280 for LeNet's second
+    convolution at batch 128, against 10 in image-major order); for any stride, at least B.
     """
+    windows = _windows(x, kernel, stride, padding, dilation, out_hw)
+    C, kh, kw, oh, ow, B = windows.shape
+    cols = _buffers.empty(backend.get_array_module(x), windows.shape, x.dtype)
+    cols[...] = windows
+    return cols.reshape(C * kh * kw, oh * ow * B), (oh, ow)
+
+
+def _windows(x, kernel, stride, padding, dilation, out_hw=None):
+    """The (C, kh, kw, OH, OW, B) strided view of the padded, batch-last x that im2col copies."""
     xp = backend.get_array_module(x)
     kh, kw = kernel
     sh, sw = stride
     dh, dw = dilation
-    x = _pad_hw(x, padding)
+    x = _batch_last(x, padding)
     B, C, H, W = x.shape
     if out_hw is None:
         oh = (H - dh * (kh - 1) - 1) // sh + 1
@@ -82,23 +129,93 @@ def im2col(x, kernel, stride, padding, dilation, out_hw=None):
     # CuPy's as_strided has no writeable= (found by the CuPy test double); the view is
     # only read, and NumPy's is made read-only so that a stray write cannot alias pixels.
     readonly = {} if backend.is_cuda_module(xp) else {"writeable": False}
-    windows = xp.lib.stride_tricks.as_strided(
-        x, shape=(C, kh, kw, B, oh, ow),
-        strides=(sC, sH * dh, sW * dw, sB, sH * sh, sW * sw), **readonly)
-    cols = _buffers.empty(xp, windows.shape, x.dtype)
-    cols[...] = windows
-    return cols.reshape(C * kh * kw, B * oh * ow), (oh, ow)
+    return xp.lib.stride_tricks.as_strided(
+        x, shape=(C, kh, kw, oh, ow, B),
+        strides=(sC, sH * dh, sW * dw, sH * sh, sW * sw, sB), **readonly)
+
+
+# Columns per chunk of the chunked path (see ``_chunked``): a chunk of a LeNet-5 first layer
+# (25 rows) is 350-400 KB, so it is still in the core's 1 MiB L2 cache when the product reads
+# it. 2,048-4,096 columns gave the same times; 8,192 lost the gain (measured).
+_CHUNK_COLUMNS = 4096
+# The chunked path is taken when a product does at most this many multiply-adds per float it
+# moves, O*K/(O+K) for O output channels and K = C*kh*kw column rows: the product is then
+# bound by memory, not arithmetic. Measured (batch 128, one thread): LeNet's first layer
+# (O=6, K=25: 4.8) fwd + weight gradient 1.2 ms chunked against 2.9 ms whole; 1->32 3x3
+# (7.0) 6.6 against 8.0 ms; 3->64 3x3 (19.6) 50 against 26 ms and LeNet's second layer
+# (14.5) no gain: the crossover lies between, and 8 keeps clear of the losses.
+_CHUNK_MAX_INTENSITY = 8
+
+
+def _chunked(x, w_shape, p):
+    """True when the convolution should build its columns a few output rows at a time, each
+    chunk multiplied while it is in cache, instead of as one matrix: ungrouped, NumPy (a GPU
+    has no such cache to keep), a product bound by memory, one output row of the batch no
+    larger than two chunks (else a chunk no longer fits the cache), and more than one chunk.
+    """
+    O, Cg, kh, kw = w_shape
+    K = Cg * kh * kw
+    if p.groups != 1 or backend.is_cuda_module(backend.get_array_module(x)):
+        return False
+    if O * K > _CHUNK_MAX_INTENSITY * (O + K):
+        return False
+    oh, ow = _out_hw(x.shape, (kh, kw), p)
+    run = ow * x.shape[0]
+    return 0 < run <= 2 * _CHUNK_COLUMNS and oh > max(1, _CHUNK_COLUMNS // run)
+
+
+def _column_chunks(x, kernel, p):
+    """Yield (start, stop, cols): the columns start:stop of im2col(x), a few output rows at a
+    time, copied into one small reused buffer (valid until the next chunk is yielded)."""
+    xp = backend.get_array_module(x)
+    windows = _windows(x, kernel, p.stride, p.padding, p.dilation, p.out_hw)
+    C, kh, kw, oh, ow, B = windows.shape
+    run = ow * B
+    step = max(1, _CHUNK_COLUMNS // run)
+    buffer = xp.empty((C, kh, kw, step, ow, B), dtype=x.dtype)
+    for a in range(0, oh, step):
+        b = min(a + step, oh)
+        chunk = buffer if b - a == step else xp.empty((C, kh, kw, b - a, ow, B), x.dtype)
+        chunk[...] = windows[:, :, :, a:b]
+        yield a * run, b * run, chunk.reshape(C * kh * kw, (b - a) * run)
+
+
+def _conv_forward_chunked(x, weight, p):
+    """y = conv(x, weight) as ``_conv_forward_arrays`` computes it, chunk by chunk."""
+    xp = backend.get_array_module(x)
+    O = weight.shape[0]
+    B = x.shape[0]
+    oh, ow = _out_hw(x.shape, weight.shape[2:], p)
+    w = weight.reshape(O, -1)
+    y = xp.empty((O, oh * ow * B), dtype=xp.result_type(x.dtype, weight.dtype))
+    for start, stop, cols in _column_chunks(x, weight.shape[2:], p):
+        _threads.gemm(w.size * (stop - start))
+        xp.matmul(w, cols, out=y[:, start:stop])
+    return y.reshape(O, oh, ow, B).transpose(3, 0, 1, 2)
+
+
+def _weight_grad_chunked(x, rows, w_shape, p):
+    """dW = dY @ im2col(x)^T, summed chunk by chunk; rows is dY as (O, OH*OW*B)."""
+    xp = backend.get_array_module(x)
+    O = w_shape[0]
+    dwt = None
+    for start, stop, cols in _column_chunks(x, w_shape[2:], p):
+        _threads.gemm(O * cols.shape[0] * (stop - start))
+        part = cols @ rows[:, start:stop].T
+        dwt = part if dwt is None else xp.add(dwt, part, out=dwt)
+    return dwt.T.reshape(w_shape)
 
 
 def col2im(cols, x_shape, out_hw, kernel, stride, padding, dilation):
     """The adjoint of im2col: add each column back onto the pixels it came from.
 
-    ``cols`` is (C*kh*kw, B*OH*OW) with (OH, OW) = ``out_hw``; returns (B, C, H, W). (The
-    output size is passed, not recomputed: a transposed convolution's ``output_padding``
-    can leave input rows that no window covers, which then receive zero.) One strided
-    slice-add per kernel position (kh*kw of them), each over all channels, images and output
-    pixels at once;
-    ``np.add.at`` would do the same scatter but is many times slower.
+    ``cols`` is (C*kh*kw, OH*OW*B) in im2col's order with (OH, OW) = ``out_hw``; returns
+    (B, C, H, W), a view of memory laid out (C, H, W, B). (The output size is passed, not
+    recomputed: a transposed convolution's ``output_padding`` can leave input rows that no
+    window covers, which then receive zero.) One strided slice-add per kernel position
+    (kh*kw of them), each over all channels, images and output pixels at once, in runs of
+    OW*B contiguous floats for stride 1; ``np.add.at`` would do the same scatter but is
+    many times slower.
     """
     xp = backend.get_array_module(cols)
     B, C, H, W = x_shape
@@ -108,15 +225,15 @@ def col2im(cols, x_shape, out_hw, kernel, stride, padding, dilation):
     (top, bottom), (left, right) = padding
     Hp, Wp = H + top + bottom, W + left + right
     oh, ow = out_hw
-    cols = cols.reshape(C, kh, kw, B, oh, ow)
-    out = _buffers.zeros(xp, (C, B, Hp, Wp), cols.dtype)
+    cols = cols.reshape(C, kh, kw, oh, ow, B)
+    out = _buffers.zeros(xp, (C, Hp, Wp, B), cols.dtype)
     for i in range(kh):
         rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
         for j in range(kw):
             columns = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
-            out[:, :, rows, columns] += cols[:, i, j]
-    out = out[:, :, top:top + H, left:left + W]
-    return out.transpose(1, 0, 2, 3)
+            out[:, rows, columns] += cols[:, i, j]
+    out = out[:, top:top + H, left:left + W]
+    return out.transpose(3, 0, 1, 2)
 
 
 class _ConvParams:
@@ -133,7 +250,8 @@ class _ConvParams:
 
 
 def _conv_forward_arrays(x, weight, p, cols=None):
-    """y = conv(x, weight) on arrays; returns (y, cols) with y viewed as (B, O, OH, OW)."""
+    """y = conv(x, weight) on arrays; returns (y, cols), y a (B, O, OH, OW) view of memory
+    laid out (O, OH, OW, B)."""
     xp = backend.get_array_module(x)
     B = x.shape[0]
     O, Cg, kh, kw = weight.shape
@@ -148,7 +266,7 @@ def _conv_forward_arrays(x, weight, p, cols=None):
     else:
         # Grouped: group k's kernels see only group k's channels: one batched product.
         y = xp.matmul(weight.reshape(g, O // g, -1), cols.reshape(g, -1, cols.shape[1]))
-    y = y.reshape(O, B, oh, ow).transpose(1, 0, 2, 3)
+    y = y.reshape(O, oh, ow, B).transpose(3, 0, 1, 2)
     return y, cols
 
 
@@ -162,9 +280,28 @@ def _out_hw(x_shape, kernel, p):
 
 
 def _as_rows(dy):
-    """(B, O, OH, OW) -> (O, B*OH*OW), free when dy has our (O, B, ...) memory order."""
+    """(B, O, OH, OW) -> (O, OH*OW*B) in im2col's column order; free when dy has our
+    (O, OH, OW, B) memory order (a conv output's gradient usually does), else one copy."""
     B, O, oh, ow = dy.shape
-    return dy.transpose(1, 0, 2, 3).reshape(O, B * oh * ow)
+    if not _is_batch_last(dy):
+        rows = backend.get_array_module(dy).empty((O, oh, ow, B), dtype=dy.dtype)
+        _copy_batch_last(rows, dy)
+        return rows.reshape(O, oh * ow * B)
+    return dy.transpose(1, 2, 3, 0).reshape(O, oh * ow * B)
+
+
+class _BatchLast(Function):
+    """The identity, with its output laid out (C, H, W, B) in memory: the gradient of a
+    convolution's output is converted once when both its weight and input gradients read it.
+    """
+
+    def forward(self, a):
+        out = backend.get_array_module(a).empty(a.shape[1:] + a.shape[:1], dtype=a.dtype)
+        _copy_batch_last(out, a)
+        return out.transpose(3, 0, 1, 2)
+
+    def backward(self, g):
+        return g
 
 
 class Conv2dFunction(Function):
@@ -182,7 +319,10 @@ class Conv2dFunction(Function):
         self.relu = relu
 
     def forward(self, x, weight, bias=None):
-        y, cols = _conv_forward_arrays(x, weight, self.p)
+        if _chunked(x, weight.shape, self.p):
+            y, cols = _conv_forward_chunked(x, weight, self.p), None
+        else:
+            y, cols = _conv_forward_arrays(x, weight, self.p)
         self.cols = cols
         self.x_shape = x.shape
         if bias is not None:
@@ -198,6 +338,8 @@ class Conv2dFunction(Function):
             gy = gy * Tensor._make(self.y > 0)
         needs = self.needs_input_grad
         gx = gw = gb = None
+        if needs[0] and needs[1] and not _is_batch_last(gy.array):
+            gy = _BatchLast()(gy)
         if needs[0]:
             gx = Conv2dGradInput(self.p, self.x_shape)(gy, weight)
         if needs[1]:
@@ -257,12 +399,14 @@ class Conv2dGradWeight(Function):
         xp = backend.get_array_module(x)
         O, Cg, kh, kw = self.w_shape
         cols = self.cols
-        if cols is None:
-            cols, _ = im2col(x, (kh, kw), self.p.stride, self.p.padding, self.p.dilation,
-                             self.p.out_hw)
         self.cols = None   # only needed once; do not keep it alive with the graph
         self.x_shape = x.shape
         rows = _as_rows(dy)
+        if cols is None and _chunked(x, self.w_shape, self.p):
+            return _weight_grad_chunked(x, rows, self.w_shape, self.p)
+        if cols is None:
+            cols, _ = im2col(x, (kh, kw), self.p.stride, self.p.padding, self.p.dilation,
+                             self.p.out_hw)
         g = self.p.groups
         _threads.gemm(O * Cg * kh * kw * rows.shape[1] // g)
         if g == 1:
