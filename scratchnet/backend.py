@@ -236,7 +236,11 @@ def get_rng_state():
     by CuPy's default, about 13 MB on a 132-SM GPU), the bit generator's class name and its
     state count. Raises RuntimeError if the installed CuPy keeps its state elsewhere, rather
     than write a checkpoint whose resume would silently draw other numbers.
+
+    NumPy's entry is always there: right after ``manual_seed`` no generator exists yet, and
+    a state without it restored nothing (the draws went on from wherever they were).
     """
+    generator(numpy)
     states = {}
     for xp, gen in _generators.items():
         if xp is numpy:
@@ -262,8 +266,14 @@ def _device_rng_state(xp, gen):
 def set_rng_state(state):
     """Restore what ``get_rng_state`` returned: the random numbers continue from there.
 
-    Raises ValueError for an entry that is not such a state (a CuPy entry written by a
-    scratchnet that did not save CuPy's state, say), before changing anything."""
+    A state without a CuPy entry was taken before CuPy's generator was first used: CuPy's
+    generator is dropped, so that its next use starts afresh from the seed, as it did then.
+    Raises TypeError for anything but a dict and ValueError for an entry that is not such a
+    state (a CuPy entry written by a scratchnet that did not save CuPy's state, say), before
+    changing anything."""
+    if not isinstance(state, dict):
+        raise TypeError(f"set_rng_state: expected the dict get_rng_state returns, got "
+                        f"{type(state).__name__}")
     for name, gen_state in state.items():
         if name not in ("numpy", "cupy"):
             raise ValueError(f"set_rng_state: unknown generator {name!r}; a state from "
@@ -279,6 +289,9 @@ def set_rng_state(state):
         generator(numpy).bit_generator.state = state["numpy"]
     if cupy_state is not None:
         _set_device_rng_state(_load_cupy(), cupy_state)
+    else:
+        for xp in [xp for xp in _generators if xp is not numpy]:
+            del _generators[xp]
 
 
 def _set_device_rng_state(xp, saved):

@@ -84,3 +84,23 @@ def test_rng_state_errors(device):
             sn.backend.get_rng_state()
     finally:
         sn.manual_seed(0)
+
+
+def test_rng_state_taken_right_after_manual_seed_restores(device):
+    """A state taken before any draw (right after manual_seed, when no generator existed
+    yet) restores the draws that followed it: it was an empty dict, and set_rng_state
+    left the generators where they were, so the second run drew other numbers."""
+    sn.manual_seed(0)
+    state = sn.backend.get_rng_state()
+    expected = [sn.rand(4, device=device).numpy(), sn.randn(3).numpy()]
+    sn.backend.set_rng_state(state)
+    got = [sn.rand(4, device=device).numpy(), sn.randn(3).numpy()]
+    for a, b in zip(expected, got):
+        np.testing.assert_array_equal(a, b)
+    assert "numpy" in state
+
+
+def test_rng_state_refuses_a_non_dict():
+    import pytest
+    with pytest.raises(TypeError, match="expected the dict get_rng_state returns, got str"):
+        sn.backend.set_rng_state("state")
