@@ -56,6 +56,13 @@ __all__ = ["Function", "DeviceMismatchError", "AccumulateGrad", "once_differenti
 UNCHANGED = (0,)
 
 
+class CopiedViewCounter(list):
+    """The version counter of a ``view`` that had to copy (its input's memory order could not
+    take the new shape without one): the same list as any other, whose type tells in-place
+    writers to refuse, since a write would not reach the tensor it was viewed from. Views of
+    the copy share this counter, so they refuse too."""
+
+
 def version_counter(t):
     """Tensor ``t``'s version counter as a list that another tensor may share (made now if
     ``t`` still had the shared ``UNCHANGED`` constant)."""

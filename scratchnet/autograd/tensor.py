@@ -515,6 +515,14 @@ class Tensor:
                 f"in-place {what} on a tensor that requires grad while recording; wrap it in "
                 "`with sn.no_grad():` (or use out-of-place ops)"
             )
+        if type(self._vc) is _function.CopiedViewCounter:
+            raise RuntimeError(
+                f"in-place {what} on a view(...) of shape {self.shape} that is a copy: the "
+                "tensor it was viewed from is not contiguous (a transpose/permute, or a "
+                "convolution or pooling output, which scratchnet stores batch-innermost), so "
+                "the write would not reach it (in PyTorch a view shares memory or raises). "
+                "Write into the original tensor, or take .reshape(...) / .contiguous().view(...)"
+                " for a copy of your own")
 
     def _inplace(self, other, ufunc, what):
         self._check_inplace(what)
@@ -699,7 +707,19 @@ class Tensor:
     def reshape(self, *shape):
         return _ops.reshape(self, _shape_args(shape))
 
-    view = reshape
+    def view(self, *shape):
+        """This tensor with a new shape (``torch.Tensor.view``); one dimension may be -1.
+
+        Where NumPy can reshape without copying (always for C-contiguous data, and for
+        ``x.view(x.shape[0], -1)`` of a convolution output) the result shares this tensor's
+        memory, as in PyTorch. Otherwise (a transposed tensor, where PyTorch raises, or a
+        merge of the batch axis of a convolution output, which PyTorch stores contiguously
+        and scratchnet batch-innermost) it is a copy with the right values, which refuses
+        in-place writes (RuntimeError), since they would not reach this tensor; writes made
+        to this tensor later are not seen by it either. ``view(dtype)`` (reinterpreting the
+        bits) is not supported: TypeError.
+        """
+        return _ops.view(self, _view_shape_args(shape))
 
     def flatten(self, start_dim=0, end_dim=-1):
         return _ops.flatten(self, start_dim, end_dim)
@@ -804,6 +824,15 @@ def _shape_args(args):
     if len(args) == 1 and not isinstance(args[0], numbers.Integral):
         return tuple(args[0]) if args[0] is not None else None
     return tuple(args)
+
+
+def _view_shape_args(args):
+    """``view``'s shape arguments; ``view(dtype)`` is refused by name (it reinterprets bits in
+    PyTorch; read as a shape it failed with an error about int())."""
+    if len(args) == 1 and isinstance(args[0], (str, type, numpy.dtype)):
+        raise TypeError(f"view({args[0]!r}): viewing the bits as another dtype is not "
+                        "supported; use .to(dtype) to convert the values")
+    return _shape_args(args)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -78,6 +78,7 @@ __all__ += [
 from .distance import cdist, cosine_similarity, normalize, pairwise_distance  # noqa: F401,E402
 from .unique import unique  # noqa: F401,E402
 from .norm import instance_norm  # noqa: F401,E402
+from .shape import view  # noqa: F401,E402  (Tensor.view's; torch has no torch.view)
 
 # F.normalize and F.instance_norm stay out of sn.*: torch has no torch.normalize, and
 # torch.instance_norm is the low-level op with another positional order (weight first).

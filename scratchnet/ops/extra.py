@@ -37,7 +37,7 @@ from ._util import as_tensor, keepdims_shape, normalize_axis
 from .elementwise import compare
 from .linalg import matmul
 from .reduce import sum as _sum
-from .shape import reshape, transpose, where
+from .shape import reshape, transpose, view, where
 
 __all__ = [
     "clone", "contiguous", "mm", "bmm", "t", "view_as", "repeat", "masked_fill", "norm",
@@ -89,8 +89,8 @@ def t(input):
 
 
 def view_as(input, other):
-    """``input`` reshaped to ``other``'s shape (``Tensor.view_as``)."""
-    return reshape(as_tensor(input), as_tensor(other).shape)
+    """``input`` viewed with ``other``'s shape (``Tensor.view_as``; ``Tensor.view``'s rules)."""
+    return view(as_tensor(input), as_tensor(other).shape)
 
 
 class Repeat(Function):

@@ -10,7 +10,7 @@ import numbers
 import numpy
 
 from .. import backend
-from ..autograd.function import Function
+from ..autograd.function import CopiedViewCounter, Function
 from ..autograd.tensor import Tensor, constant_like, to_tensor_pair
 from ..autograd.tensor import tensor as _new_tensor  # keeps integer data integer
 from .._dims import accepts_dim
@@ -286,6 +286,18 @@ def reshape(x, shape):
     except ValueError:
         raise ValueError(f"reshape: cannot view a tensor of shape {x.shape} "
                          f"({x.array.size} elements) as shape {shape}") from None
+
+
+def view(x, shape):
+    """``reshape`` for ``Tensor.view``: where the reshape had to copy, the result's version
+    counter is marked so that in-place writes to it (or its views) refuse, since they would
+    not reach ``x`` (see ``Tensor.view``)."""
+    x = as_tensor(x)
+    y = reshape(x, shape)
+    # reshape gave y x's counter (a list, made then) exactly when it viewed x's memory.
+    if y is not x and not (y._vc is x._vc and isinstance(y._vc, list)):
+        y._vc = CopiedViewCounter([0])
+    return y
 
 
 def flatten(x, start_dim=0, end_dim=-1):

@@ -289,3 +289,77 @@ def test_ops_keeping_their_output_are_protected(shape, op):
         y *= 2
     with pytest.raises(RuntimeError, match="output 0 of shape"):
         y.sum().backward()
+
+
+def _conv_output():
+    """A convolution output: a (B, O, OH, OW) view of batch-innermost memory."""
+    rng = np.random.default_rng(0)
+    x = sn.tensor(rng.standard_normal((3, 2, 5, 5)).astype(np.float32))
+    w = sn.tensor(rng.standard_normal((4, 2, 3, 3)).astype(np.float32))
+    return sn.nn.functional.conv2d(x, w)
+
+
+@pytest.mark.parametrize("make", [
+    lambda y: y.view(-1),                         # merges the batch axis: a copy
+    lambda y: y.view(6, 18),
+    lambda y: y.view_as(sn.zeros(9, 12)),
+    lambda y: y.view(-1)[2:10],                   # a view of the copy
+    lambda y: y.view(-1).detach(),
+])
+@pytest.mark.parametrize("write", [
+    lambda v: v.__setitem__(0, 100.0),
+    lambda v: v.add_(1.0),
+    lambda v: v.mul_(2.0),
+    lambda v: v.zero_(),
+    lambda v: v.fill_(3.0),
+    lambda v: v.copy_(sn.zeros(v.shape)),
+    lambda v: v.clamp_(0.0),
+])
+def test_a_view_that_had_to_copy_refuses_writes(make, write):
+    """view() of a tensor whose memory order cannot take the new shape (a convolution
+    output, stored batch-innermost) is a copy: writing into it changed the copy and left
+    the convolution output as it was, where PyTorch writes into the output."""
+    y = _conv_output()
+    before = y.numpy().copy()
+    with sn.no_grad():
+        v = make(y)
+        with pytest.raises(RuntimeError, match=r"on a view\(\.\.\.\) of shape .* is a copy"):
+            write(v)
+    np.testing.assert_array_equal(y.numpy(), before)
+
+
+def test_a_view_that_shares_memory_still_writes_through():
+    """view(B, -1) of a convolution output, and any view of C-ordered data, shares memory
+    as in PyTorch: the write reaches the original."""
+    y = _conv_output()
+    with sn.no_grad():
+        flat = y.view(3, -1)
+        flat[1, 0] = 100.0
+        flat.mul_(2.0)
+    assert y[1, 0, 0, 0].item() == 200.0
+    x = sn.zeros(2, 3)
+    v = x.view(-1)
+    v[4] = 5.0
+    v.view(3, 2).add_(1.0)
+    np.testing.assert_array_equal(x.numpy(), [[1, 1, 1], [1, 6, 1]])
+    # A copy of one's own may be written: reshape (PyTorch's "view or copy") and contiguous().
+    r = y.reshape(-1)
+    r[0] = -1.0
+    c = y.contiguous().view(-1)
+    c[0] = -2.0
+    assert (r[0].item(), c[0].item()) == (-1.0, -2.0)
+
+
+def test_view_values_of_non_contiguous_tensors():
+    """Reading a view is right whatever the memory order (transposes, conv outputs)."""
+    y = _conv_output()
+    np.testing.assert_array_equal(y.view(-1).numpy(), y.numpy().reshape(-1))
+    t = sn.arange(6).reshape(2, 3).t()
+    np.testing.assert_array_equal(t.view(6).numpy(), [0, 3, 1, 4, 2, 5])
+
+
+def test_view_with_a_dtype_is_refused_by_name():
+    with pytest.raises(TypeError, match="viewing the bits as another dtype is not supported"):
+        sn.zeros(2).view("int32")
+    with pytest.raises(TypeError, match="viewing the bits"):
+        sn.zeros(2).view(np.int32)
