@@ -60,6 +60,15 @@ def _order(op, p, allow_zero=True):
     return p
 
 
+def _dim_index(op, dim, shape):
+    """``dim`` as an axis of ``shape``; IndexError naming the op, the shape and the range."""
+    try:
+        return normalize_axis_index(dim, len(shape))
+    except IndexError:
+        raise IndexError(f"{op}: dim={dim} is out of range for input of shape {tuple(shape)} "
+                         f"(expected {-len(shape)}..{len(shape) - 1})") from None
+
+
 def _floating(op, t):
     """Integer and boolean inputs become the default float dtype (a norm of ints is a float;
     PyTorch refuses them in normalize and cdist, casts them in cosine_similarity)."""
@@ -133,7 +142,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     if x.ndim == 0:
         x1 = normalize(unsqueeze(x, 0), p, 0 if dim in (0, -1) else dim, eps)
         return x1.reshape(())
-    axis = normalize_axis_index(dim, x.ndim)
+    axis = _dim_index("normalize", dim, x.shape)
     return LpNormalize(p, axis, eps)(x)
 
 
@@ -260,6 +269,11 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     eps = check_number("pairwise_distance", "eps", eps)
     if a.ndim == 0 and b.ndim == 0:
         raise ValueError("pairwise_distance: expected at least 1-D inputs, got two scalars")
+    try:
+        numpy.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"pairwise_distance: shapes {tuple(a.shape)} and {tuple(b.shape)} do "
+                         "not broadcast") from None
     return norm(a - b + eps, p, -1, keepdim=bool(keepdim))
 
 
@@ -296,7 +310,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     if a.dtype != b.dtype:
         dtype = numpy.result_type(a.dtype, b.dtype)
         a, b = a.to(dtype=dtype), b.to(dtype=dtype)
-    axis = normalize_axis_index(dim, len(shape))
+    axis = _dim_index(name, dim, shape)
     a = a if a.shape == shape else broadcast_to(a, shape)
     b = b if b.shape == shape else broadcast_to(b, shape)
     return _sum(normalize(a, 2.0, axis, eps) * normalize(b, 2.0, axis, eps), axis)

@@ -51,7 +51,11 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     else:
         if x.ndim == 0:
             raise ValueError(f"unique: dim={dim} given for a 0-d tensor; use dim=None")
-        axis = normalize_axis_index(dim, x.ndim)
+        try:
+            axis = normalize_axis_index(dim, x.ndim)
+        except IndexError:
+            raise IndexError(f"unique: dim={dim} is out of range for input of shape "
+                             f"{tuple(x.shape)} (expected {-x.ndim}..{x.ndim - 1})") from None
         if x.shape[axis] == 0:
             values = x.array
             inverse = xp.zeros(0, dtype=numpy.int64)

@@ -157,7 +157,8 @@ def test_normalize_float32_default_and_dim_keyword(device):
     ({"p": -1.0}, ValueError, r"normalize: p must be >= 0, got -1.0"),
     ({"p": float("nan")}, ValueError, r"normalize: p must be a real number"),
     ({"eps": -1.0}, ValueError, r"normalize: eps must be a finite number >= 0"),
-    ({"dim": 2}, IndexError, r"axis 2 is out of range for a tensor with 2 dimensions"),
+    ({"dim": 2}, IndexError, r"normalize: dim=2 is out of range for input of shape \(2, 3\) "
+                             r"\(expected -2..1\)"),
 ])
 def test_normalize_refuses_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
@@ -439,3 +440,20 @@ def test_triplet_margin_loss_at_a_zero_difference_is_finite_as_torch(device, kwa
     with no_warnings():
         F.triplet_margin_loss(a, pos, neg, margin=10.0, eps=2 ** -20, **kwargs).backward()
     np.testing.assert_allclose(npy(a.grad), [grad], rtol=1e-12)
+
+
+def test_distance_errors_name_the_op_and_shapes():
+    """Out-of-range dims and shapes that do not broadcast named neither the op nor (for
+    dims) the input's shape: "axis 1 is out of range for a tensor with 1 dimensions"."""
+    with pytest.raises(IndexError, match=r"normalize: dim=1 is out of range for input of "
+                                         r"shape \(4,\) \(expected -1..0\)"):
+        F.normalize(sn.ones(4))                            # PyTorch's default dim=1
+    with pytest.raises(IndexError, match=r"cosine_similarity: dim=1 is out of range for "
+                                         r"input of shape \(4,\)"):
+        F.cosine_similarity(sn.ones(4), sn.ones(4))
+    with pytest.raises(ValueError, match=r"pairwise_distance: shapes \(3, 4\) and \(3, 5\) "
+                                         r"do not broadcast"):
+        F.pairwise_distance(sn.ones(3, 4), sn.ones(3, 5))
+    with pytest.raises(IndexError, match=r"unique: dim=-3 is out of range for input of shape "
+                                         r"\(2, 2\) \(expected -2..1\)"):
+        sn.unique(sn.ones(2, 2), dim=-3)
