@@ -253,6 +253,15 @@ def batch_norm_by_keyword(input, *args, **kwargs):
     return batch_norm(input, **kwargs)
 
 
+def _check_running_pair(op, running_mean, running_var):
+    """Both running statistics or neither (PyTorch's rule): with one alone, the other was
+    silently never updated (or an AttributeError came from deep inside)."""
+    if (running_mean is None) != (running_var is None):
+        given = "running_mean" if running_var is None else "running_var"
+        raise ValueError(f"{op}: running_mean and running_var must both be given or both be "
+                         f"None; got only {given}")
+
+
 def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                training=False, momentum=0.1, eps=1e-5):
     """Batch normalisation of (N, C), (N, C, L) or (N, C, H, W) input (PyTorch's
@@ -267,8 +276,9 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
     else the default) float dtype. An empty batch gives an empty output and leaves the
     running statistics alone. Raises ValueError for ``momentum`` outside [0, 1] (the
     module's ``momentum=None`` passes 1 / num_batches_tracked) and for a training batch of
-    one value per channel.
+    one value per channel, and for only one of ``running_mean`` and ``running_var``.
     """
+    _check_running_pair("batch_norm", running_mean, running_var)
     input = _floating(as_tensor(input), weight, running_mean)
     if input.ndim < 2:
         raise ValueError(f"batch_norm expects (N, C, ...) input, got shape {input.shape}")
@@ -345,8 +355,10 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     ``use_input_stats=False`` normalises with the running statistics instead (an affine
     map of x). Raises ValueError for fewer than 3 dimensions, for a single position per
     channel when the input's statistics are used (its variance is 0/0 unbiased; PyTorch
-    refuses it too), and for ``use_input_stats=False`` without running statistics.
+    refuses it too), for ``use_input_stats=False`` without running statistics, and for only
+    one of ``running_mean`` and ``running_var``.
     """
+    _check_running_pair("instance_norm", running_mean, running_var)
     input = _floating(as_tensor(input), weight, running_mean)
     if input.ndim < 3:
         raise ValueError(f"instance_norm expects (N, C, *) input with at least one spatial "

@@ -106,3 +106,23 @@ def test_sn_batch_norm_takes_its_arguments_by_keyword_only():
     np.testing.assert_allclose(got.numpy(), want.numpy())
     np.testing.assert_allclose(got.numpy(), x.numpy() / np.sqrt(4 + 1e-5) * 2 + 1, rtol=1e-5,
                                atol=1e-6)
+
+
+
+@pytest.mark.parametrize("norm, shape, mode", [
+    (F.batch_norm, (4, 3), "training"),
+    (F.instance_norm, (2, 3, 4), "use_input_stats"),
+])
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("given", ["running_mean", "running_var"])
+def test_one_running_statistic_alone_is_refused(norm, shape, mode, training, given):
+    """PyTorch refuses running_mean without running_var and the reverse. With running_var
+    alone, batch_norm and instance_norm normalised with the batch's statistics and never
+    updated it, without a word (running_mean alone failed with an AttributeError)."""
+    stat = sn.zeros(3) if given == "running_mean" else sn.ones(3)
+    before = stat.numpy().copy()
+    x = sn.tensor(np.arange(float(np.prod(shape))).reshape(shape))
+    with pytest.raises(ValueError, match=r"running_mean and running_var must both be given or "
+                                         rf"both be None; got only {given}"):
+        norm(x, **{given: stat, mode: training})
+    np.testing.assert_array_equal(stat.numpy(), before)
