@@ -292,7 +292,9 @@ def top_k_accuracy(output, target, k=5):
 
     ``output`` must be scores of shape (N, C). Ties are broken as ``argmax`` breaks them: of
     equal scores the lower class index ranks first, so ``top_k_accuracy(output, target, k=1)``
-    equals ``accuracy(output, target)``. With k >= C every sample counts as correct.
+    equals ``accuracy(output, target)``. With k >= C every sample counts as correct, which
+    says nothing: a UserWarning says so (scikit-learn warns too). ``k`` defaults to 5, Keras'
+    ``TopKCategoricalAccuracy`` default; scikit-learn's ``top_k_accuracy_score`` uses 2.
 
     >>> scores = [[0.5, 0.3, 0.2], [0.1, 0.3, 0.6], [0.2, 0.5, 0.3]]
     >>> top_k_accuracy(scores, [1, 0, 2], k=2)   # ranks of the true class: 2nd, 3rd, 2nd
@@ -316,6 +318,10 @@ def top_k_accuracy(output, target, k=5):
     if true.max() >= classes:
         raise ValueError(f"{fn}: target has class {true.max()} but output has only {classes} "
                          "score columns")
+    if k >= classes:
+        warnings.warn(f"{fn}: k={k} >= the {classes} score columns, so every sample counts as "
+                      "correct (a perfect score that means nothing); give a smaller k "
+                      "(scikit-learn's default is 2, scratchnet's and Keras' 5)", stacklevel=2)
     true_score = out[numpy.arange(n), true][:, None]
     # The rank of the true class: how many classes beat it, counting equal scores at a lower
     # index as beating it (argmax's tie rule). Top-k means rank < k.

@@ -313,8 +313,15 @@ def test_top_k_known_values():
     target = [1, 0, 2]
     assert M.top_k_accuracy(scores, target, k=1) == 0.0
     assert M.top_k_accuracy(scores, target, k=2) == pytest.approx(2 / 3)
-    assert M.top_k_accuracy(scores, target, k=3) == 1.0
-    assert M.top_k_accuracy(scores, target, k=10) == 1.0        # k >= C: every sample counts
+    with pytest.warns(UserWarning, match=r"top_k_accuracy: k=3 >= the 3 score columns, so "
+                                         r"every sample counts as correct"):
+        assert M.top_k_accuracy(scores, target, k=3) == 1.0
+    with pytest.warns(UserWarning, match=r"k=10 >= the 3 score columns"):
+        assert M.top_k_accuracy(scores, target, k=10) == 1.0    # k >= C: every sample counts
+    # The default k (5, Keras') on 3 classes: a perfect score, with the same warning;
+    # scikit-learn's top_k_accuracy_score(y, scores) (k=2) gives 2/3 here.
+    with pytest.warns(UserWarning, match=r"k=5 >= the 3 score columns"):
+        assert M.top_k_accuracy(y_true=target, y_score=scores) == 1.0
 
 
 def test_top_k_ties_rank_the_lower_class_index_first():
@@ -325,7 +332,8 @@ def test_top_k_ties_rank_the_lower_class_index_first():
     assert M.top_k_accuracy(scores, [2, 3], k=1) == 0.0
     assert M.top_k_accuracy(scores, [2, 3], k=2) == 0.5
     assert M.top_k_accuracy(scores, [2, 3], k=3) == 0.5
-    assert M.top_k_accuracy(scores, [2, 3], k=4) == 1.0
+    with pytest.warns(UserWarning, match=r"k=4 >= the 4 score columns"):
+        assert M.top_k_accuracy(scores, [2, 3], k=4) == 1.0
     assert M.top_k_accuracy(scores, [1, 0], k=1) == 1.0
 
 
