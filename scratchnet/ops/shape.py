@@ -294,8 +294,9 @@ def view(x, shape):
     not reach ``x`` (see ``Tensor.view``)."""
     x = as_tensor(x)
     y = reshape(x, shape)
-    # reshape gave y x's counter (a list, made then) exactly when it viewed x's memory.
-    if y is not x and not (y._vc is x._vc and isinstance(y._vc, list)):
+    # reshape gave y x's counter (a list, made then) exactly when it viewed x's memory. An
+    # empty copy loses no write.
+    if y is not x and y.array.size and not (y._vc is x._vc and isinstance(y._vc, list)):
         y._vc = CopiedViewCounter([0])
     return y
 

@@ -356,6 +356,9 @@ def test_view_values_of_non_contiguous_tensors():
     np.testing.assert_array_equal(y.view(-1).numpy(), y.numpy().reshape(-1))
     t = sn.arange(6).reshape(2, 3).t()
     np.testing.assert_array_equal(t.view(6).numpy(), [0, 3, 1, 4, 2, 5])
+    empty = sn.zeros(0, 3, 2).permute(2, 0, 1).view(-1)
+    empty.zero_()                                   # nothing to lose: allowed, as in PyTorch
+    assert empty.shape == (0,)
 
 
 def test_view_with_a_dtype_is_refused_by_name():
