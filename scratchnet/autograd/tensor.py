@@ -214,6 +214,16 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.array.shape[0]
 
+    def __iter__(self):
+        """The sub-tensors along the first axis, as ``x[0], x[1], ...``. A 0-d tensor raises
+        TypeError, as in PyTorch: without this, Python's fallback through ``__getitem__``
+        made it an empty sequence (``list(sn.tensor(1))`` was ``[]``, and ``dim=sn.tensor(1)``
+        reduced over no axis)."""
+        if self.array.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self.array.shape[0]):
+            yield self[i]
+
     # ------------------------------------------------------------------ conversion
     def numpy(self):
         """The data as a NumPy array (copied to the host from a GPU; shared on the CPU)."""

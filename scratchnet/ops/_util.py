@@ -1,5 +1,8 @@
 """Small helpers shared by the ops: argument normalisation, nothing differentiable."""
 import numbers
+import operator
+
+import numpy
 
 from ..autograd.tensor import Tensor
 
@@ -14,16 +17,29 @@ def as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _axis_int(axis):
+    """One axis as an int; TypeError for a float or a bool (int() made dim=1.5 and dim=True
+    axis 1 without a word; PyTorch and NumPy refuse both)."""
+    if isinstance(axis, (bool, numpy.bool_)):
+        raise TypeError(f"dim/axis must be an integer, got the bool {axis!r}")
+    try:
+        return operator.index(axis)
+    except TypeError:
+        raise TypeError(f"dim/axis must be an integer, got {axis!r} "
+                        f"({type(axis).__name__})") from None
+
+
 def normalize_axis(axis, ndim):
     """``axis`` (None, int or sequence, negatives allowed) as a sorted tuple of non-negative
     ints, or None for "all axes". Raises IndexError naming the bad axis."""
     if axis is None:
         return None
-    if isinstance(axis, numbers.Integral):
+    if isinstance(axis, (numbers.Number, numpy.generic)) or (
+            isinstance(axis, Tensor) and axis.ndim == 0):
         axis = (axis,)
     out = []
     for a in axis:
-        a = int(a)
+        a = _axis_int(a)
         if not -ndim <= a < max(ndim, 1):
             raise IndexError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
         out.append(a % ndim if ndim else 0)
@@ -32,8 +48,9 @@ def normalize_axis(axis, ndim):
 
 def normalize_axis_index(axis, ndim):
     """One ``axis`` (negative counts from the end) as a non-negative int below ``ndim``.
-    Raises IndexError naming the bad axis rather than wrapping it around silently."""
-    axis = int(axis)
+    Raises IndexError naming the bad axis rather than wrapping it around silently, and
+    TypeError for an axis that is not an integer."""
+    axis = _axis_int(axis)
     if not -ndim <= axis < ndim:
         raise IndexError(f"axis {axis} is out of range for a tensor with {ndim} dimensions")
     return axis % ndim

@@ -166,3 +166,32 @@ def test_bad_axis_raises_index_error(device, name, axis):
     t = leaf(np.ones((2, 3)), device)
     with pytest.raises(IndexError):
         getattr(sn, name)(t, axis)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, d: x.sum(dim=d),
+    lambda x, d: x.mean(dim=d),
+    lambda x, d: x.mean(dim=(0, d)),
+    lambda x, d: sn.cat([x, x], d),
+    lambda x, d: sn.nn.functional.cosine_similarity(x, x, dim=d),
+    lambda x, d: sn.nn.functional.normalize(x, dim=d),
+    lambda x, d: sn.unique(x, dim=d),
+])
+@pytest.mark.parametrize("dim", [1.5, 1.0, True, np.bool_(True)])
+def test_a_dim_that_is_not_an_integer_is_refused(call, dim):
+    """int() turned dim=1.5 and dim=True into axis 1 without a word (PyTorch and NumPy
+    refuse both)."""
+    x = sn.tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(TypeError, match=r"dim/axis must be an integer, got "):
+        call(x, dim)
+
+
+def test_a_dim_given_as_a_0d_integer_tensor_reduces_that_axis():
+    """dim=sn.tensor(1) reduced over no axis at all: the 0-d tensor was iterated as an empty
+    sequence. PyTorch takes it as the integer 1."""
+    x = sn.tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(x.sum(dim=sn.tensor(1)).numpy(), [3.0, 12.0])
+    np.testing.assert_array_equal(x.mean(dim=np.int64(0)).numpy(), [1.5, 2.5, 3.5])
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(sn.tensor(1))
+    assert [r.tolist() for r in x] == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
