@@ -23,8 +23,10 @@ from .parameter import Parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "InstanceNorm1d", "InstanceNorm2d"]
 
 
-class _BatchNorm(Module):
-    expected_dims = ()
+class _NormBase(Module):
+    """What batch and instance norm share (PyTorch's ``_NormBase``): the checked settings,
+    the affine parameters gamma (``weight``) and beta (``bias``), and the running-statistics
+    buffers. Each subclass gives its own defaults and ``forward``."""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, dtype=None, device="cpu"):
@@ -64,6 +66,21 @@ class _BatchNorm(Module):
             for t in (self.running_mean, self.running_var, self.num_batches_tracked):
                 t._bump_version()
 
+    def _float_dtype(self):
+        """The dtype integer inputs are cast to: the parameters' or the statistics'."""
+        for t in (self.weight, self.running_mean):
+            if t is not None:
+                return t.dtype
+        return self._dtype
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    expected_dims = ()
+
     def forward(self, x):
         if x.ndim not in self.expected_dims or x.shape[1] != self.num_features:
             shapes = " or ".join(str(("N", self.num_features) + ("L",) * (d - 2)).replace("'", "")
@@ -85,17 +102,6 @@ class _BatchNorm(Module):
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                           training=self.training or not self.track_running_stats,
                           momentum=momentum, eps=self.eps)
-
-    def _float_dtype(self):
-        """The dtype integer inputs are cast to: the parameters' or the statistics'."""
-        for t in (self.weight, self.running_mean):
-            if t is not None:
-                return t.dtype
-        return self._dtype
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -151,7 +157,7 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}")
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_NormBase):
     """Instance norm layers: PyTorch's defaults (affine=False, track_running_stats=False).
 
     With ``track_running_stats=True`` the running statistics are kept exactly as PyTorch
@@ -164,32 +170,8 @@ class _InstanceNorm(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
                  track_running_stats=False, device="cpu", dtype=None):
-        super().__init__()
-        name = type(self).__name__
-        check_int(name, "num_features", num_features, low=1)
-        eps = check_number(name, "eps", eps, low=0.0, low_open=True)
-        if momentum is not None:
-            momentum = check_probability(name, "momentum", momentum)
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        self._dtype = numpy.dtype(dtype or backend.get_default_dtype())
-        if affine:
-            self.weight = Parameter(creation.ones(num_features, dtype=dtype, device=device))
-            self.bias = Parameter(creation.zeros(num_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean",
-                                 creation.zeros(num_features, dtype=dtype, device=device))
-            self.register_buffer("running_var",
-                                 creation.ones(num_features, dtype=dtype, device=device))
-            self.register_buffer("num_batches_tracked",
-                                 creation.zeros((), dtype="int64", device=device))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats,
+                         dtype=dtype, device=device)
 
     def forward(self, x):
         name = type(self).__name__
@@ -208,7 +190,7 @@ class _InstanceNorm(Module):
             warnings.warn(message + "; num_features is unused since affine=False",
                           stacklevel=2)
         if x.dtype.kind in "iub":
-            x = x.to(dtype=self.weight.dtype if self.weight is not None else self._dtype)
+            x = x.to(dtype=self._float_dtype())
         squeeze = x.ndim == unbatched
         if squeeze:
             x = x.unsqueeze(0)
@@ -217,10 +199,6 @@ class _InstanceNorm(Module):
         y = instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                           use_input_stats=use_input_stats, momentum=momentum, eps=self.eps)
         return y.squeeze(0) if squeeze else y
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
 
 class InstanceNorm1d(_InstanceNorm):
