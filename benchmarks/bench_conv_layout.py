@@ -30,10 +30,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _timing  # noqa: E402
+from bench_layers import conv_gemms  # noqa: E402
 
 import scratchnet as sn  # noqa: E402
 import scratchnet.nn.conv as nn_conv  # noqa: E402
-from scratchnet import _threads  # noqa: E402
 from scratchnet.ops import conv as current  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -79,20 +79,7 @@ def layer_rows(base, rounds, in_network):
                 g = np.ones_like(y.array) if in_network else np.ones(y.shape, np.float32)
                 y.backward(sn.Tensor._make(g))
             return run
-        cols, _ = current.im2col(x.array, (k, k), (1, 1), ((pad, pad), (pad, pad)), (1, 1))
-        cols = cols.copy()
-        wm = w.array.reshape(O, -1)
-        gy = rng.standard_normal((O, cols.shape[1]), dtype=np.float32)
-        flops = wm.size * cols.shape[1]
-
-        def gemms():
-            _threads.gemm(flops)
-            wm @ cols
-            _threads.gemm(flops)
-            (cols @ gy.T).T
-            if need_dx:
-                _threads.gemm(flops)
-                wm.T @ gy
+        gemms = conv_gemms(x.array, w.array, pad, need_dx)
         fns = [step(current), step(base), gemms]
         times = [[] for _ in fns]
         for _ in range(rounds):
