@@ -378,21 +378,41 @@ class _NCCL:
             raise ValueError("NCCL collectives need contiguous arrays")
         self.stream.wait_event(self.cupy.cuda.get_current_stream().record())
 
-    def iallreduce(self, array, op, what):
-        self._ready(array)
-        with self.cupy.cuda.Device(self.device):
-            self.comm.allReduce(array.data.ptr, array.data.ptr, array.size,
-                                self._type(array, what), self.ops[op], self.stream.ptr)
-        def average():
+    def _staged(self, array):
+        """(a C-contiguous array NCCL can work on in place, a function that writes it back
+        into ``array``, or None). NCCL takes a pointer and a count, so a strided array (a
+        convolution's output is stored batch-innermost, docs/performance.md) goes through
+        a contiguous copy, as the MPI path does through ``_on_host``."""
+        if array.flags.c_contiguous:
+            return array, None
+        staged = self.cupy.ascontiguousarray(array)
+
+        def back():
             self.stream.synchronize()
-            array[...] = array / array.dtype.type(self.group.size)
-        return self._work(what, average if op == ReduceOp.AVG else None)
+            array[...] = staged
+        return staged, back
+
+    def iallreduce(self, array, op, what):
+        buf, back = self._staged(array)
+        self._ready(buf)
+        with self.cupy.cuda.Device(self.device):
+            self.comm.allReduce(buf.data.ptr, buf.data.ptr, buf.size,
+                                self._type(buf, what), self.ops[op], self.stream.ptr)
+
+        def finish():
+            if op == ReduceOp.AVG:
+                self.stream.synchronize()
+                buf[...] = buf / buf.dtype.type(self.group.size)
+            if back is not None:
+                back()
+        return self._work(what, finish if op == ReduceOp.AVG or back else None)
 
     def ibroadcast(self, array, src, what):
-        self._ready(array)
-        self.comm.bcast(array.data.ptr, array.size, self._type(array, what), src,
+        buf, back = self._staged(array)
+        self._ready(buf)
+        self.comm.bcast(buf.data.ptr, buf.size, self._type(buf, what), src,
                         self.stream.ptr)
-        return self._work(what)
+        return self._work(what, back)
 
     def iallgather(self, array, what):
         array = self.cupy.ascontiguousarray(array)

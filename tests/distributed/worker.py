@@ -233,6 +233,12 @@ def scenario_nccl(out):
     t = sn.tensor([float(r + 1)] * 3, device="cuda")
     dist.all_reduce(t)
     assert t.tolist() == [w * (w + 1) / 2] * 3, t.tolist()
+    # A strided tensor (a convolution's output is stored batch-innermost) goes through a
+    # contiguous copy and is written back.
+    strided = (sn.arange(6, dtype="float32", device="cuda").reshape(2, 3) + r).T
+    dist.all_reduce(strided)
+    want = sum(np.arange(6, dtype=np.float32).reshape(2, 3).T + k for k in range(w))
+    assert np.array_equal(strided.numpy(), want), strided.numpy()
     parts = [None] * w
     dist.all_gather(parts, sn.tensor([float(r)], device="cuda"))
     assert [p.item() for p in parts] == list(range(w))
